@@ -1,0 +1,121 @@
+/*
+ * Petri's entry: parses the first word of the command line and hands each
+ * subcommand to the module that owns it. Only main() exits.
+ */
+#include "core/core.h"
+#include "experiments/experiments.h"
+#include "genome/genome.h"
+#include "sim/sim.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct Command {
+    const char *name;
+    int (*main)(int argc, char **argv); /* NULL: not built yet */
+    const char *usage;
+    const char *summary;
+    const char *help;
+} Command;
+
+static const Command commands[] = {
+    {"run", sim_run_main,
+     "petri run CONFIG [--set k=v]... [--out DIR] [--threads N] [--generations N] [--quiet]",
+     "evolve the populations of a world, headless",
+     "Loads CONFIG, applies each --set override, and evolves. The run folder\n"
+     "(default runs/NAME) gets the effective config, statistics, champions,\n"
+     "checkpoints and summary.json. Ctrl-C writes a checkpoint and stops;\n"
+     "`petri resume RUNDIR` carries on."},
+    {"resume", sim_resume_main, "petri resume RUNDIR [--generations N] [--threads N] [--quiet]",
+     "continue a run from its newest checkpoint",
+     "Continues a run exactly where its newest checkpoint left it."},
+    {"view", NULL, "petri view CONFIG|RUNDIR [--genome FILE] [--screenshot F.png] [--record F.mp4]",
+     "watch a world in a window", "Opens the SDL2 viewer on a world."},
+    {"check", sim_check_main, "petri check CONFIG [--set k=v]... | petri check --reference",
+     "validate a config and print the effective config",
+     "Validates CONFIG against the schema and prints the effective config, every\n"
+     "default filled in, as YAML that loads back to the same settings. Every\n"
+     "error is reported as FILE:LINE:COL: error: MESSAGE; the exit code is 2.\n"
+     "--reference prints the config reference (docs/config.md)."},
+    {"bench", bench_main, "petri bench [SCENARIO] [--threads 1,2,4] [--json]",
+     "measure agent-steps per second", "Runs a named throughput scenario."},
+    {"task", task_main, "petri task NAME [--runs N] [--seed S] [--json] [--out DIR]",
+     "run a classic benchmark task (xor, pole2, pole2-novel)",
+     "Runs a classic neuroevolution task many times and prints a table."},
+    {"export", genome_export_main, "petri export GENOME --json|--dot",
+     "print a genome as JSON or Graphviz DOT", "Converts a binary genome file."},
+    {"sweep", NULL, "petri sweep SWEEP.yaml [--jobs N] [--slurm]",
+     "run a grid of configs and replicates", "Runs or writes a sweep."},
+    {"summarize", NULL, "petri summarize RUNDIR...", "join runs into one table",
+     "Summarizes runs."},
+};
+enum { COMMAND_COUNT = (int)(sizeof commands / sizeof commands[0]) };
+
+static void print_usage(FILE *out)
+{
+    fprintf(out, "Petri %s: a neuroevolution sandbox\n\nusage:\n", PETRI_VERSION);
+    for (int i = 0; i < COMMAND_COUNT; ++i) {
+        fprintf(out, "  %s\n", commands[i].usage);
+    }
+    fprintf(out, "\ncommands:\n");
+    for (int i = 0; i < COMMAND_COUNT; ++i) {
+        fprintf(out, "  %-10s %s%s\n", commands[i].name, commands[i].summary,
+                commands[i].main ? "" : " (not built yet)");
+    }
+    fprintf(out, "\n`petri help COMMAND` tells more; `petri --version` prints the version.\n");
+}
+
+static const Command *find_command(const char *name)
+{
+    for (int i = 0; i < COMMAND_COUNT; ++i) {
+        if (strcmp(commands[i].name, name) == 0) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
+    }
+    const char *word = argv[1];
+    if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (strcmp(word, "--version") == 0 || strcmp(word, "version") == 0) {
+        printf("petri %s\n", PETRI_VERSION);
+        return 0;
+    }
+    if (strcmp(word, "help") == 0) {
+        if (argc < 3) {
+            print_usage(stdout);
+            return 0;
+        }
+        const Command *c = find_command(argv[2]);
+        if (c == NULL) {
+            fprintf(stderr, "petri: unknown command '%s'\n\n", argv[2]);
+            print_usage(stderr);
+            return 2;
+        }
+        printf("usage: %s\n\n%s\n", c->usage, c->help);
+        if (c->main == NULL) {
+            printf("\n(not built yet in this version)\n");
+        }
+        return 0;
+    }
+    const Command *c = find_command(word);
+    if (c == NULL) {
+        fprintf(stderr, "petri: unknown command '%s'\n\n", word);
+        print_usage(stderr);
+        return 2;
+    }
+    if (c->main == NULL) {
+        fprintf(stderr, "petri %s: not built yet in this version\n", c->name);
+        return 2;
+    }
+    return c->main(argc - 1, argv + 1);
+}
