@@ -85,18 +85,22 @@ endif
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(if $(findstring render/,$<),$(CFLAGS_SDL)) -c $< -o $@
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_ALL) $(if $(findstring render/,$<),$(CFLAGS_SDL)) -c $< -o $@
 
 $(LIB): $(OBJS)
 	@rm -f $@
-	ar rcs $@ $(OBJS)
+	@echo "  AR    $@"
+	@ar rcs $@ $(OBJS)
 
 $(PETRI): $(BUILD)/main.o $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(BUILD)/main.o $(LIB) $(LIBS)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $(BUILD)/main.o $(LIB) $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS) -lcmocka
+	@echo "  TEST  $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS) -lcmocka
 
 tests: $(TEST_BINS) $(PETRI)
 
