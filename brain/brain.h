@@ -36,4 +36,26 @@ void brain_step(BrainPool *pool, int brain, const float *inputs, float *outputs)
 /* Bytes held by the pool (for memory reports). */
 size_t brain_pool_bytes(const BrainPool *pool);
 
+/* Steps brains first..first+count-1 at once, in parallel (OpenMP) when
+ * count is large: brain first+i reads inputs + i*input_stride and writes
+ * outputs + i*output_stride (strides in floats). Allocates nothing;
+ * results do not depend on the thread count. */
+void brain_step_range(BrainPool *pool, int first, int count, const float *inputs,
+                      int input_stride, float *outputs, int output_stride);
+
+/* The float32 activation used by compiled brains (Activation values);
+ * within about 1e-6 of activation_apply for moderate x. */
+float brain_activation_f32(int act, float x);
+
+/* The recurrence rule, exposed for the viewer and tests: walk the enabled
+ * connections in innovation order (the genome's order); a self-loop is
+ * recurrent; any other connection is recurrent when its target already
+ * reaches its source through the connections accepted as feed-forward
+ * before it; otherwise it is accepted as feed-forward. Connections into
+ * input or bias nodes are ignored (never read). Writes recurrent[i] = 1 or
+ * 0 for each g->conns[i] (0 for disabled ones) and returns the number of
+ * recurrent connections. A recurrent connection reads its source's value
+ * from the previous step (0 after brain_reset). */
+int brain_find_recurrent(const Genome *g, uint8_t *recurrent);
+
 #endif

@@ -1,0 +1,492 @@
+/*
+ * brain: compiled networks in one pool.
+ *
+ * Invariants of the pool, which the inner loop relies on:
+ *
+ * - A brain of N nodes owns a value block of N floats. Node slot s is the
+ *   node's index in the genome's node array (sorted by id), so inputs are
+ *   slots 0..I-1, the bias node is slot I and outputs are slots I+1..I+O.
+ * - Every node that is computed (hidden and output) has one BrainOp, and the
+ *   ops of a brain are in evaluation order: a topological order of its
+ *   feed-forward connections. The op's connections (both kinds) are the
+ *   BrainConn entries from the previous op's conn_end to its own, in
+ *   innovation order, each naming its source slot.
+ * - A recurrent connection u -> v exists only where v already reaches u
+ *   through feed-forward connections (or u == v), so v is computed before u
+ *   in every evaluation order: when v reads slot u, u still holds the
+ *   previous step's value (0 after brain_reset). One value block therefore
+ *   serves both kinds of read, with no copy per step, and the inner loop is
+ *   one branch-free dot product per node.
+ * - A step writes inputs and the bias, then runs the ops in order. Nothing
+ *   is allocated and nothing outside the brain's own value block is
+ *   written, so different brains step in parallel.
+ *
+ * Which connections are recurrent (the rule docs/genome-format.md states):
+ * walk the enabled connections in innovation order; a self-loop is
+ * recurrent; any other connection is recurrent when its target already
+ * reaches its source through the connections accepted as feed-forward
+ * before it; otherwise it is accepted as feed-forward. The connection that
+ * closes a loop latest in innovation order (usually the newest mutation)
+ * is the one that reads the previous step. Connections into input or bias
+ * nodes are ignored (they cannot change those nodes' values).
+ */
+#include "brain/brain.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+typedef struct BrainInfo {
+    int inputs, outputs, hidden;
+    int node_count;    /* N: the value block is N floats */
+    int op_count;      /* computed nodes (hidden + output) */
+    int conn_count;    /* compiled (enabled) connections */
+    int recurrent;     /* connections that read the previous step */
+    size_t op_off, conn_off, value_off;
+} BrainInfo;
+
+typedef struct BrainOp {
+    int32_t slot;      /* where the value is written */
+    int32_t conn_end;  /* end of this op's connections, relative to the brain's conn_off */
+    float bias;
+    int32_t act;       /* Activation */
+} BrainOp;
+
+typedef struct BrainConn {
+    int32_t src;       /* source slot in the brain's value block */
+    float weight;
+} BrainConn;
+
+_Static_assert(sizeof(BrainOp) == 16, "BrainOp is 16 bytes");
+_Static_assert(sizeof(BrainConn) == 8, "BrainConn is 8 bytes");
+
+struct BrainPool {
+    BrainInfo *brains;
+    int brain_count, brain_cap;
+    BrainOp *ops;
+    size_t op_len, op_cap;
+    BrainConn *conns;
+    size_t conn_len, conn_cap;
+    float *values;
+    size_t value_len, value_cap;
+    /* scratch for compiling, reused between calls (brain_pool_add is serial) */
+    unsigned char *scratch;
+    size_t scratch_cap;
+};
+
+/* ------------------------------------------------------------ activations */
+
+float brain_activation_f32(int act, float x)
+{
+    switch (act) {
+    case ACT_IDENTITY:
+        return x;
+    case ACT_SIGMOID:
+        return 1.0f / (1.0f + expf(-x));
+    case ACT_NEAT_SIGMOID:
+        return 1.0f / (1.0f + expf(-4.9f * x));
+    case ACT_TANH: {
+        /* tanh(x) = 1 - 2/(exp(2x)+1); exact limits at +-inf, absolute error
+         * about 1e-7, cheaper than tanhf. */
+        if (x > 20.0f) {
+            return 1.0f;
+        }
+        if (x < -20.0f) {
+            return -1.0f;
+        }
+        if (fabsf(x) < 0.01f) {
+            /* near 0 the subtraction cancels: use the series x - x^3/3 */
+            return x - x * x * x * (1.0f / 3.0f);
+        }
+        return 1.0f - 2.0f / (expf(2.0f * x) + 1.0f);
+    }
+    case ACT_RELU:
+        return x > 0.0f ? x : 0.0f;
+    case ACT_GAUSS:
+        return expf(-x * x);
+    case ACT_SIN:
+        return sinf(x);
+    case ACT_ABS:
+        return fabsf(x);
+    case ACT_STEP:
+        return x > 0.0f ? 1.0f : 0.0f;
+    default:
+        assert(!"unknown activation");
+        return x;
+    }
+}
+
+/* ------------------------------------------------------------ pool */
+
+BrainPool *brain_pool_create(void)
+{
+    BrainPool *pool = petri_calloc(1, sizeof *pool);
+    return pool;
+}
+
+void brain_pool_destroy(BrainPool *pool)
+{
+    if (pool == NULL) {
+        return;
+    }
+    petri_free(pool->brains, (size_t)pool->brain_cap * sizeof *pool->brains);
+    petri_free(pool->ops, pool->op_cap * sizeof *pool->ops);
+    petri_free(pool->conns, pool->conn_cap * sizeof *pool->conns);
+    petri_free(pool->values, pool->value_cap * sizeof *pool->values);
+    petri_free(pool->scratch, pool->scratch_cap);
+    petri_free(pool, sizeof *pool);
+}
+
+void brain_pool_clear(BrainPool *pool)
+{
+    pool->brain_count = 0;
+    pool->op_len = 0;
+    pool->conn_len = 0;
+    pool->value_len = 0;
+}
+
+int brain_pool_count(const BrainPool *pool)
+{
+    return pool->brain_count;
+}
+
+size_t brain_pool_bytes(const BrainPool *pool)
+{
+    return sizeof *pool + (size_t)pool->brain_cap * sizeof *pool->brains +
+           pool->op_cap * sizeof *pool->ops + pool->conn_cap * sizeof *pool->conns +
+           pool->value_cap * sizeof *pool->values + pool->scratch_cap;
+}
+
+/* Grows an array to hold at least need items (doubling), keeping contents. */
+static void *grow(void *p, size_t *cap, size_t need, size_t item)
+{
+    if (need <= *cap) {
+        return p;
+    }
+    size_t n = *cap < 16 ? 16 : *cap;
+    while (n < need) {
+        n *= 2;
+    }
+    p = petri_realloc(p, *cap * item, n * item);
+    *cap = n;
+    return p;
+}
+
+static void *scratch_take(BrainPool *pool, size_t *used, size_t bytes)
+{
+    size_t at = (*used + 15u) & ~(size_t)15u;
+    *used = at + bytes;
+    assert(*used <= pool->scratch_cap);
+    return pool->scratch + at;
+}
+
+/* Index of node id in the sorted node array, or -1. */
+static int node_index(const Genome *g, uint32_t id)
+{
+    int lo = 0, hi = g->node_count - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        uint32_t m = g->nodes[mid].id;
+        if (m == id) {
+            return mid;
+        }
+        if (m < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return -1;
+}
+
+/* Does `from` reach `target` through the accepted edges? Depth-first with
+ * an explicit stack; seen[] holds `stamp` for nodes visited in this search. */
+static bool graph_reaches(int from, int target, const int *head, const int *next,
+                          const int *dst, int *seen, int stamp, int *stack)
+{
+    int top = 0;
+    stack[top++] = from;
+    seen[from] = stamp;
+    while (top > 0) {
+        int u = stack[--top];
+        if (u == target) {
+            return true;
+        }
+        for (int e = head[u]; e >= 0; e = next[e]) {
+            int v = dst[e];
+            if (seen[v] != stamp) {
+                seen[v] = stamp;
+                stack[top++] = v;
+            }
+        }
+    }
+    return false;
+}
+
+int brain_find_recurrent(const Genome *g, uint8_t *recurrent)
+{
+    /* Standalone version of the rule for callers outside the pool (tests,
+     * the viewer): allocates its own scratch. */
+    int n = g->node_count, m = g->conn_count;
+    size_t ints = (size_t)(3 * n + 2 * m + 1);
+    int *mem = petri_alloc(ints * sizeof(int));
+    int *head = mem, *seen = mem + n, *stack = mem + 2 * n;
+    int *next = mem + 3 * n, *dst = mem + 3 * n + m;
+    for (int i = 0; i < n; ++i) {
+        head[i] = -1;
+        seen[i] = 0;
+    }
+    int found = 0;
+    for (int c = 0; c < m; ++c) {
+        const ConnGene *cg = &g->conns[c];
+        recurrent[c] = 0;
+        if (!cg->enabled) {
+            continue;
+        }
+        int u = node_index(g, cg->from), v = node_index(g, cg->to);
+        assert(u >= 0 && v >= 0);
+        uint8_t kind = g->nodes[v].kind;
+        if (kind == NODE_INPUT || kind == NODE_BIAS) {
+            continue;
+        }
+        if (u == v || graph_reaches(v, u, head, next, dst, seen, c + 1, stack)) {
+            recurrent[c] = 1;
+            ++found;
+            continue;
+        }
+        dst[c] = v;
+        next[c] = head[u];
+        head[u] = c;
+    }
+    petri_free(mem, ints * sizeof(int));
+    return found;
+}
+
+int brain_pool_add(BrainPool *pool, const Genome *g)
+{
+    const int n = g->node_count, m = g->conn_count;
+    const int in = g->inputs, out = g->outputs;
+    assert(n >= in + 1 + out);
+    /* The genome's id convention puts inputs, bias, outputs first. */
+    for (int i = 0; i < in + 1 + out; ++i) {
+        assert(g->nodes[i].kind == (i < in ? NODE_INPUT : i == in ? NODE_BIAS : NODE_OUTPUT));
+    }
+
+    /* scratch: per node head, seen, stack, indeg, order, first;
+     * per conn next, dst, src, recurrent flag (as int), keep flag */
+    size_t need = (size_t)(6 * n + 5 * m + 8) * sizeof(int) + 256;
+    if (need > pool->scratch_cap) {
+        petri_free(pool->scratch, pool->scratch_cap);
+        pool->scratch = petri_alloc(need);
+        pool->scratch_cap = need;
+    }
+    size_t used = 0;
+    int *head = scratch_take(pool, &used, (size_t)n * sizeof(int));
+    int *seen = scratch_take(pool, &used, (size_t)n * sizeof(int));
+    int *stack = scratch_take(pool, &used, (size_t)(n + 1) * sizeof(int));
+    int *indeg = scratch_take(pool, &used, (size_t)n * sizeof(int));
+    int *order = scratch_take(pool, &used, (size_t)n * sizeof(int));
+    int *first = scratch_take(pool, &used, (size_t)(n + 1) * sizeof(int));
+    int *next = scratch_take(pool, &used, (size_t)m * sizeof(int) + 1);
+    int *dst = scratch_take(pool, &used, (size_t)m * sizeof(int) + 1);
+    int *src = scratch_take(pool, &used, (size_t)m * sizeof(int) + 1);
+    int *rec = scratch_take(pool, &used, (size_t)m * sizeof(int) + 1);
+
+    for (int i = 0; i < n; ++i) {
+        head[i] = -1;
+        seen[i] = 0;
+        indeg[i] = 0;
+    }
+
+    /* 1. classify connections: -1 ignored, 0 feed-forward, 1 recurrent */
+    int compiled = 0;
+    int any_rec = 0;
+    for (int c = 0; c < m; ++c) {
+        const ConnGene *cg = &g->conns[c];
+        rec[c] = -1;
+        if (!cg->enabled) {
+            continue;
+        }
+        int u = node_index(g, cg->from), v = node_index(g, cg->to);
+        assert(u >= 0 && v >= 0);
+        uint8_t kind = g->nodes[v].kind;
+        if (kind == NODE_INPUT || kind == NODE_BIAS) {
+            continue;
+        }
+        src[c] = u;
+        dst[c] = v;
+        ++compiled;
+        if (u == v || graph_reaches(v, u, head, next, dst, seen, c + 1, stack)) {
+            rec[c] = 1;
+            ++any_rec;
+            continue;
+        }
+        rec[c] = 0;
+        next[c] = head[u];
+        head[u] = c;
+        indeg[v]++;
+    }
+
+    /* 2. evaluation order: Kahn's algorithm over feed-forward edges, FIFO
+     * seeded in slot order (any topological order gives the same values). */
+    int qh = 0, qt = 0;
+    for (int i = 0; i < n; ++i) {
+        if (indeg[i] == 0) {
+            order[qt++] = i;
+        }
+    }
+    while (qh < qt) {
+        int u = order[qh++];
+        for (int e = head[u]; e >= 0; e = next[e]) {
+            if (--indeg[dst[e]] == 0) {
+                order[qt++] = dst[e];
+            }
+        }
+    }
+    assert(qt == n);
+
+    /* 3. connections grouped by target (CSR), innovation order inside a
+     * group: count, prefix sum, stable fill. */
+    for (int i = 0; i <= n; ++i) {
+        first[i] = 0;
+    }
+    for (int c = 0; c < m; ++c) {
+        if (rec[c] >= 0) {
+            first[dst[c] + 1]++;
+        }
+    }
+    for (int i = 0; i < n; ++i) {
+        first[i + 1] += first[i];
+    }
+    int *fill = seen; /* reuse: per-node cursor */
+    for (int i = 0; i < n; ++i) {
+        fill[i] = first[i];
+    }
+    /* conns of the brain laid out by slot first (temporary), then copied in
+     * evaluation order below; the temporary lives in the pool's tail. */
+    const int hidden = n - in - 1 - out;
+    const int op_count = n - in - 1;
+    BrainInfo info = {
+        .inputs = in,
+        .outputs = out,
+        .hidden = hidden,
+        .node_count = n,
+        .op_count = op_count,
+        .conn_count = compiled,
+        .recurrent = any_rec,
+        .op_off = pool->op_len,
+        .conn_off = pool->conn_len,
+        .value_off = pool->value_len,
+    };
+    if (pool->brain_count == pool->brain_cap) {
+        int cap = pool->brain_cap < 16 ? 16 : pool->brain_cap * 2;
+        pool->brains = petri_realloc(pool->brains, (size_t)pool->brain_cap * sizeof *pool->brains,
+                                     (size_t)cap * sizeof *pool->brains);
+        pool->brain_cap = cap;
+    }
+    pool->ops = grow(pool->ops, &pool->op_cap, pool->op_len + (size_t)op_count, sizeof *pool->ops);
+    /* 2 * compiled: the second half is the slot-ordered temporary */
+    pool->conns = grow(pool->conns, &pool->conn_cap, pool->conn_len + 2 * (size_t)compiled,
+                       sizeof *pool->conns);
+    pool->values = grow(pool->values, &pool->value_cap, pool->value_len + (size_t)n,
+                        sizeof *pool->values);
+
+    BrainConn *tmp = pool->conns + pool->conn_len + compiled;
+    for (int c = 0; c < m; ++c) {
+        if (rec[c] < 0) {
+            continue;
+        }
+        BrainConn bc = {.src = src[c], .weight = g->conns[c].weight};
+        tmp[fill[dst[c]]++] = bc;
+    }
+    BrainOp *ops = pool->ops + pool->op_len;
+    BrainConn *conns = pool->conns + pool->conn_len;
+    int k = 0, o = 0;
+    for (int i = 0; i < n; ++i) {
+        int s = order[i];
+        if (s <= in) {
+            continue; /* inputs and bias are written, not computed */
+        }
+        for (int j = first[s]; j < first[s + 1]; ++j) {
+            conns[k++] = tmp[j];
+        }
+        ops[o++] = (BrainOp){
+            .slot = s, .conn_end = k, .bias = g->nodes[s].bias, .act = g->nodes[s].activation};
+    }
+    assert(o == op_count && k == compiled);
+    memset(pool->values + pool->value_len, 0, (size_t)n * sizeof *pool->values);
+
+    pool->op_len += (size_t)op_count;
+    pool->conn_len += (size_t)compiled;
+    pool->value_len += (size_t)n;
+    pool->brains[pool->brain_count] = info;
+    return pool->brain_count++;
+}
+
+/* ------------------------------------------------------------ queries */
+
+static const BrainInfo *info_of(const BrainPool *pool, int brain)
+{
+    assert(brain >= 0 && brain < pool->brain_count);
+    return &pool->brains[brain];
+}
+
+int brain_inputs(const BrainPool *pool, int brain)
+{
+    return info_of(pool, brain)->inputs;
+}
+
+int brain_outputs(const BrainPool *pool, int brain)
+{
+    return info_of(pool, brain)->outputs;
+}
+
+int brain_hidden_count(const BrainPool *pool, int brain)
+{
+    return info_of(pool, brain)->hidden;
+}
+
+int brain_conn_count(const BrainPool *pool, int brain)
+{
+    return info_of(pool, brain)->conn_count;
+}
+
+void brain_reset(BrainPool *pool, int brain)
+{
+    const BrainInfo *b = info_of(pool, brain);
+    memset(pool->values + b->value_off, 0, (size_t)b->node_count * sizeof(float));
+}
+
+/* ------------------------------------------------------------ stepping */
+
+void brain_step(BrainPool *pool, int brain, const float *inputs, float *outputs)
+{
+    const BrainInfo *b = info_of(pool, brain);
+    float *restrict v = pool->values + b->value_off;
+    const int in = b->inputs;
+    memcpy(v, inputs, (size_t)in * sizeof *v);
+    v[in] = 1.0f;
+    const BrainOp *ops = pool->ops + b->op_off;
+    const BrainConn *restrict c = pool->conns + b->conn_off;
+    int k = 0;
+    for (int o = 0; o < b->op_count; ++o) {
+        const BrainOp op = ops[o];
+        float s = op.bias;
+        for (; k < op.conn_end; ++k) {
+            s += c[k].weight * v[c[k].src];
+        }
+        v[op.slot] = brain_activation_f32(op.act, s);
+    }
+    memcpy(outputs, v + in + 1, (size_t)b->outputs * sizeof *v);
+}
+
+void brain_step_range(BrainPool *pool, int first, int count, const float *inputs,
+                      int input_stride, float *outputs, int output_stride)
+{
+    assert(first >= 0 && count >= 0 && first + count <= pool->brain_count);
+#pragma omp parallel for schedule(static) if (count >= 64)
+    for (int i = 0; i < count; ++i) {
+        brain_step(pool, first + i, inputs + (size_t)i * (size_t)input_stride,
+                   outputs + (size_t)i * (size_t)output_stride);
+    }
+}
