@@ -91,6 +91,7 @@ typedef struct NeatDef {
     int stagnation_limit;          /* 15 */
     int elite_min_species_size;    /* champion copied when species has > this: 5 */
     double survival_rate;          /* fraction of each species allowed to breed */
+    double weight_init_sigma;      /* sigma of initial and replacement weights */
 } NeatDef;
 
 NeatDef neat_default_def(void);
@@ -115,7 +116,179 @@ void genome_copy(Genome *dst, const Genome *src); /* dst initialised or zeroed *
 void genome_init_random(Genome *g, int inputs, int outputs, int hidden, int conns,
                         bool recurrent, Pcg32 *rng);
 
-/* `petri export GENOME --json|--dot [-o FILE]` */
+/* Minimal NEAT genome: every input and the bias node connected to every
+ * output, no hidden node. Innovation of the connection from node f
+ * (0..inputs) to output k (0..outputs-1) is f * outputs + k, the same in
+ * every genome of this shape; weights from N(0, def->weight_init_sigma),
+ * biases 0, output activation def->output_activation. */
+void genome_init_minimal(Genome *g, int inputs, int outputs, const NeatDef *def, Pcg32 *rng);
+
+/* ---- queries */
+/* Index of node `id` in g->nodes, or -1 (binary search). */
+int genome_find_node(const Genome *g, uint32_t id);
+/* Index of the connection from -> to in g->conns, or -1 (linear scan). */
+int genome_find_conn(const Genome *g, uint32_t from, uint32_t to);
+int genome_hidden_count(const Genome *g);
+int genome_enabled_count(const Genome *g);
+/* Hash of everything heritable (shape, nodes, connections, traits). */
+void genome_hash(const Genome *g, Hasher *hs);
+
+/* Structural validity: counts and capacities consistent, inputs, bias and
+ * outputs present with the fixed ids and kinds, nodes strictly sorted by
+ * id, connections strictly sorted by innovation, no duplicate from->to, no
+ * dangling node id, targets never an input or the bias node, enums in
+ * range, floats finite. With allow_recurrent false also no cycle among
+ * all connections (enabled and disabled). Returns PETRI_OK or
+ * PETRI_EFORMAT with one line in err saying what is wrong (err may be NULL). */
+PetriStatus genome_check(const Genome *g, bool allow_recurrent, PetriError *err);
+/* genome_check with cycles allowed. */
+PetriStatus genome_validate(const Genome *g, PetriError *err);
+/* True when the connections (enabled and disabled) have no cycle. */
+bool genome_is_acyclic(const Genome *g);
+
+/* The evaluation order every evaluator follows (docs/genome-format.md).
+ * Enabled connections are taken in array (innovation) order; one is
+ * recurrent when it is a self-loop or when the enabled connections accepted
+ * before it already hold a path from its target to its source; the others
+ * are feed-forward. Nodes are then ordered topologically over the
+ * feed-forward connections, ties going to the lower node index (Kahn's
+ * algorithm with a min-heap). Writes node_order[g->node_count] (indices
+ * into g->nodes) and conn_recurrent[g->conn_count] (1 for an enabled
+ * recurrent connection, else 0). Allocates scratch internally. */
+void genome_eval_order(const Genome *g, int *node_order, uint8_t *conn_recurrent);
+
+/* ---- innovations and mutation */
+InnovationRegistry *innovation_registry_create(int inputs, int outputs);
+void innovation_registry_destroy(InnovationRegistry *reg);
+/* Starts a new generation: forgets the cache of this generation's changes. */
+void innovation_registry_next_generation(InnovationRegistry *reg);
+/* Makes sure ids handed out later are above every id used in g (for
+ * genomes loaded from files or made elsewhere). */
+void innovation_registry_observe(InnovationRegistry *reg, const Genome *g);
+uint32_t innovation_registry_next_innovation(const InnovationRegistry *reg);
+uint32_t innovation_registry_next_node(const InnovationRegistry *reg);
+void innovation_registry_save(const InnovationRegistry *reg, ByteBuf *out);
+PetriStatus innovation_registry_load(InnovationRegistry *reg, ByteReader *r, PetriError *err);
+
+/* One NEAT mutation step (as NEAT's reference code): add a node with
+ * add_node_rate, else add a connection with add_conn_rate, else the
+ * non-structural mutations (weights with weight_mutate_rate, then toggle,
+ * activation, bias each with its rate). Keeps g valid. */
+void genome_mutate(Genome *g, const NeatDef *def, InnovationRegistry *reg, Pcg32 *rng);
+/* Each weight perturbed by N(0, weight_sigma) with weight_perturb_rate,
+ * else replaced by N(0, weight_init_sigma); clamped to +-weight_range. */
+void genome_mutate_weights(Genome *g, const NeatDef *def, Pcg32 *rng);
+/* Perturbs each hidden and output bias by N(0, bias_sigma), clamped. */
+void genome_mutate_biases(Genome *g, const NeatDef *def, Pcg32 *rng);
+/* Splits a random enabled connection a->b: disables it, adds node n and
+ * connections a->n (weight 1) and n->b (the old weight). False when there
+ * is no enabled connection. */
+bool genome_mutate_add_node(Genome *g, const NeatDef *def, InnovationRegistry *reg, Pcg32 *rng);
+/* Adds a new connection between two random nodes (a few tries), never a
+ * duplicate, never into an input or the bias node, and never closing a
+ * cycle unless def->allow_recurrent. False when no place was found. */
+bool genome_mutate_add_conn(Genome *g, const NeatDef *def, InnovationRegistry *reg, Pcg32 *rng);
+/* Flips the enabled flag of a random connection. */
+bool genome_mutate_toggle(Genome *g, Pcg32 *rng);
+/* Gives a random hidden node a different random activation. */
+bool genome_mutate_activation(Genome *g, Pcg32 *rng);
+
+/* Crossover of aligned genes. The child's structure is the fitter
+ * parent's (disjoint and excess genes come from it); matching genes take
+ * weight and enabled flag from either parent at random; a gene disabled in
+ * either parent is disabled in the child with disabled_inherit_rate.
+ * Matching hidden nodes take activation and bias from either parent.
+ * child must be initialised (or zeroed); it is overwritten. */
+void genome_crossover(Genome *child, const Genome *fitter, const Genome *other,
+                      const NeatDef *def, Pcg32 *rng);
+/* c1*E/N + c2*D/N + c3*W: E excess and D disjoint connection genes, W the
+ * mean absolute weight difference of matching genes, N the connection
+ * count of the larger genome (N = 1 when both have fewer than 20 genes,
+ * as in NEAT's reference code). */
+double genome_distance(const Genome *a, const Genome *b, const NeatDef *def);
+
+/* ---- files (docs/genome-format.md) */
+/* Binary payload only (no header, no CRC): for containers such as
+ * checkpoints. The loader checks every count, id, enum and float. g must
+ * be initialised (or zeroed); on failure it is left empty but valid to fini. */
+void genome_save_buf(const Genome *g, ByteBuf *out);
+PetriStatus genome_load_buf(Genome *g, ByteReader *r, PetriError *err);
+/* Binary file: "PTRG", u32 version, u32 payload length, payload, u32 CRC32
+ * of everything before it. Written atomically. */
+PetriStatus genome_save(const Genome *g, const char *path, PetriError *err);
+PetriStatus genome_load(Genome *g, const char *path, PetriError *err);
+/* JSON: the "petri-genome" format. */
+void genome_write_json(const Genome *g, ByteBuf *out);
+/* Parses JSON text; name is used in error messages. */
+PetriStatus genome_parse_json(Genome *g, const char *text, size_t len, const char *name,
+                              PetriError *err);
+PetriStatus genome_save_json(const Genome *g, const char *path, PetriError *err);
+PetriStatus genome_load_json(Genome *g, const char *path, PetriError *err);
+/* Graphviz DOT. */
+void genome_write_dot(const Genome *g, ByteBuf *out);
+PetriStatus genome_save_dot(const Genome *g, const char *path, PetriError *err);
+/* Loads a binary or JSON genome (detected from the first bytes). */
+PetriStatus genome_load_any(Genome *g, const char *path, PetriError *err);
+
+/* ---- the population engine (NEAT) */
+typedef struct NeatPopulation NeatPopulation;
+
+/* Fitness of genome `index`; higher is better; called in parallel. */
+typedef double (*NeatEvalFn)(const Genome *g, int index, void *ctx);
+
+typedef struct NeatStats {
+    int generation;            /* epochs done so far (0 for the first population) */
+    uint64_t evaluations;      /* fitness values gathered so far, this generation included
+                                  once it has been evaluated */
+    int species_count;
+    int best_index;            /* best genome of the current generation */
+    double best_fitness;
+    double mean_fitness;
+    double best_ever_fitness;  /* over all generations evaluated */
+    double mean_hidden_nodes;
+    double mean_enabled_conns;
+    double compat_threshold;
+} NeatStats;
+
+/* A population of def->population_size minimal genomes with random
+ * weights, speciated. The def is copied. Random draws come from streams
+ * derived from seed. */
+NeatPopulation *neat_population_create(const NeatDef *def, int inputs, int outputs,
+                                       uint64_t seed);
+void neat_population_destroy(NeatPopulation *pop);
+int neat_population_size(const NeatPopulation *pop);
+const NeatDef *neat_population_def(const NeatPopulation *pop);
+const Genome *neat_population_genome(const NeatPopulation *pop, int index);
+/* Replaces genome `index` (for seeding from files or a hall of fame);
+ * g must have the population's shape and be valid for its def. */
+void neat_population_set_genome(NeatPopulation *pop, int index, const Genome *g);
+/* Fitness slots: evaluate fills them, or an external evaluator sets them. */
+double neat_population_fitness(const NeatPopulation *pop, int index);
+void neat_population_set_fitness(NeatPopulation *pop, int index, double fitness);
+/* Species id of genome `index` (ids are serial, never reused). */
+uint32_t neat_population_species_of(const NeatPopulation *pop, int index);
+/* Calls fn for every genome in parallel (OpenMP, schedule(dynamic)) and
+ * stores each result in its own slot; fn must be thread-safe and must not
+ * depend on which thread runs it. */
+void neat_population_evaluate(NeatPopulation *pop, NeatEvalFn fn, void *ctx);
+/* Makes the next generation from the fitness slots: fitness sharing,
+ * stagnation, elitism, offspring counts, selection, crossover, mutation
+ * (serially in child order), speciation, threshold moving. Fitness slots
+ * are reset to 0. Bit-identical for a given seed at any thread count. */
+void neat_population_epoch(NeatPopulation *pop);
+/* Statistics of the current generation (fitness as currently set). */
+NeatStats neat_population_stats(const NeatPopulation *pop);
+/* The best genome evaluated so far (NULL before the first epoch or
+ * evaluate) and its fitness. */
+const Genome *neat_population_best_ever(const NeatPopulation *pop, double *fitness);
+/* Hash of the whole state (genomes, fitness, species, rng, counters). */
+uint64_t neat_population_hash(const NeatPopulation *pop);
+/* Whole state for checkpoints. Loading takes the def of the run; loading
+ * then continuing gives exactly what never stopping gives. */
+void neat_population_save(const NeatPopulation *pop, ByteBuf *out);
+NeatPopulation *neat_population_load(const NeatDef *def, ByteReader *r, PetriError *err);
+
+/* `petri export GENOME --json|--dot` */
 int genome_export_main(int argc, char **argv);
 
 #endif
