@@ -1,0 +1,52 @@
+/* Shared only by the files of sim/ and the tests. */
+#ifndef PETRI_SIM_INTERNAL_H
+#define PETRI_SIM_INTERNAL_H
+
+#include "sim/sim.h"
+
+#include <signal.h>
+
+/* ------------------------------------------------------------ run files */
+
+/* Writes s as a JSON string literal (quotes included). */
+void json_write_string(ByteBuf *b, const char *s);
+/* Opens DIR/NAME for appending. keep < 0: a new file that gets header.
+ * keep >= 0: an existing file cut back to keep bytes first (resume), so
+ * rows written after the checkpoint are not counted twice. */
+PetriStatus csv_open(const char *dir, const char *name, const char *header, int64_t keep,
+                     FILE **out, PetriError *err);
+/* Flushes and fsyncs f; returns its length in bytes (or -1). */
+int64_t csv_sync(FILE *f);
+/* Writes PNG charts into DIR/plots with gnuplot when it is installed; returns the
+ * number of plots written (0 without gnuplot). */
+int plots_write(const char *dir, const char *const *pop_names, int pop_count, bool open_ended);
+
+/* ------------------------------------------------------------ checkpoints */
+
+/* A checkpoint file: magic "PTRC", version, payload length, payload, CRC32
+ * of everything before it. Written atomically as
+ * DIR/checkpoints/ckpt-GGGGGGGG.bin; DIR/checkpoints/LATEST names the
+ * newest. The last CHECKPOINT_KEEP files are kept. */
+#define CHECKPOINT_MAGIC "PTRC"
+#define CHECKPOINT_VERSION 1u
+#define CHECKPOINT_KEEP 3
+#define CHECKPOINT_MAX_BYTES (1ull << 32)
+PetriStatus checkpoint_write(const char *dir, uint64_t generation, const ByteBuf *payload,
+                             PetriError *err);
+/* Reads and verifies a checkpoint file; *payload is from petri_alloc
+ * (free with petri_free(*payload, *len + 1)). */
+PetriStatus checkpoint_read_file(const char *path, char **payload, size_t *len, PetriError *err);
+/* Finds the newest checkpoint of a run (LATEST, else the newest file).
+ * On a corrupt newest checkpoint: the error names it, what is wrong, and
+ * the newest intact older one to resume from with --checkpoint. */
+PetriStatus checkpoint_read_latest(const char *dir, char *path_out, size_t cap, char **payload,
+                                   size_t *len, PetriError *err);
+
+/* ------------------------------------------------------------ signals */
+
+/* Set by SIGINT, SIGTERM and SIGUSR1: write a checkpoint and stop. */
+extern volatile sig_atomic_t sim_stop_signal;
+void signals_install(void);
+void signals_restore(void);
+
+#endif
