@@ -448,6 +448,59 @@ static void test_step_range_matches_single_steps(void **state)
     brain_pool_destroy(b);
 }
 
+/* genome/ states the same recurrence rule (genome_eval_order): both must
+ * agree on genomes from genome_init_random, and compiled brains of those
+ * genomes must match the reference evaluator. */
+static void test_agrees_with_genome_eval_order(void **state)
+{
+    (void)state;
+    Pcg32 rng = pcg32_stream(77, 0, RNG_PURPOSE_USER);
+    BrainPool *pool = brain_pool_create();
+    for (int i = 0; i < 2000; ++i) {
+        Genome g;
+        bool recurrent = i % 2 == 1;
+        int hidden = (int)pcg32_bounded(&rng, 10);
+        genome_init_random(&g, 1 + (int)pcg32_bounded(&rng, 5), 1 + (int)pcg32_bounded(&rng, 3),
+                           hidden, (int)pcg32_bounded(&rng, 30), recurrent, &rng);
+        int order[256];
+        uint8_t rec_g[512], rec_b[512];
+        assert_true(g.node_count <= 256 && g.conn_count <= 512);
+        genome_eval_order(&g, order, rec_g);
+        int found = brain_find_recurrent(&g, rec_b);
+        int count_g = 0;
+        for (int c = 0; c < g.conn_count; ++c) {
+            assert_int_equal(rec_g[c], rec_b[c]);
+            count_g += rec_g[c];
+        }
+        assert_int_equal(found, count_g);
+        if (!recurrent) {
+            assert_int_equal(found, 0);
+        }
+        if (g.node_count <= MAX_NODES && g.conn_count <= MAX_CONNS) {
+            brain_pool_clear(pool);
+            int b = brain_pool_add(pool, &g);
+            assert_int_equal(brain_hidden_count(pool, b), genome_hidden_count(&g));
+            assert_int_equal(brain_conn_count(pool, b), genome_enabled_count(&g));
+            static RefNet ref;
+            ref_init(&ref, &g);
+            for (int s = 0; s < 4; ++s) {
+                float in[8], out[8];
+                double want[8];
+                for (int k = 0; k < g.inputs; ++k) {
+                    in[k] = (float)(pcg32_double(&rng) * 2.0 - 1.0);
+                }
+                brain_step(pool, b, in, out);
+                ref_step(&ref, in, want);
+                for (int o = 0; o < g.outputs; ++o) {
+                    assert_true(fabs((double)out[o] - want[o]) <= 1e-4 * fmax(1.0, fabs(want[o])));
+                }
+            }
+        }
+        genome_fini(&g);
+    }
+    brain_pool_destroy(pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_random_feedforward_matches_reference),
         cmocka_unit_test(test_random_recurrent_matches_reference),
         cmocka_unit_test(test_step_range_matches_single_steps),
+        cmocka_unit_test(test_agrees_with_genome_eval_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
