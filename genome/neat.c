@@ -1,0 +1,753 @@
+/*
+ * The NEAT population engine: speciation, explicit fitness sharing,
+ * stagnation, elitism, selection inside species, crossover and mutation.
+ *
+ * Determinism: evaluation is the only parallel part and each genome writes
+ * only its own fitness slot. Everything else (offspring counts, parent
+ * choices, crossover, mutation, innovation ids, speciation) runs serially
+ * in a fixed order (species by id, then child order) and draws from the
+ * population's own stream, so a seed gives the same populations at any
+ * thread count.
+ *
+ * One epoch, given the fitness slots of generation g:
+ *  1. species statistics: each species' best fitness; a species that has
+ *     not improved on its best for stagnation_limit generations is dropped,
+ *     unless it holds the best genome of the generation;
+ *  2. fitness sharing: a species' share is the mean of its members'
+ *     fitness (shifted up by the lowest fitness when that is negative), and
+ *     the population_size children are divided in proportion to the
+ *     shares, rounding by largest remainder (ties to the older species);
+ *  3. each species with more than elite_min_species_size members keeps its
+ *     champion unchanged; the other children come from the best
+ *     survival_rate of the species: mutation of one parent (mutate_only_rate)
+ *     or crossover of two (the second from another species with
+ *     interspecies_rate) followed by mutation;
+ *  4. each surviving species takes a random member of generation g as its
+ *     representative; each child joins the first species (by id) whose
+ *     representative is closer than the threshold, or founds a new one;
+ *     empty species disappear;
+ *  5. with target_species set, the threshold moves by threshold_step toward
+ *     that number of species.
+ */
+#include "genome/genome_internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NEAT_STATE_MAGIC 0x50414e4eu /* "NNAP" little-endian */
+#define NEAT_STATE_VERSION 1u
+
+typedef struct Species {
+    uint32_t id;
+    int created;        /* generation it was founded in */
+    int last_improved;  /* generation its best fitness last rose */
+    double best_fitness;
+    Genome rep;
+    /* scratch of one epoch */
+    int size, start;    /* members in order[start .. start+size) */
+    int offspring;
+    bool alive;
+} Species;
+
+struct NeatPopulation {
+    NeatDef def;
+    int inputs, outputs;
+    uint64_t seed;
+    int size;
+    Genome *genomes;
+    Genome *next;       /* the next generation while it is being made */
+    double *fitness;
+    uint32_t *species_of;
+    Species *species;
+    int species_count, species_cap;
+    uint32_t next_species_id;
+    InnovationRegistry *reg;
+    Pcg32 rng;
+    int generation;
+    uint64_t evaluations;
+    bool evaluated;     /* this generation's evaluations are counted */
+    double threshold;
+    bool has_best;
+    double best_fitness;
+    Genome best;
+    /* scratch */
+    int *order;
+    double *fit;
+};
+
+/* ---------------------------------------------------------------- species */
+
+static Species *species_add(NeatPopulation *pop, const Genome *rep, int generation)
+{
+    if (pop->species_count == pop->species_cap) {
+        int cap = pop->species_cap > 0 ? pop->species_cap * 2 : 16;
+        pop->species = petri_realloc(pop->species, (size_t)pop->species_cap * sizeof(Species),
+                                     (size_t)cap * sizeof(Species));
+        pop->species_cap = cap;
+    }
+    Species *s = &pop->species[pop->species_count++];
+    memset(s, 0, sizeof *s);
+    s->id = pop->next_species_id++;
+    s->created = generation;
+    s->last_improved = generation;
+    s->best_fitness = -DBL_MAX;
+    genome_copy(&s->rep, rep);
+    return s;
+}
+
+/* Index of species `id` in pop->species (sorted by id), or -1. */
+static int species_index(const NeatPopulation *pop, uint32_t id)
+{
+    int lo = 0, hi = pop->species_count - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (pop->species[mid].id == id) {
+            return mid;
+        }
+        if (pop->species[mid].id < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return -1;
+}
+
+/* Removes species with alive == false, keeping the id order. */
+static void species_compact(NeatPopulation *pop)
+{
+    int w = 0;
+    for (int i = 0; i < pop->species_count; ++i) {
+        if (pop->species[i].alive) {
+            pop->species[w++] = pop->species[i];
+        } else {
+            genome_fini(&pop->species[i].rep);
+        }
+    }
+    pop->species_count = w;
+}
+
+/* Assigns every genome to the first species (by id) whose representative
+ * is within the threshold, founding new species as needed; drops species
+ * left empty. */
+static void speciate(NeatPopulation *pop, int generation)
+{
+    for (int s = 0; s < pop->species_count; ++s) {
+        pop->species[s].size = 0;
+    }
+    for (int i = 0; i < pop->size; ++i) {
+        const Genome *g = &pop->genomes[i];
+        int found = -1;
+        for (int s = 0; s < pop->species_count; ++s) {
+            if (genome_distance(g, &pop->species[s].rep, &pop->def) < pop->threshold) {
+                found = s;
+                break;
+            }
+        }
+        if (found < 0) {
+            species_add(pop, g, generation);
+            found = pop->species_count - 1;
+        }
+        pop->species[found].size++;
+        pop->species_of[i] = pop->species[found].id;
+    }
+    for (int s = 0; s < pop->species_count; ++s) {
+        pop->species[s].alive = pop->species[s].size > 0;
+    }
+    species_compact(pop);
+}
+
+/* ---------------------------------------------------------------- lifetime */
+
+static NeatPopulation *population_alloc(const NeatDef *def, int inputs, int outputs,
+                                        uint64_t seed, int size)
+{
+    NeatPopulation *pop = petri_calloc(1, sizeof *pop);
+    pop->def = *def;
+    pop->def.population_size = size;
+    pop->inputs = inputs;
+    pop->outputs = outputs;
+    pop->seed = seed;
+    pop->size = size;
+    pop->genomes = petri_calloc((size_t)size, sizeof(Genome));
+    pop->next = petri_calloc((size_t)size, sizeof(Genome));
+    pop->fitness = petri_calloc((size_t)size, sizeof(double));
+    pop->species_of = petri_calloc((size_t)size, sizeof(uint32_t));
+    pop->order = petri_calloc((size_t)size, sizeof(int));
+    pop->fit = petri_calloc((size_t)size, sizeof(double));
+    pop->reg = innovation_registry_create(inputs, outputs);
+    pop->rng = pcg32_stream(seed, 0, RNG_PURPOSE_POPULATION);
+    pop->threshold = def->compat_threshold;
+    return pop;
+}
+
+NeatPopulation *neat_population_create(const NeatDef *def, int inputs, int outputs,
+                                       uint64_t seed)
+{
+    NeatPopulation *pop = population_alloc(def, inputs, outputs, seed, def->population_size);
+    for (int i = 0; i < pop->size; ++i) {
+        genome_init_minimal(&pop->genomes[i], inputs, outputs, def, &pop->rng);
+    }
+    speciate(pop, 0);
+    return pop;
+}
+
+void neat_population_destroy(NeatPopulation *pop)
+{
+    if (pop == NULL) {
+        return;
+    }
+    size_t n = (size_t)pop->size;
+    for (int i = 0; i < pop->size; ++i) {
+        genome_fini(&pop->genomes[i]);
+        genome_fini(&pop->next[i]);
+    }
+    for (int s = 0; s < pop->species_count; ++s) {
+        genome_fini(&pop->species[s].rep);
+    }
+    genome_fini(&pop->best);
+    petri_free(pop->species, (size_t)pop->species_cap * sizeof(Species));
+    petri_free(pop->genomes, n * sizeof(Genome));
+    petri_free(pop->next, n * sizeof(Genome));
+    petri_free(pop->fitness, n * sizeof(double));
+    petri_free(pop->species_of, n * sizeof(uint32_t));
+    petri_free(pop->order, n * sizeof(int));
+    petri_free(pop->fit, n * sizeof(double));
+    innovation_registry_destroy(pop->reg);
+    petri_free(pop, sizeof *pop);
+}
+
+/* ---------------------------------------------------------------- access */
+
+int neat_population_size(const NeatPopulation *pop)
+{
+    return pop->size;
+}
+
+const NeatDef *neat_population_def(const NeatPopulation *pop)
+{
+    return &pop->def;
+}
+
+const Genome *neat_population_genome(const NeatPopulation *pop, int index)
+{
+    return &pop->genomes[index];
+}
+
+void neat_population_set_genome(NeatPopulation *pop, int index, const Genome *g)
+{
+    genome_copy(&pop->genomes[index], g);
+    innovation_registry_observe(pop->reg, g);
+}
+
+double neat_population_fitness(const NeatPopulation *pop, int index)
+{
+    return pop->fitness[index];
+}
+
+void neat_population_set_fitness(NeatPopulation *pop, int index, double fitness)
+{
+    pop->fitness[index] = fitness;
+}
+
+uint32_t neat_population_species_of(const NeatPopulation *pop, int index)
+{
+    return pop->species_of[index];
+}
+
+const Genome *neat_population_best_ever(const NeatPopulation *pop, double *fitness)
+{
+    if (!pop->has_best) {
+        return NULL;
+    }
+    if (fitness != NULL) {
+        *fitness = pop->best_fitness;
+    }
+    return &pop->best;
+}
+
+/* A fitness the engine can rank: non-finite values count as 0. */
+static double clean_fitness(double f)
+{
+    return isfinite(f) ? f : 0.0;
+}
+
+/* Best genome of the current slots: highest fitness, ties to the lower index. */
+static int best_index(const NeatPopulation *pop)
+{
+    int best = 0;
+    for (int i = 1; i < pop->size; ++i) {
+        if (clean_fitness(pop->fitness[i]) > clean_fitness(pop->fitness[best])) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+static void update_best_ever(NeatPopulation *pop)
+{
+    int b = best_index(pop);
+    double f = clean_fitness(pop->fitness[b]);
+    if (!pop->has_best || f > pop->best_fitness) {
+        pop->has_best = true;
+        pop->best_fitness = f;
+        genome_copy(&pop->best, &pop->genomes[b]);
+    }
+}
+
+void neat_population_evaluate(NeatPopulation *pop, NeatEvalFn fn, void *ctx)
+{
+    int n = pop->size;
+    const Genome *genomes = pop->genomes;
+    double *fitness = pop->fitness;
+#pragma omp parallel for schedule(dynamic)
+    for (int i = 0; i < n; ++i) {
+        fitness[i] = fn(&genomes[i], i, ctx);
+    }
+    if (!pop->evaluated) {
+        pop->evaluations += (uint64_t)n;
+        pop->evaluated = true;
+    }
+    update_best_ever(pop);
+}
+
+NeatStats neat_population_stats(const NeatPopulation *pop)
+{
+    NeatStats st = {
+        .generation = pop->generation,
+        .evaluations = pop->evaluations,
+        .species_count = pop->species_count,
+        .compat_threshold = pop->threshold,
+    };
+    double sum = 0.0, hidden = 0.0, conns = 0.0;
+    for (int i = 0; i < pop->size; ++i) {
+        sum += clean_fitness(pop->fitness[i]);
+        hidden += genome_hidden_count(&pop->genomes[i]);
+        conns += genome_enabled_count(&pop->genomes[i]);
+    }
+    st.best_index = best_index(pop);
+    st.best_fitness = clean_fitness(pop->fitness[st.best_index]);
+    st.mean_fitness = sum / pop->size;
+    st.mean_hidden_nodes = hidden / pop->size;
+    st.mean_enabled_conns = conns / pop->size;
+    st.best_ever_fitness = pop->has_best ? pop->best_fitness : st.best_fitness;
+    return st;
+}
+
+/* ---------------------------------------------------------------- epoch */
+
+/* Sorts pop->order by (species position, fitness descending, index). */
+static const NeatPopulation *sort_pop;
+static int cmp_member(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    const NeatPopulation *pop = sort_pop;
+    int sa = species_index(pop, pop->species_of[a]);
+    int sb = species_index(pop, pop->species_of[b]);
+    if (sa != sb) {
+        return sa < sb ? -1 : 1;
+    }
+    if (pop->fit[a] != pop->fit[b]) {
+        return pop->fit[a] > pop->fit[b] ? -1 : 1;
+    }
+    return a < b ? -1 : a > b;
+}
+
+static void sort_members(NeatPopulation *pop)
+{
+    for (int i = 0; i < pop->size; ++i) {
+        pop->order[i] = i;
+    }
+    /* qsort has no context argument in C17; the epoch is serial. */
+    sort_pop = pop;
+    qsort(pop->order, (size_t)pop->size, sizeof(int), cmp_member);
+    sort_pop = NULL;
+    for (int s = 0; s < pop->species_count; ++s) {
+        pop->species[s].size = 0;
+        pop->species[s].start = 0;
+    }
+    for (int k = 0; k < pop->size; ++k) {
+        Species *s = &pop->species[species_index(pop, pop->species_of[pop->order[k]])];
+        if (s->size == 0) {
+            s->start = k;
+        }
+        s->size++;
+    }
+}
+
+/* Divides pop->size children among the alive species in proportion to
+ * share[s], by largest remainder; ties go to the lower species position. */
+static void assign_offspring(NeatPopulation *pop, const double *share)
+{
+    int n = pop->species_count;
+    double total = 0.0;
+    int alive = 0;
+    for (int s = 0; s < n; ++s) {
+        pop->species[s].offspring = 0;
+        if (pop->species[s].alive) {
+            total += share[s];
+            ++alive;
+        }
+    }
+    double *frac = petri_alloc((size_t)n * sizeof(double));
+    int given = 0;
+    for (int s = 0; s < n; ++s) {
+        frac[s] = -1.0;
+        if (!pop->species[s].alive) {
+            continue;
+        }
+        double q = total > 0.0 ? pop->size * share[s] / total : (double)pop->size / alive;
+        double f = floor(q);
+        pop->species[s].offspring = (int)f;
+        frac[s] = q - f;
+        given += (int)f;
+    }
+    while (given < pop->size) {
+        int pick = -1;
+        for (int s = 0; s < n; ++s) {
+            if (pop->species[s].alive && (pick < 0 || frac[s] > frac[pick])) {
+                pick = s;
+            }
+        }
+        pop->species[pick].offspring++;
+        frac[pick] = -1.0;
+        ++given;
+        if (given < pop->size) {
+            /* more remainders than species can happen only through
+             * rounding: start the round again */
+            bool any = false;
+            for (int s = 0; s < n; ++s) {
+                any = any || (pop->species[s].alive && frac[s] >= 0.0);
+            }
+            if (!any) {
+                for (int s = 0; s < n; ++s) {
+                    frac[s] = pop->species[s].alive ? 0.0 : -1.0;
+                }
+            }
+        }
+    }
+    petri_free(frac, (size_t)n * sizeof(double));
+}
+
+/* Makes one child of species s into *child. */
+static void make_child(NeatPopulation *pop, const Species *s, int pool, Genome *child)
+{
+    const NeatDef *def = &pop->def;
+    Pcg32 *rng = &pop->rng;
+    int p1 = pop->order[s->start + (int)pcg32_bounded(rng, (uint32_t)pool)];
+    if (pool == 1 || pcg32_double(rng) < def->mutate_only_rate) {
+        genome_copy(child, &pop->genomes[p1]);
+    } else {
+        int p2;
+        int alive_other = 0;
+        for (int k = 0; k < pop->species_count; ++k) {
+            alive_other += pop->species[k].alive && &pop->species[k] != s;
+        }
+        if (alive_other > 0 && pcg32_double(rng) < def->interspecies_rate) {
+            /* the champion of another alive species, chosen uniformly */
+            int pick = (int)pcg32_bounded(rng, (uint32_t)alive_other);
+            const Species *o = NULL;
+            for (int k = 0; k < pop->species_count; ++k) {
+                if (pop->species[k].alive && &pop->species[k] != s && pick-- == 0) {
+                    o = &pop->species[k];
+                    break;
+                }
+            }
+            p2 = pop->order[o->start];
+        } else {
+            p2 = pop->order[s->start + (int)pcg32_bounded(rng, (uint32_t)pool)];
+        }
+        /* the fitter parent gives the structure; ties to the lower index */
+        bool first = pop->fit[p1] > pop->fit[p2] || (pop->fit[p1] == pop->fit[p2] && p1 <= p2);
+        const Genome *fitter = &pop->genomes[first ? p1 : p2];
+        const Genome *other = &pop->genomes[first ? p2 : p1];
+        genome_crossover(child, fitter, other, def, rng);
+    }
+    genome_mutate(child, def, pop->reg, rng);
+}
+
+void neat_population_epoch(NeatPopulation *pop)
+{
+    const NeatDef *def = &pop->def;
+    if (!pop->evaluated) {
+        pop->evaluations += (uint64_t)pop->size;
+        pop->evaluated = true;
+    }
+    update_best_ever(pop);
+    double lowest = DBL_MAX;
+    for (int i = 0; i < pop->size; ++i) {
+        pop->fit[i] = clean_fitness(pop->fitness[i]);
+        lowest = fmin(lowest, pop->fit[i]);
+    }
+    int best = best_index(pop);
+    sort_members(pop);
+
+    /* 1. stagnation */
+    int n = pop->species_count;
+    double *share = petri_calloc((size_t)n, sizeof(double));
+    double shift = lowest < 0.0 ? -lowest : 0.0;
+    for (int s = 0; s < n; ++s) {
+        Species *sp = &pop->species[s];
+        sp->alive = sp->size > 0;
+        if (!sp->alive) {
+            continue;
+        }
+        double top = pop->fit[pop->order[sp->start]];
+        if (top > sp->best_fitness) {
+            sp->best_fitness = top;
+            sp->last_improved = pop->generation;
+        }
+        bool holds_best = sp->id == pop->species_of[best];
+        if (pop->generation - sp->last_improved >= def->stagnation_limit && !holds_best) {
+            sp->alive = false;
+            continue;
+        }
+        /* 2. explicit fitness sharing: the sum of f / size over members */
+        double sum = 0.0;
+        for (int k = 0; k < sp->size; ++k) {
+            sum += pop->fit[pop->order[sp->start + k]] + shift;
+        }
+        share[s] = sum / sp->size;
+    }
+    assign_offspring(pop, share);
+    petri_free(share, (size_t)n * sizeof(double));
+
+    /* 3. reproduction, serially in child order */
+    innovation_registry_next_generation(pop->reg);
+    int c = 0;
+    for (int s = 0; s < n; ++s) {
+        Species *sp = &pop->species[s];
+        if (!sp->alive || sp->offspring == 0) {
+            continue;
+        }
+        int k = sp->offspring;
+        if (sp->size > def->elite_min_species_size) {
+            genome_copy(&pop->next[c++], &pop->genomes[pop->order[sp->start]]);
+            --k;
+        }
+        int pool = (int)ceil(def->survival_rate * sp->size);
+        pool = pool < 1 ? 1 : pool > sp->size ? sp->size : pool;
+        for (; k > 0; --k) {
+            make_child(pop, sp, pool, &pop->next[c++]);
+        }
+    }
+
+    /* 4. representatives from generation g, then speciation of g + 1 */
+    for (int s = 0; s < n; ++s) {
+        Species *sp = &pop->species[s];
+        if (sp->alive) {
+            int m = pop->order[sp->start + (int)pcg32_bounded(&pop->rng, (uint32_t)sp->size)];
+            genome_copy(&sp->rep, &pop->genomes[m]);
+        }
+    }
+    species_compact(pop);
+    Genome *t = pop->genomes;
+    pop->genomes = pop->next;
+    pop->next = t;
+    pop->generation++;
+    speciate(pop, pop->generation);
+
+    /* 5. threshold moving */
+    if (def->target_species > 0) {
+        if (pop->species_count < def->target_species) {
+            pop->threshold -= def->threshold_step;
+        } else if (pop->species_count > def->target_species) {
+            pop->threshold += def->threshold_step;
+        }
+        double floor_t = def->threshold_step > 0.01 ? def->threshold_step : 0.01;
+        if (pop->threshold < floor_t) {
+            pop->threshold = floor_t;
+        }
+    }
+    for (int i = 0; i < pop->size; ++i) {
+        pop->fitness[i] = 0.0;
+    }
+    pop->evaluated = false;
+}
+
+/* ---------------------------------------------------------------- state */
+
+uint64_t neat_population_hash(const NeatPopulation *pop)
+{
+    Hasher hs;
+    hasher_init(&hs);
+    hasher_u64(&hs, (uint64_t)pop->size);
+    hasher_u64(&hs, (uint64_t)pop->generation);
+    hasher_u64(&hs, pop->evaluations);
+    hasher_f64(&hs, pop->threshold);
+    hasher_u64(&hs, pop->rng.state);
+    hasher_u64(&hs, pop->rng.inc);
+    hasher_u64(&hs, innovation_registry_next_innovation(pop->reg));
+    hasher_u64(&hs, innovation_registry_next_node(pop->reg));
+    for (int i = 0; i < pop->size; ++i) {
+        genome_hash(&pop->genomes[i], &hs);
+        hasher_f64(&hs, pop->fitness[i]);
+        hasher_u64(&hs, pop->species_of[i]);
+    }
+    hasher_u64(&hs, (uint64_t)pop->species_count);
+    for (int s = 0; s < pop->species_count; ++s) {
+        const Species *sp = &pop->species[s];
+        hasher_u64(&hs, sp->id);
+        hasher_u64(&hs, (uint64_t)sp->created);
+        hasher_u64(&hs, (uint64_t)sp->last_improved);
+        hasher_f64(&hs, sp->best_fitness);
+        genome_hash(&sp->rep, &hs);
+    }
+    if (pop->has_best) {
+        hasher_f64(&hs, pop->best_fitness);
+        genome_hash(&pop->best, &hs);
+    }
+    return hasher_digest(&hs);
+}
+
+void neat_population_save(const NeatPopulation *pop, ByteBuf *out)
+{
+    buf_put_u32(out, NEAT_STATE_MAGIC);
+    buf_put_u32(out, NEAT_STATE_VERSION);
+    buf_put_u32(out, (uint32_t)pop->inputs);
+    buf_put_u32(out, (uint32_t)pop->outputs);
+    buf_put_u64(out, pop->seed);
+    buf_put_u32(out, (uint32_t)pop->size);
+    buf_put_u32(out, (uint32_t)pop->generation);
+    buf_put_u64(out, pop->evaluations);
+    buf_put_u8(out, pop->evaluated);
+    buf_put_f64(out, pop->threshold);
+    buf_put_u64(out, pop->rng.state);
+    buf_put_u64(out, pop->rng.inc);
+    buf_put_u32(out, pop->next_species_id);
+    innovation_registry_save(pop->reg, out);
+    buf_put_u8(out, pop->has_best);
+    if (pop->has_best) {
+        buf_put_f64(out, pop->best_fitness);
+        genome_save_buf(&pop->best, out);
+    }
+    buf_put_u32(out, (uint32_t)pop->species_count);
+    for (int s = 0; s < pop->species_count; ++s) {
+        const Species *sp = &pop->species[s];
+        buf_put_u32(out, sp->id);
+        buf_put_u32(out, (uint32_t)sp->created);
+        buf_put_u32(out, (uint32_t)sp->last_improved);
+        buf_put_f64(out, sp->best_fitness);
+        genome_save_buf(&sp->rep, out);
+    }
+    for (int i = 0; i < pop->size; ++i) {
+        genome_save_buf(&pop->genomes[i], out);
+        buf_put_f64(out, pop->fitness[i]);
+        buf_put_u32(out, pop->species_of[i]);
+    }
+}
+
+static PetriStatus load_genome(const NeatPopulation *pop, Genome *g, ByteReader *r,
+                               PetriError *err, const char *what, int index)
+{
+    if (genome_load_buf(g, r, err) != PETRI_OK) {
+        return error_add(err, PETRI_EFORMAT, "population state: %s %d is corrupt", what, index);
+    }
+    if (g->inputs != pop->inputs || g->outputs != pop->outputs) {
+        return error_add(err, PETRI_EFORMAT,
+                         "population state: %s %d has %d inputs and %d outputs, expected %d and %d",
+                         what, index, g->inputs, g->outputs, pop->inputs, pop->outputs);
+    }
+    if (genome_check(g, pop->def.allow_recurrent, err) != PETRI_OK) {
+        return error_add(err, PETRI_EFORMAT, "population state: %s %d is invalid", what, index);
+    }
+    return PETRI_OK;
+}
+
+NeatPopulation *neat_population_load(const NeatDef *def, ByteReader *r, PetriError *err)
+{
+    uint32_t magic, version, inputs, outputs, size, generation, next_species;
+    uint64_t seed, evaluations, state, inc;
+    uint8_t evaluated;
+    double threshold;
+    if (!reader_u32(r, &magic) || !reader_u32(r, &version) || !reader_u32(r, &inputs) ||
+        !reader_u32(r, &outputs) || !reader_u64(r, &seed) || !reader_u32(r, &size) ||
+        !reader_u32(r, &generation) || !reader_u64(r, &evaluations) ||
+        !reader_u8(r, &evaluated) || !reader_f64(r, &threshold) || !reader_u64(r, &state) ||
+        !reader_u64(r, &inc) || !reader_u32(r, &next_species)) {
+        error_add(err, PETRI_EFORMAT, "population state: truncated header");
+        return NULL;
+    }
+    if (magic != NEAT_STATE_MAGIC || version != NEAT_STATE_VERSION) {
+        error_add(err, PETRI_EFORMAT, "population state: bad magic or version %u", version);
+        return NULL;
+    }
+    if (inputs > GENOME_MAX_IO || outputs < 1 || outputs > GENOME_MAX_IO || size < 2 ||
+        size > (r->len - r->pos) / 16 || generation > INT32_MAX || evaluated > 1 ||
+        !isfinite(threshold) || threshold <= 0.0 || (inc & 1u) == 0) {
+        error_add(err, PETRI_EFORMAT,
+                  "population state: implausible header (inputs %u, outputs %u, size %u)", inputs,
+                  outputs, size);
+        return NULL;
+    }
+    NeatPopulation *pop = population_alloc(def, (int)inputs, (int)outputs, seed, (int)size);
+    pop->generation = (int)generation;
+    pop->evaluations = evaluations;
+    pop->evaluated = evaluated != 0;
+    pop->threshold = threshold;
+    pop->rng.state = state;
+    pop->rng.inc = inc;
+    pop->next_species_id = next_species;
+    uint8_t has_best = 0;
+    uint32_t species_count = 0;
+    if (innovation_registry_load(pop->reg, r, err) != PETRI_OK || !reader_u8(r, &has_best) ||
+        has_best > 1) {
+        error_add(err, PETRI_EFORMAT, "population state: bad registry or best genome flag");
+        goto fail;
+    }
+    pop->has_best = has_best != 0;
+    if (pop->has_best) {
+        if (!reader_f64(r, &pop->best_fitness) || !isfinite(pop->best_fitness) ||
+            load_genome(pop, &pop->best, r, err, "best genome", 0) != PETRI_OK) {
+            error_add(err, PETRI_EFORMAT, "population state: bad best genome");
+            goto fail;
+        }
+    }
+    if (!reader_u32(r, &species_count) || species_count > size) {
+        error_add(err, PETRI_EFORMAT, "population state: bad species count");
+        goto fail;
+    }
+    for (uint32_t s = 0; s < species_count; ++s) {
+        uint32_t id, created, improved;
+        double best;
+        if (!reader_u32(r, &id) || !reader_u32(r, &created) || !reader_u32(r, &improved) ||
+            !reader_f64(r, &best) || id >= next_species ||
+            (s > 0 && id <= pop->species[s - 1].id) || created > generation ||
+            improved > generation || isnan(best)) {
+            error_add(err, PETRI_EFORMAT, "population state: species %u is corrupt", s);
+            goto fail;
+        }
+        Genome empty;
+        genome_init(&empty, (int)inputs, (int)outputs);
+        Species *sp = species_add(pop, &empty, 0);
+        genome_fini(&empty);
+        sp->id = id;
+        sp->created = (int)created;
+        sp->last_improved = (int)improved;
+        sp->best_fitness = best;
+        if (load_genome(pop, &sp->rep, r, err, "species representative", (int)s) != PETRI_OK) {
+            goto fail;
+        }
+    }
+    pop->next_species_id = next_species;
+    for (uint32_t i = 0; i < size; ++i) {
+        uint32_t sid;
+        if (load_genome(pop, &pop->genomes[i], r, err, "genome", (int)i) != PETRI_OK) {
+            goto fail;
+        }
+        if (!reader_f64(r, &pop->fitness[i]) || !reader_u32(r, &sid) ||
+            species_index(pop, sid) < 0) {
+            error_add(err, PETRI_EFORMAT, "population state: genome %u has a bad fitness or species",
+                      i);
+            goto fail;
+        }
+        pop->species_of[i] = sid;
+        innovation_registry_observe(pop->reg, &pop->genomes[i]);
+    }
+    return pop;
+fail:
+    neat_population_destroy(pop);
+    return NULL;
+}
