@@ -1,0 +1,433 @@
+/*
+ * The world's side of a tick: begin (grid), resolve (attacks, eating,
+ * movement, metabolism, deaths marked), end (ledger, corpses, events,
+ * packing).
+ *
+ * Contested outcomes never depend on threads. Attacks and meals are
+ * gathered as claims in slot (= id) order, counting-sorted by target or
+ * food cell (stable, so slot order survives) and insertion-sorted by
+ * distance inside each group: the nearest claimant is served first, ties
+ * go to the lower id. They are then applied serially. Movement and
+ * metabolism write only their own slot and run in parallel. Every flow of
+ * energy is kept per slot and summed in slot order at the end of the
+ * tick, so the ledger is the same at every thread count.
+ */
+#include "world/world_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+void world_tick_begin(World *w)
+{
+    assert_not_in_tick(w);
+    w->in_tick = true;
+    w->event_count = 0;
+    for (int p = 0; p < w->pop_count; ++p) {
+        double period = w->pops[p].senses.clock_period;
+        double ph = 2.0 * M_PI * fmod((double)w->tick, period) / period;
+        w->clock_sin[p] = (float)sin(ph);
+        w->clock_cos[p] = (float)cos(ph);
+    }
+    world_grid_build(w);
+}
+
+/* Counting sort of claims by key (stable), then insertion sort of each
+ * key's group by distance (stable: equal distances keep slot order). */
+static void sort_claims(World *w, int n, int keys)
+{
+    int32_t *cnt = w->claim_count;
+    memset(cnt, 0, sizeof(int32_t) * (size_t)(keys + 1));
+    for (int i = 0; i < n; ++i) {
+        cnt[w->claims[i].key + 1] += 1;
+    }
+    for (int k = 0; k < keys; ++k) {
+        cnt[k + 1] += cnt[k];
+    }
+    for (int i = 0; i < n; ++i) {
+        w->claims_tmp[cnt[w->claims[i].key]++] = w->claims[i];
+    }
+    Claim *c = w->claims_tmp;
+    int g = 0;
+    while (g < n) {
+        int e = g + 1;
+        while (e < n && c[e].key == c[g].key) {
+            ++e;
+        }
+        for (int i = g + 1; i < e; ++i) {
+            Claim t = c[i];
+            int j = i - 1;
+            while (j >= g && c[j].dist2 > t.dist2) {
+                c[j + 1] = c[j];
+                --j;
+            }
+            c[j + 1] = t;
+        }
+        g = e;
+    }
+}
+
+static void resolve_attacks(World *w)
+{
+    int n = 0;
+    for (int s = 0; s < w->count; ++s) {
+        if (!w->intent[s].attack) {
+            continue;
+        }
+        const PopParams *pp = &w->pp[w->pop[s]];
+        w->energy[s] -= pp->attack_cost;
+        w->ledger.attack_cost += (double)pp->attack_cost;
+        if (w->target[s] >= 0) {
+            w->claims[n++] = (Claim){(uint32_t)w->target[s], w->target_d2[s], (uint32_t)s};
+        }
+    }
+    if (n == 0) {
+        return;
+    }
+    sort_claims(w, n, w->count);
+    for (int i = 0; i < n; ++i) {
+        const Claim *c = &w->claims_tmp[i];
+        int t = (int)c->key, a = (int)c->slot;
+        if (w->dead[t]) {
+            continue;
+        }
+        const PopParams *pp = &w->pp[w->pop[a]];
+        float before = w->energy[t];
+        float dmg = before > 0 ? fminf(pp->attack_damage, before) : 0.0f;
+        w->energy[t] = before - dmg;
+        double taken = (double)before - (double)w->energy[t];
+        float gain = (float)taken * pp->attack_gain * pp->eat_meat;
+        float eb = w->energy[a];
+        w->energy[a] = eb + gain;
+        double got = (double)w->energy[a] - (double)eb;
+        w->ledger.attack_loss += taken - got;
+        w->counters[a].damage += taken;
+        w->counters[a].energy_meat += got;
+        if (w->energy[t] <= 0.0f) {
+            w->dead[t] = DEATH_KILLED;
+            w->killer[t] = w->id[a];
+            w->counters[a].kills += 1;
+        }
+    }
+}
+
+static void resolve_eating(World *w)
+{
+    int n = 0;
+    for (int s = 0; s < w->count; ++s) {
+        if (!w->intent[s].eat || w->dead[s]) {
+            continue;
+        }
+        int c = world_food_cell_of(w, w->x[s], w->y[s]);
+        float cx = ((float)(c % w->fx) + 0.5f) * w->fcell_w;
+        float cy = ((float)(c / w->fx) + 0.5f) * w->fcell_h;
+        float dx = w->x[s] - cx, dy = w->y[s] - cy;
+        w->claims[n++] = (Claim){(uint32_t)c, dx * dx + dy * dy, (uint32_t)s};
+    }
+    if (n == 0) {
+        return;
+    }
+    sort_claims(w, n, w->fx * w->fy);
+    float bite = (float)w->def.food.bite;
+    for (int i = 0; i < n; ++i) {
+        const Claim *cl = &w->claims_tmp[i];
+        int s = (int)cl->slot;
+        int c = (int)cl->key;
+        const PopParams *pp = &w->pp[w->pop[s]];
+        float left = bite;
+        double took_p = 0, took_m = 0;
+        /* the better digested kind first */
+        for (int pass = 0; pass < 2 && left > 0; ++pass) {
+            bool meat_first = pp->eat_meat > pp->eat_plants;
+            bool meat = (pass == 0) == meat_first;
+            float eff = meat ? pp->eat_meat : pp->eat_plants;
+            float *amount = meat ? &w->meat[c] : &w->plant[c];
+            if (eff <= 0.0f || *amount <= 0.0f) {
+                continue;
+            }
+            float old = *amount;
+            float take = old < left ? old : left;
+            *amount = old - take;
+            double took = (double)old - (double)*amount;
+            left -= (float)took;
+            if (meat) {
+                took_m += took;
+            } else {
+                took_p += took;
+            }
+        }
+        if (took_p <= 0 && took_m <= 0) {
+            continue;
+        }
+        float eb = w->energy[s];
+        float gp = (float)took_p * pp->eat_plants;
+        float gm = (float)took_m * pp->eat_meat;
+        w->energy[s] = eb + gp + gm;
+        double got = (double)w->energy[s] - (double)eb;
+        w->ledger.digestion_loss += took_p + took_m - got;
+        /* split what was got in proportion, for the counters */
+        double gsum = (double)gp + (double)gm;
+        double share_p = gsum > 0 ? got * (double)gp / gsum : 0.0;
+        w->counters[s].energy_plants += share_p;
+        w->counters[s].energy_meat += got - share_p;
+    }
+}
+
+/* Movement, static collisions, metabolism, ageing and death marks of one
+ * slot; writes only that slot. */
+static void move_one(World *w, int s)
+{
+    if (w->dead[s]) {
+        w->f_metab[s] = w->f_thrust[s] = w->f_brain[s] = w->f_overflow[s] = 0.0f;
+        return;
+    }
+    const PopParams *pp = &w->pp[w->pop[s]];
+    const Intent *it = &w->intent[s];
+    if (it->turn != 0.0f) {
+        float h = w->heading[s] + it->turn * pp->turn_rate;
+        h = h >= WORLD_PI ? h - WORLD_TAU : (h < -WORLD_PI ? h + WORLD_TAU : h);
+        w->heading[s] = h;
+        w->cos_h[s] = cosf(h);
+        w->sin_h[s] = sinf(h);
+    }
+    float keep = 1.0f - pp->drag;
+    float push = it->thrust * pp->max_speed * pp->drag;
+    float vx = w->vx[s] * keep + w->cos_h[s] * push;
+    float vy = w->vy[s] * keep + w->sin_h[s] * push;
+    float v2 = vx * vx + vy * vy;
+    float vmax2 = pp->max_speed * pp->max_speed;
+    float speed;
+    if (v2 > vmax2) {
+        speed = sqrtf(v2);
+        float k = pp->max_speed / speed;
+        vx *= k;
+        vy *= k;
+        speed = pp->max_speed;
+    } else {
+        speed = sqrtf(v2);
+    }
+    float x = w->x[s] + vx, y = w->y[s] + vy;
+    bool hit = false;
+    if (w->torus) {
+        x = x < 0.0f ? x + w->width : (x >= w->width ? x - w->width : x);
+        y = y < 0.0f ? y + w->height : (y >= w->height ? y - w->height : y);
+        /* x + width may round up to width itself */
+        x = x >= w->width ? 0.0f : x;
+        y = y >= w->height ? 0.0f : y;
+    }
+    if (!w->torus || w->obst_count > 0) {
+        float ox = x, oy = y;
+        hit = world_collide_static(w, &x, &y, pp->radius);
+        if (hit) {
+            /* the body stops along the blocked direction */
+            if (ox != x) {
+                vx = 0.0f;
+            }
+            if (oy != y) {
+                vy = 0.0f;
+            }
+        }
+    }
+    w->x[s] = x;
+    w->y[s] = y;
+    w->vx[s] = vx;
+    w->vy[s] = vy;
+    w->touch[s] = hit;
+    w->signal[s] = it->signal;
+    w->counters[s].distance += (double)speed;
+
+    float metab = pp->metabolism;
+    float thrust = fabsf(it->thrust) * pp->thrust_cost;
+    float brain = w->upkeep[s];
+    float e = w->energy[s] - metab - thrust - brain;
+    float over = 0.0f;
+    if (e > pp->energy_max) {
+        over = e - pp->energy_max;
+        e = pp->energy_max;
+    }
+    w->energy[s] = e;
+    w->f_metab[s] = metab;
+    w->f_thrust[s] = thrust;
+    w->f_brain[s] = brain;
+    w->f_overflow[s] = over;
+    w->age[s] += 1;
+    if (e <= 0.0f) {
+        w->dead[s] = DEATH_STARVED;
+    } else if (pp->lifespan > 0 && w->age[s] >= pp->lifespan) {
+        w->dead[s] = DEATH_OLD_AGE;
+    }
+}
+
+/* push_apart: each body moves by half of every overlap with the bodies
+ * around it (Jacobi: from the positions after movement, all at once). */
+static void push_apart(World *w)
+{
+    world_grid_build(w);
+    int n = w->count;
+#pragma omp parallel for schedule(static) if (n > 2048)
+    for (int s = 0; s < n; ++s) {
+        float px = 0, py = 0;
+        if (!w->dead[s]) {
+            float r = w->pp[w->pop[s]].radius;
+            float x = w->x[s], y = w->y[s];
+            float reach = w->qradius[w->pop[s]];
+            int ix0 = (int)floorf((x - reach) * w->ginv_w), ix1 = (int)floorf((x + reach) * w->ginv_w);
+            int iy0 = (int)floorf((y - reach) * w->ginv_h), iy1 = (int)floorf((y + reach) * w->ginv_h);
+            for (int iy = iy0; iy <= iy1; ++iy) {
+                if (!w->torus && (iy < 0 || iy >= w->gy)) {
+                    continue;
+                }
+                int cy = ((iy % w->gy) + w->gy) % w->gy;
+                for (int ix = ix0; ix <= ix1; ++ix) {
+                    if (!w->torus && (ix < 0 || ix >= w->gx)) {
+                        continue;
+                    }
+                    int cx = ((ix % w->gx) + w->gx) % w->gx;
+                    int cell = cy * w->gx + cx;
+                    for (int k = w->gstart[cell]; k < w->gstart[cell + 1]; ++k) {
+                        const GridItem *g = &w->gitems[k];
+                        if ((int)g->slot == s || w->dead[g->slot]) {
+                            continue;
+                        }
+                        float dx = world_wrap_dx(w, x - g->x, w->half_w, w->width);
+                        float dy = world_wrap_dx(w, y - g->y, w->half_h, w->height);
+                        float d2 = dx * dx + dy * dy;
+                        float rr = r + g->radius;
+                        if (d2 >= rr * rr) {
+                            continue;
+                        }
+                        float d = sqrtf(d2);
+                        if (d < 1e-6f) {
+                            /* coincident: the lower slot goes left */
+                            dx = (int)g->slot < s ? 1.0f : -1.0f;
+                            dy = 0.0f;
+                            d = 1.0f;
+                        }
+                        float k2 = 0.5f * (rr - (d < 1e-6f ? 0.0f : d)) / d;
+                        px += dx * k2;
+                        py += dy * k2;
+                    }
+                }
+            }
+        }
+        w->push_x[s] = px;
+        w->push_y[s] = py;
+    }
+#pragma omp parallel for schedule(static) if (n > 2048)
+    for (int s = 0; s < n; ++s) {
+        if (w->push_x[s] == 0.0f && w->push_y[s] == 0.0f) {
+            continue;
+        }
+        float x = w->x[s] + w->push_x[s], y = w->y[s] + w->push_y[s];
+        if (w->torus) {
+            x = x < 0.0f ? x + w->width : (x >= w->width ? x - w->width : x);
+            y = y < 0.0f ? y + w->height : (y >= w->height ? y - w->height : y);
+            x = x >= w->width ? 0.0f : x;
+            y = y >= w->height ? 0.0f : y;
+        }
+        if (!w->torus || w->obst_count > 0) {
+            world_collide_static(w, &x, &y, w->pp[w->pop[s]].radius);
+        }
+        w->x[s] = x;
+        w->y[s] = y;
+    }
+}
+
+void world_resolve(World *w)
+{
+    PETRI_WORLD_ASSERT(w->in_tick);
+    resolve_attacks(w);
+    resolve_eating(w);
+    int n = w->count;
+#pragma omp parallel for schedule(static) if (n > 2048)
+    for (int s = 0; s < n; ++s) {
+        move_one(w, s);
+    }
+    if (w->def.push_apart) {
+        push_apart(w);
+    }
+}
+
+void world_tick_end(World *w)
+{
+    PETRI_WORLD_ASSERT(w->in_tick);
+    EnergyLedger *l = &w->ledger;
+    double metab = 0, thrust = 0, brain = 0, over = 0;
+    for (int s = 0; s < w->count; ++s) {
+        metab += (double)w->f_metab[s];
+        thrust += (double)w->f_thrust[s];
+        brain += (double)w->f_brain[s];
+        over += (double)w->f_overflow[s];
+    }
+    l->metabolism += metab;
+    l->thrust += thrust;
+    l->brain += brain;
+    l->overflow += over;
+    bool any_dead = false;
+    for (int s = 0; s < w->count; ++s) {
+        if (!w->dead[s]) {
+            continue;
+        }
+        any_dead = true;
+        /* the body becomes meat: its energy (never below 0) and corpse */
+        float e = w->energy[s];
+        double ed = e > 0.0f ? (double)e : 0.0;
+        if (e < 0.0f) {
+            l->debt += -(double)e;
+        }
+        int c = world_food_cell_of(w, w->x[s], w->y[s]);
+        float old = w->meat[c];
+        w->meat[c] = old + (float)ed + w->pp[w->pop[s]].corpse;
+        l->corpses += ((double)w->meat[c] - (double)old) - ed;
+        AgentCounters *ct = &w->counters[s];
+        ct->ticks_alive = w->age[s];
+        ct->cause = w->dead[s];
+        uint32_t killer = w->dead[s] == DEATH_KILLED ? w->killer[s] : WORLD_NO_ID;
+        WorldEvent ev = {.kind = EVENT_DEATH,
+                         .id = w->id[s],
+                         .other = killer,
+                         .pop = w->pop[s],
+                         .tag = w->tag[s],
+                         .cause = w->dead[s],
+                         .tick = w->tick,
+                         .counters = *ct};
+        world_event_push(w, &ev);
+        if (killer != WORLD_NO_ID) {
+            WorldEvent kv = {.kind = EVENT_KILL,
+                             .id = killer,
+                             .other = w->id[s],
+                             .pop = w->pop[s],
+                             .tag = w->tag[s],
+                             .tick = w->tick};
+            world_event_push(w, &kv);
+        }
+    }
+    for (int s = 0; s < w->count; ++s) {
+        w->counters[s].ticks_alive = w->age[s];
+    }
+    if (any_dead) {
+        world_pack(w);
+    }
+    w->tick += 1;
+    w->in_tick = false;
+}
+
+void world_step(World *w)
+{
+    world_tick_begin(w);
+    int n = w->count;
+#pragma omp parallel
+    {
+#pragma omp for schedule(static)
+        for (int s = 0; s < n; ++s) {
+            world_sense(w, s);
+        }
+#pragma omp for schedule(static)
+        for (int s = 0; s < n; ++s) {
+            world_control_baseline(w, s);
+            world_act(w, s);
+        }
+    }
+    world_resolve(w);
+    world_environment(w);
+    world_tick_end(w);
+}
