@@ -307,15 +307,18 @@ void world_set_agent_tag(World *w, int slot, int32_t tag);
 void world_set_agent_upkeep(World *w, int slot, int brain_nodes, int brain_conns);
 const AgentCounters *world_agent_counters(const World *w, int slot);
 
-/* Events of the last tick, in id order (deaths and kills, then births
- * made by world_birth since that tick). */
+/* Events since the last world_tick_begin: the tick's deaths (each
+ * followed by its kill, if any) in id order, then births made by
+ * world_birth after the tick, in call order. */
 const WorldEvent *world_events(const World *w, int *count);
 
 /* Food: cells, amounts, and a setter for hand-placed scenes. */
 int world_food_cells(const World *w, int *nx, int *ny);
 float world_food_plant(const World *w, int cell);
 float world_food_meat(const World *w, int cell);
-/* Sets the plant amount of the cell holding (x, y) (ledger: as growth). */
+/* Is a body of radius r at (x, y) clear of walls and obstacles? */
+bool world_point_free(const World *w, float x, float y, float r);
+/* Sets the plant and meat of the cell holding (x, y) (ledger: "added"). */
 void world_set_food(World *w, float x, float y, float plant, float meat);
 
 /* Energy: the world's total (agents + plants + meat) and the flows. */
@@ -325,6 +328,14 @@ EnergyLedger world_ledger(const World *w);
 /* A hash of the whole state: tick, ids, every agent field and stream,
  * counters, food, patches and ledger. Equal hashes: equal worlds. */
 uint64_t world_hash(const World *w);
+
+/* The state a tick changes, for checkpoints (world/world_state.c). Between
+ * ticks only. world_load makes the world from the same defs and seed, then
+ * restores the state; the loaded world hashes and continues exactly as the
+ * saved one. Every count and float is checked. */
+void world_save(const World *w, ByteBuf *out);
+PetriStatus world_load(const WorldDef *def, const PopulationDef *pops, int pop_count,
+                       uint64_t seed, ByteReader *r, World **out, PetriError *err);
 
 /* Bytes the world holds (for memory reports). */
 size_t world_bytes(const World *w);
