@@ -18,7 +18,26 @@ typedef enum EvolutionMode { EVOLUTION_GENERATIONAL = 0, EVOLUTION_OPEN_ENDED } 
 typedef struct EvolutionDef {
     int mode;          /* EvolutionMode */
     int generations;   /* generations, or epochs in open-ended mode */
+    int episodes;      /* generational: arenas per generation, fitness averaged */
+    int episode_ticks; /* generational: ticks of one episode */
+    int epoch_ticks;   /* open-ended: ticks between statistics and checkpoints */
+    int checkpoint_every; /* generations (or epochs) between checkpoints */
+    double max_wall_s; /* stop after this many seconds of wall clock; 0: no limit */
+    char stop_when[256]; /* stop condition on the statistics; "": none */
+    int reproduction;  /* open-ended: ReproductionMode */
+    double mate_range; /* open-ended, sexual: how near a mate must be, world units */
+    double birth_energy; /* open-ended: fraction of the parent's energy given to a child */
+    int floor;         /* open-ended: least agents per population before reseeding */
+    int hall_of_fame;  /* open-ended: best genomes kept per population for reseeding */
 } EvolutionDef;
+
+typedef enum ReproductionMode { REPRODUCTION_ASEXUAL = 0, REPRODUCTION_SEXUAL } ReproductionMode;
+
+/* Fitness of an agent: a weighted sum of its counters (per population). */
+typedef struct FitnessDef {
+    double energy_plants, energy_meat, ticks_alive, distance, damage, kills, offspring;
+    double energy_final; /* energy left at the end of the episode */
+} FitnessDef;
 
 /* Where a run writes (config section "output"). */
 typedef struct OutputDef {
@@ -32,6 +51,7 @@ typedef struct RunDef {
     WorldDef world;
     PopulationDef populations[WORLD_MAX_POPULATIONS];
     int population_count;
+    FitnessDef fitness[WORLD_MAX_POPULATIONS]; /* config: populations.N.fitness.* */
     EvolutionDef evolution;
     NeatDef neat;
     OutputDef output;
@@ -101,5 +121,75 @@ int sim_check_main(int argc, char **argv);
 int sim_run_main(int argc, char **argv);
 /* `petri resume RUNDIR ...` */
 int sim_resume_main(int argc, char **argv);
+
+/* ------------------------------------------------------------ tick
+ * (sim/tick.c) A Habitat is one world plus the brains of its agents: the
+ * tick that joins them (sense -> think -> act -> resolve -> environment
+ * -> record, DESIGN.md section 2), OpenMP over agents in sense, think and
+ * act and over food rows in the environment. Agents carry their brain
+ * index as the world's tag. The same state gives the same next state at
+ * every thread count. */
+
+#include "brain/brain.h"
+
+typedef struct Habitat Habitat;
+
+/* Cumulative wall time of each phase, ns, and the agent-steps done (the
+ * sum over ticks of the agents alive at the tick's start). */
+typedef struct TickTimes {
+    uint64_t sense, think, act, resolve, environment, record;
+    uint64_t ticks, agent_steps;
+} TickTimes;
+
+/* A world without agents and an empty brain pool. */
+PetriStatus habitat_create(const WorldDef *world, const PopulationDef *pops, int pop_count,
+                           uint64_t seed, Habitat **out, PetriError *err);
+void habitat_destroy(Habitat *h);
+World *habitat_world(Habitat *h);
+BrainPool *habitat_brains(Habitat *h);
+/* Does g fit the brains of pop: world_input_count inputs, WORLD_OUTPUTS
+ * outputs? */
+bool habitat_genome_fits(const Habitat *h, int pop, const Genome *g);
+/* Adds one agent of pop: g (must fit; NULL for a baseline population) is
+ * compiled into the pool, its nodes and connections priced by the
+ * population's energy costs. spawn gives place, heading and energy
+ * (spawn->pop and tag are set here); NULL: a random free place from the
+ * population's spawn stream. Returns the agent's id. Between ticks. */
+uint32_t habitat_add(Habitat *h, int pop, const Genome *g, const AgentSpawn *spawn);
+/* Adds `count` agents of pop with genomes[i] (genomes may be NULL for a
+ * baseline population; genome_count < count reuses them cyclically). */
+void habitat_populate(Habitat *h, int pop, const Genome *const *genomes, int genome_count,
+                      int count);
+/* A birth in the world: the child (genome g, NULL for baselines) appears
+ * next to the parent with `energy` taken from it. WORLD_NO_ID when the
+ * parent is gone or too poor. Between ticks, in id order. */
+uint32_t habitat_birth(Habitat *h, uint32_t parent_id, const Genome *g, float energy);
+/* Baseline populations reproduce by themselves when set: after each tick,
+ * every agent of a baseline population whose reproduce intent holds gives
+ * half its energy to a child, in id order (tests and benchmarks). */
+void habitat_set_baseline_births(Habitat *h, bool on);
+/* Runs `ticks` ticks with omp_get_max_threads() threads. */
+void habitat_step(Habitat *h, int ticks);
+const TickTimes *habitat_times(const Habitat *h);
+void habitat_reset_times(Habitat *h);
+/* world_hash of the habitat's world. */
+uint64_t habitat_hash(const Habitat *h);
+
+/* The named scenarios shared by the benchmark, the tests and the viewer. */
+typedef struct TickScenario {
+    const char *name;
+    const char *doc;
+    void (*build)(WorldDef *world, PopulationDef *pops, int *pop_count);
+    int hidden, conns;     /* shape of the random brains of brain populations */
+    uint64_t seed;
+    int ticks;             /* default ticks of a benchmark run */
+    bool baseline_births;
+} TickScenario;
+const TickScenario *tick_scenarios(int *count);
+const TickScenario *tick_scenario_find(const char *name);
+/* The scenario's habitat, populated: brain populations get random
+ * genomes (genome_init_random with the scenario's shape, each from its
+ * own stream). */
+PetriStatus tick_scenario_create(const TickScenario *sc, Habitat **out, PetriError *err);
 
 #endif

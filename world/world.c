@@ -141,6 +141,12 @@ static void layout_init(InputLayout *L, const PopulationDef *p)
         L->sector_s[k] = sinf(a);
         L->sector_angle[k] = a;
     }
+    for (int k = 0; k <= s->sectors; ++k) {
+        float a = -L->half_fov + (float)k * width;
+        L->bound_c[k] = cosf(a);
+        L->bound_s[k] = sinf(a);
+    }
+    L->narrow = s->fov <= 180.0;
 }
 
 static void params_init(PopParams *pp, const PopulationDef *p)

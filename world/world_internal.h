@@ -30,6 +30,11 @@ typedef struct InputLayout {
     /* centre direction of each sector in the agent's frame (x ahead, y left) */
     float sector_c[WORLD_MAX_SECTORS], sector_s[WORLD_MAX_SECTORS];
     float sector_angle[WORLD_MAX_SECTORS];
+    /* sector boundaries (K + 1) as unit vectors in the agent's frame; with
+     * a field of view up to 180 degrees a direction is binned by the signs
+     * of cross products with them, no trigonometry */
+    float bound_c[WORLD_MAX_SECTORS + 1], bound_s[WORLD_MAX_SECTORS + 1];
+    bool narrow;
 } InputLayout;
 
 /* Per-population numbers the tick reads, in float. */
@@ -177,7 +182,6 @@ bool world_segment_blocked(const World *w, float ax, float ay, float dx, float d
 /* Distance along a ray from (ax, ay) in direction (ux, uy) (unit) to the
  * first wall or obstacle, or `range` when none is nearer. */
 float world_ray_distance(const World *w, float ax, float ay, float ux, float uy, float range);
-bool world_point_free(const World *w, float x, float y, float r);
 /* Wrap a displacement for the torus (no-op with walls). */
 static inline float world_wrap_dx(const World *w, float d, float half, float full)
 {

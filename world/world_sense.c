@@ -71,17 +71,45 @@ typedef struct SenseCtx {
     bool vision, signal, occl, full;
 } SenseCtx;
 
+/* Sector of a direction (fx ahead, fy left) in the field of view, or -1. */
+static inline int sector_of(const SenseCtx *k, float fx, float fy)
+{
+    const InputLayout *L = k->L;
+    if (L->narrow) {
+        /* inside the cone between the first and last boundary, then a
+         * binary search on the side of the inner boundaries */
+        int K = L->sectors;
+        if (L->bound_c[0] * fy - L->bound_s[0] * fx < 0.0f ||
+            L->bound_c[K] * fy - L->bound_s[K] * fx > 0.0f) {
+            return -1;
+        }
+        int lo = 0, hi = K - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >> 1;
+            if (L->bound_c[mid] * fy - L->bound_s[mid] * fx >= 0.0f) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+    float ang = world_atan2(fy, fx);
+    if (!k->full && (ang < -L->half_fov || ang > L->half_fov)) {
+        return -1;
+    }
+    int sec = (int)((ang + L->half_fov) * L->sector_scale);
+    return sec < 0 ? 0 : (sec >= L->sectors ? L->sectors - 1 : sec);
+}
+
 static inline void see(const SenseCtx *k, SenseAcc *a, int kind, float dx, float dy, float d2)
 {
     float fx = dx * k->c + dy * k->s;
     float fy = dy * k->c - dx * k->s;
-    float ang = world_atan2(fy, fx);
-    const InputLayout *L = k->L;
-    if (!k->full && (ang < -L->half_fov || ang > L->half_fov)) {
+    int sec = sector_of(k, fx, fy);
+    if (sec < 0) {
         return;
     }
-    int sec = (int)((ang + L->half_fov) * L->sector_scale);
-    sec = sec < 0 ? 0 : (sec >= L->sectors ? L->sectors - 1 : sec);
     if (d2 < a->best[kind][sec] &&
         (!k->occl || !world_segment_blocked(k->w, k->x, k->y, dx, dy))) {
         a->best[kind][sec] = d2;
@@ -188,10 +216,20 @@ static void scan_food(const SenseCtx *k, SenseAcc *a)
         if (dy2 >= k->range2) {
             continue;
         }
-        const float *prow = w->plant + (size_t)wrap_index(iy, w->fy) * (size_t)w->fx;
-        const float *mrow = w->meat + (size_t)wrap_index(iy, w->fy) * (size_t)w->fx;
-        for (int ix = ix0; ix <= ix1; ++ix) {
-            int cx = w->torus ? wrap_index(ix, w->fx) : ix;
+        /* only the cells whose centres can lie within the chord of this row */
+        float half = sqrtf(k->range2 - dy2);
+        int jx0 = (int)floorf((k->x - half) * w->finv_w - 0.5f);
+        int jx1 = (int)floorf((k->x + half) * w->finv_w - 0.5f) + 1;
+        jx0 = jx0 < ix0 ? ix0 : jx0;
+        jx1 = jx1 > ix1 ? ix1 : jx1;
+        size_t rbase = (size_t)wrap_index(iy, w->fy) * (size_t)w->fx;
+        const float *prow = w->plant + rbase;
+        const float *mrow = w->meat + rbase;
+        int cx = w->torus ? wrap_index(jx0, w->fx) : jx0;
+        for (int ix = jx0; ix <= jx1; ++ix, ++cx) {
+            if (cx == w->fx) {
+                cx = 0;
+            }
             float e = prow[cx] * ep + mrow[cx] * em;
             if (e < vis || e <= 0.0f) {
                 continue;
