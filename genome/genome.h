@@ -92,6 +92,7 @@ typedef struct NeatDef {
     int elite_min_species_size;    /* champion copied when species has > this: 5 */
     double survival_rate;          /* fraction of each species allowed to breed */
     double weight_init_sigma;      /* sigma of initial and replacement weights */
+    bool keep_champion;            /* the generation's best genome is always copied */
 } NeatDef;
 
 NeatDef neat_default_def(void);

@@ -11,7 +11,7 @@ NeatDef neat_default_def(void)
         .population_size = 150,
         .weight_mutate_rate = 0.8,
         .weight_perturb_rate = 0.9,
-        .weight_sigma = 0.5,           /* not in the paper */
+        .weight_sigma = 1.5,           /* not in the paper: tuned on XOR */
         .weight_range = 8.0,           /* not in the paper */
         .bias_mutate_rate = 0.0,       /* the paper has only the bias node */
         .bias_sigma = 0.5,
@@ -35,6 +35,7 @@ NeatDef neat_default_def(void)
         .elite_min_species_size = 5,
         .survival_rate = 0.2,          /* NEAT's reference code */
         .weight_init_sigma = 1.0,
+        .keep_champion = true,         /* NEAT's reference code */
     };
     return def;
 }
@@ -104,6 +105,8 @@ static const ConfigRow neat_rows[] = {
     {.key = "elite_min_species_size", .type = CONFIG_INT,
      .offset = offsetof(NeatDef, elite_min_species_size), .min = 0, .max = 1000000,
      .doc = "a species with more members than this keeps its champion unchanged"},
+    {.key = "keep_champion", .type = CONFIG_BOOL, .offset = offsetof(NeatDef, keep_champion),
+     .doc = "copy the best genome of each generation unchanged, even from a small species"},
     {.key = "survival_rate", .type = CONFIG_FLOAT, .offset = offsetof(NeatDef, survival_rate),
      .min = 0.01, .max = 1, .doc = "fraction of each species (the fittest) allowed to breed"},
 };

@@ -18,7 +18,8 @@
  *     the population_size children are divided in proportion to the
  *     shares, rounding by largest remainder (ties to the older species);
  *  3. each species with more than elite_min_species_size members keeps its
- *     champion unchanged; the other children come from the best
+ *     champion unchanged (with keep_champion, so does the species holding
+ *     the best genome of the generation, whatever its size); the other children come from the best
  *     survival_rate of the species: mutation of one parent (mutate_only_rate)
  *     or crossover of two (the second from another species with
  *     interspecies_rate) followed by mutation;
@@ -523,7 +524,8 @@ void neat_population_epoch(NeatPopulation *pop)
             continue;
         }
         int k = sp->offspring;
-        if (sp->size > def->elite_min_species_size) {
+        if (sp->size > def->elite_min_species_size ||
+            (def->keep_champion && sp->id == pop->species_of[best])) {
             genome_copy(&pop->next[c++], &pop->genomes[pop->order[sp->start]]);
             --k;
         }
