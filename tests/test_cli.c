@@ -1,0 +1,331 @@
+/*
+ * The command line, run as a user runs it: $PETRI_BIN with arguments,
+ * its exit status, stdout and stderr. --help, --version, help COMMAND,
+ * unknown commands and flags, `petri check` on good and bad configs (the
+ * whole catalogue of tests/bad_configs), overrides, the round trip of the
+ * printed config, and docs/config.md against `petri check --reference`.
+ *
+ * Run from the repository root (tests/run_tests.sh does).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/core.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct Result {
+    int status;      /* exit status; 128 + signal when killed */
+    char *out, *err; /* petri_alloc'd, NUL-terminated */
+    size_t out_cap, err_cap;
+} Result;
+
+static const char *petri_bin(void)
+{
+    const char *bin = getenv("PETRI_BIN");
+    return bin != NULL && bin[0] != '\0' ? bin : "build/release/petri";
+}
+
+static char *slurp(FILE *f, size_t *cap)
+{
+    long n = ftell(f);
+    if (n < 0) {
+        n = 0;
+    }
+    *cap = (size_t)n + 1;
+    char *buf = petri_alloc(*cap);
+    rewind(f);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Runs petri with args (NULL-terminated, without argv[0]). */
+static Result run_petri(const char *const *args)
+{
+    const char *argv[64];
+    int argc = 0;
+    argv[argc++] = petri_bin();
+    for (; *args != NULL && argc < 63; ++args) {
+        argv[argc++] = *args;
+    }
+    argv[argc] = NULL;
+    FILE *out = tmpfile(), *err = tmpfile();
+    assert_non_null(out);
+    assert_non_null(err);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(fileno(out), 1);
+        dup2(fileno(err), 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int wstatus = 0;
+    assert_int_equal(waitpid(pid, &wstatus, 0), pid);
+    Result r;
+    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    fseek(out, 0, SEEK_END);
+    fseek(err, 0, SEEK_END);
+    r.out = slurp(out, &r.out_cap);
+    r.err = slurp(err, &r.err_cap);
+    return r;
+}
+
+static void result_free(Result *r)
+{
+    petri_free(r->out, r->out_cap);
+    petri_free(r->err, r->err_cap);
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s != '\0'; ++s) {
+        n += *s == '\n';
+    }
+    return n;
+}
+
+/* Runs petri and checks its exit status; returns the result for more. */
+#define RUN(expect_status, ...)                                                                 \
+    run_expect((expect_status), (const char *const[]){__VA_ARGS__, NULL})
+
+static Result run_expect(int status, const char *const *args)
+{
+    Result r = run_petri(args);
+    if (r.status != status) {
+        fprintf(stderr, "petri");
+        for (const char *const *a = args; *a != NULL; ++a) {
+            fprintf(stderr, " %s", *a);
+        }
+        fprintf(stderr, ": exit %d, expected %d\nstdout:\n%s\nstderr:\n%s\n", r.status, status,
+                r.out, r.err);
+        fail();
+    }
+    return r;
+}
+
+/* ------------------------------------------------------------- basics */
+
+static void test_help_and_version(void **state)
+{
+    (void)state;
+    Result r = RUN(0, "--help");
+    assert_non_null(strstr(r.out, "usage:"));
+    assert_non_null(strstr(r.out, "petri check CONFIG"));
+    result_free(&r);
+
+    r = RUN(0, "--version");
+    assert_non_null(strstr(r.out, "petri " PETRI_VERSION));
+    result_free(&r);
+
+    r = RUN(0, "help", "check");
+    assert_non_null(strstr(r.out, "usage: petri check"));
+    result_free(&r);
+
+    r = RUN(0, "check", "--help");
+    assert_non_null(strstr(r.out, "usage: petri check"));
+    result_free(&r);
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    Result r = RUN(2, "frobnicate");
+    assert_non_null(strstr(r.err, "unknown command 'frobnicate'"));
+    result_free(&r);
+
+    r = RUN(2, "help", "frobnicate");
+    result_free(&r);
+
+    r = RUN(2, "check");
+    assert_non_null(strstr(r.err, "missing CONFIG"));
+    assert_non_null(strstr(r.err, "usage: petri check"));
+    result_free(&r);
+
+    r = RUN(2, "check", "configs/default.yaml", "--bogus");
+    assert_non_null(strstr(r.err, "unknown option '--bogus'"));
+    assert_non_null(strstr(r.err, "usage: petri check"));
+    assert_string_equal(r.out, "");
+    result_free(&r);
+
+    r = RUN(2, "check", "configs/default.yaml", "--set");
+    assert_non_null(strstr(r.err, "--set needs KEY=VALUE"));
+    result_free(&r);
+
+    r = RUN(2, "check", "configs/default.yaml", "configs/default.yaml");
+    result_free(&r);
+
+    r = RUN(2, "check", "--reference", "configs/default.yaml");
+    result_free(&r);
+}
+
+/* ------------------------------------------------------------- check */
+
+static void test_check_default(void **state)
+{
+    (void)state;
+    Result r = RUN(0, "check", "configs/default.yaml");
+    assert_non_null(strstr(r.out, "\nseed: "));
+    assert_non_null(strstr(r.out, "\nworld:\n  size: ["));
+    assert_non_null(strstr(r.out, "\npopulations:\n  - name: "));
+    assert_string_equal(r.err, "");
+    result_free(&r);
+}
+
+static void test_check_overrides(void **state)
+{
+    (void)state;
+    Result r = RUN(0, "check", "configs/default.yaml", "--set", "seed=77", "--set=world.size=[300,200]",
+                   "--set", "populations.1={name: hunter, count: 9}");
+    assert_non_null(strstr(r.out, "\nseed: 77\n"));
+    assert_non_null(strstr(r.out, "  size: [300, 200]\n"));
+    assert_non_null(strstr(r.out, "  - name: \"hunter\"\n    count: 9\n"));
+    result_free(&r);
+
+    r = RUN(2, "check", "configs/default.yaml", "--set", "populations.0.count=abc");
+    assert_string_equal(r.err, "--set populations.0.count=abc: error: 'populations.0.count' must "
+                               "be an integer in [1, 1000000], got 'abc'\n");
+    assert_string_equal(r.out, "");
+    result_free(&r);
+}
+
+/* The printed config is a config: checking it prints it again. */
+static void test_check_round_trip(void **state)
+{
+    (void)state;
+    Result first = RUN(0, "check", "configs/default.yaml", "--set", "seed=123456789012345",
+                       "--set", "world.edges=walls", "--set", "populations.1.name=second");
+    char path[] = "/tmp/petri_test_cli_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    fputs(first.out, f);
+    fclose(f);
+    Result second = RUN(0, "check", path);
+    /* Only the first comment line (naming the file) differs. */
+    const char *a = strchr(first.out, '\n');
+    const char *b = strchr(second.out, '\n');
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(a, b);
+    unlink(path);
+    result_free(&first);
+    result_free(&second);
+}
+
+/* Every bad config of the catalogue (those without overrides) fails with
+ * exit 2, nothing on stdout, and its expected located lines on stderr. */
+static void test_check_catalogue(void **state)
+{
+    (void)state;
+    DIR *d = opendir("tests/bad_configs");
+    assert_non_null(d);
+    struct dirent *ent;
+    int checked = 0;
+    while ((ent = readdir(d)) != NULL) {
+        size_t n = strlen(ent->d_name);
+        if (n < 6 || n > 100 || strcmp(ent->d_name + n - 5, ".yaml") != 0) {
+            continue;
+        }
+        char base[160], yaml[200], set[200], expect[200];
+        snprintf(base, sizeof base, "tests/bad_configs/%.*s", (int)(n - 5), ent->d_name);
+        snprintf(set, sizeof set, "%s.set", base);
+        if (access(set, F_OK) == 0) {
+            continue; /* overrides: tested in process by test_config */
+        }
+        snprintf(yaml, sizeof yaml, "%s.yaml", base);
+        snprintf(expect, sizeof expect, "%s.expect", base);
+        FILE *f = fopen(expect, "rb");
+        assert_non_null(f);
+        char want[1024] = "";
+        assert_non_null(fgets(want, sizeof want, f));
+        int want_lines = 1;
+        char rest[1024];
+        while (fgets(rest, sizeof rest, f) != NULL) {
+            want_lines++;
+        }
+        fclose(f);
+        want[strcspn(want, "\n")] = '\0';
+        /* The first line up to any "{...}" must appear in the output. */
+        char *gap = strstr(want, "{...}");
+        if (gap != NULL) {
+            *gap = '\0';
+        }
+        Result r = RUN(2, "check", yaml);
+        if (strstr(r.err, want) == NULL || count_lines(r.err) != want_lines || r.out[0] != '\0') {
+            fprintf(stderr, "%s: want %d line(s) with '%s', got:\n%s", yaml, want_lines, want,
+                    r.err);
+            fail();
+        }
+        result_free(&r);
+        checked++;
+    }
+    closedir(d);
+    assert_true(checked >= 25);
+}
+
+/* --------------------------------------------------------------- docs */
+
+/* docs/config.md is what `petri check --reference` prints: run `make docs`
+ * after changing a schema row. */
+static void test_docs_config_md_fresh(void **state)
+{
+    (void)state;
+    /* The repository root: the working directory or a folder above it. */
+    char root[1024];
+    assert_non_null(getcwd(root, sizeof root));
+    char docs[1200];
+    for (;;) {
+        snprintf(docs, sizeof docs, "%s/docs/config.md", root);
+        if (access(docs, F_OK) == 0) {
+            break;
+        }
+        char *slash = strrchr(root, '/');
+        if (slash == NULL || slash == root) {
+            fprintf(stderr, "docs/config.md not found above the working directory\n");
+            fail();
+        }
+        *slash = '\0';
+    }
+    FILE *f = fopen(docs, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    size_t cap;
+    char *want = slurp(f, &cap);
+    Result r = RUN(0, "check", "--reference");
+    if (strcmp(r.out, want) != 0) {
+        fprintf(stderr, "%s is stale: run `make docs` and commit it\n", docs);
+        fail();
+    }
+    petri_free(want, cap);
+    result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_check_default),
+        cmocka_unit_test(test_check_overrides),
+        cmocka_unit_test(test_check_round_trip),
+        cmocka_unit_test(test_check_catalogue),
+        cmocka_unit_test(test_docs_config_md_fresh),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
