@@ -675,8 +675,12 @@ static bool json_to_genome(JsonParser *p, int root, Genome *g)
                   "either every connection has an 'innovation' or none has");
         return false;
     }
-    qsort(g->nodes, (size_t)g->node_count, sizeof(NodeGene), cmp_node);
-    qsort(g->conns, (size_t)g->conn_count, sizeof(ConnGene), cmp_conn);
+    if (g->node_count > 1) {
+        qsort(g->nodes, (size_t)g->node_count, sizeof(NodeGene), cmp_node);
+    }
+    if (g->conn_count > 1) {
+        qsort(g->conns, (size_t)g->conn_count, sizeof(ConnGene), cmp_conn);
+    }
     PetriError why;
     error_clear(&why);
     if (genome_validate(g, &why) != PETRI_OK) {

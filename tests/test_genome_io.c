@@ -1,0 +1,366 @@
+/* Genome files: binary and JSON round trips, corrupt and truncated files
+ * refused with clear errors, DOT, and `petri export`. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "genome/genome_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/petri_test_genome_io_XXXXXX");
+    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static uint64_t ghash(const Genome *g)
+{
+    Hasher h;
+    hasher_init(&h);
+    genome_hash(g, &h);
+    return hasher_digest(&h);
+}
+
+static void make_genome(Genome *g, uint64_t seed, bool rec)
+{
+    Pcg32 rng = pcg32_stream(seed, 0, RNG_PURPOSE_USER);
+    genome_init_random(g, 1 + (int)pcg32_bounded(&rng, 5), 1 + (int)pcg32_bounded(&rng, 3),
+                       (int)pcg32_bounded(&rng, 6), (int)pcg32_bounded(&rng, 30), rec, &rng);
+    for (int i = 0; i < g->conn_count; i += 3) {
+        g->conns[i].enabled = 0;
+    }
+    g->trait_count = (int)(seed % 4);
+    for (int t = 0; t < g->trait_count; ++t) {
+        g->traits[t] = pcg32_float(&rng);
+    }
+    /* awkward floats: tiny, huge, negative zero */
+    if (g->conn_count > 2) {
+        g->conns[0].weight = 1e-38f;
+        g->conns[1].weight = -3.4e38f;
+        g->conns[2].weight = -0.0f;
+    }
+}
+
+static void test_binary_round_trip(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/g.ptrg", tmpdir);
+    for (uint64_t s = 0; s < 200; ++s) {
+        Genome g, h;
+        make_genome(&g, s, s % 2);
+        genome_init(&h, 0, 1);
+        PetriError err;
+        error_clear(&err);
+        assert_int_equal(genome_save(&g, path, &err), PETRI_OK);
+        assert_int_equal(genome_load(&h, path, &err), PETRI_OK);
+        assert_true(ghash(&g) == ghash(&h));
+        /* buffer level */
+        ByteBuf b;
+        buf_init(&b);
+        genome_save_buf(&g, &b);
+        ByteReader r;
+        reader_init(&r, b.data, b.len);
+        assert_int_equal(genome_load_buf(&h, &r, &err), PETRI_OK);
+        assert_int_equal(r.pos, b.len);
+        assert_true(ghash(&g) == ghash(&h));
+        buf_fini(&b);
+        genome_fini(&g);
+        genome_fini(&h);
+    }
+}
+
+static void write_raw(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+static void test_binary_corrupt_refused(void **state)
+{
+    (void)state;
+    char path[300], bad[300];
+    snprintf(path, sizeof path, "%s/c.ptrg", tmpdir);
+    snprintf(bad, sizeof bad, "%s/bad.ptrg", tmpdir);
+    Genome g, h;
+    make_genome(&g, 7, false);
+    genome_init(&h, 0, 1);
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(genome_save(&g, path, &err), PETRI_OK);
+    char *data;
+    size_t len;
+    assert_int_equal(file_read_all(path, 1 << 20, &data, &len, &err), PETRI_OK);
+    /* every truncation */
+    for (size_t cut = 0; cut < len; ++cut) {
+        write_raw(bad, data, cut);
+        error_clear(&err);
+        assert_int_equal(genome_load(&h, bad, &err), PETRI_EFORMAT);
+        assert_non_null(strstr(err.msg, bad));
+    }
+    /* every single-bit flip */
+    for (size_t i = 0; i < len; ++i) {
+        for (int bit = 0; bit < 8; bit += 3) {
+            data[i] ^= (char)(1 << bit);
+            write_raw(bad, data, len);
+            error_clear(&err);
+            assert_int_equal(genome_load(&h, bad, &err), PETRI_EFORMAT);
+            data[i] ^= (char)(1 << bit);
+        }
+    }
+    /* messages say what is wrong */
+    data[len - 1] ^= 0x55;
+    write_raw(bad, data, len);
+    error_clear(&err);
+    assert_int_equal(genome_load(&h, bad, &err), PETRI_EFORMAT);
+    assert_non_null(strstr(err.msg, "CRC32"));
+    write_raw(bad, data, len - 3);
+    error_clear(&err);
+    assert_int_equal(genome_load(&h, bad, &err), PETRI_EFORMAT);
+    assert_non_null(strstr(err.msg, "truncated"));
+    write_raw(bad, "hello world, not a genome", 25);
+    error_clear(&err);
+    assert_int_equal(genome_load(&h, bad, &err), PETRI_EFORMAT);
+    assert_non_null(strstr(err.msg, "magic"));
+    error_clear(&err);
+    snprintf(bad, sizeof bad, "%s/missing.ptrg", tmpdir);
+    assert_int_not_equal(genome_load(&h, bad, &err), PETRI_OK);
+    petri_free(data, len + 1);
+    genome_fini(&g);
+    genome_fini(&h);
+}
+
+/* Random damage to a payload (no CRC to catch it): the loader either
+ * refuses or returns a valid genome; it never crashes. */
+static void test_payload_fuzz(void **state)
+{
+    (void)state;
+    Pcg32 rng = pcg32_stream(11, 0, RNG_PURPOSE_USER);
+    Genome g, h;
+    genome_init(&h, 0, 1);
+    int refused = 0;
+    for (int t = 0; t < 3000; ++t) {
+        make_genome(&g, (uint64_t)t % 50, t % 2);
+        ByteBuf b;
+        buf_init(&b);
+        genome_save_buf(&g, &b);
+        int hits = 1 + (int)pcg32_bounded(&rng, 4);
+        for (int k = 0; k < hits; ++k) {
+            size_t at = pcg32_bounded(&rng, (uint32_t)b.len);
+            b.data[at] = (unsigned char)pcg32_next(&rng);
+        }
+        size_t len = pcg32_bounded(&rng, 4) == 0 ? pcg32_bounded(&rng, (uint32_t)b.len) : b.len;
+        ByteReader r;
+        reader_init(&r, b.data, len);
+        PetriError err;
+        error_clear(&err);
+        if (genome_load_buf(&h, &r, &err) == PETRI_OK) {
+            assert_int_equal(genome_validate(&h, NULL), PETRI_OK);
+        } else {
+            ++refused;
+            assert_true(err.count > 0);
+        }
+        buf_fini(&b);
+        genome_fini(&g);
+    }
+    assert_true(refused > 1000);
+    genome_fini(&h);
+}
+
+static void test_json_round_trip(void **state)
+{
+    (void)state;
+    for (uint64_t s = 0; s < 300; ++s) {
+        Genome g, h;
+        make_genome(&g, s, s % 2);
+        genome_init(&h, 0, 1);
+        ByteBuf b;
+        buf_init(&b);
+        genome_write_json(&g, &b);
+        PetriError err;
+        error_clear(&err);
+        PetriStatus st = genome_parse_json(&h, (const char *)b.data, b.len, "mem.json", &err);
+        if (st != PETRI_OK) {
+            error_print(&err, stderr);
+        }
+        assert_int_equal(st, PETRI_OK);
+        assert_true(ghash(&g) == ghash(&h)); /* bit-exact floats */
+        buf_fini(&b);
+        genome_fini(&g);
+        genome_fini(&h);
+    }
+}
+
+static const char *const good_json =
+    "{\"format\": \"petri-genome\", \"version\": 1, \"inputs\": [0, 1], \"bias\": 2,\n"
+    " \"outputs\": [3],\n"
+    " \"nodes\": [{\"id\": 0, \"kind\": \"input\", \"activation\": \"identity\", \"bias\": 0},\n"
+    "   {\"id\": 1, \"kind\": \"input\", \"activation\": \"identity\", \"bias\": 0},\n"
+    "   {\"id\": 2, \"kind\": \"bias\", \"activation\": \"identity\", \"bias\": 0},\n"
+    "   {\"id\": 3, \"kind\": \"output\", \"activation\": \"sigmoid\", \"bias\": 0.5},\n"
+    "   {\"id\": 7, \"kind\": \"hidden\", \"activation\": \"tanh\", \"bias\": -1e-3}],\n"
+    " \"connections\": [{\"innovation\": 0, \"from\": 0, \"to\": 7, \"weight\": 1.5, \"enabled\": true},\n"
+    "   {\"innovation\": 4, \"from\": 7, \"to\": 3, \"weight\": -2, \"enabled\": false}]}\n";
+
+static void expect_json_error(const char *text, const char *needle)
+{
+    Genome h;
+    genome_init(&h, 0, 1);
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(genome_parse_json(&h, text, strlen(text), "bad.json", &err), PETRI_EFORMAT);
+    if (strstr(err.msg, needle) == NULL || strstr(err.msg, "bad.json") == NULL) {
+        fprintf(stderr, "expected '%s' in: %s\n", needle, err.msg);
+        fail();
+    }
+    genome_fini(&h);
+}
+
+static char *replace(const char *text, const char *from, const char *to)
+{
+    static char out[4096];
+    const char *at = strstr(text, from);
+    assert_non_null(at);
+    snprintf(out, sizeof out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+    return out;
+}
+
+static void test_json_import_and_errors(void **state)
+{
+    (void)state;
+    Genome h;
+    genome_init(&h, 0, 1);
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(genome_parse_json(&h, good_json, strlen(good_json), "good.json", &err),
+                     PETRI_OK);
+    assert_int_equal(h.inputs, 2);
+    assert_int_equal(h.outputs, 1);
+    assert_int_equal(h.node_count, 5);
+    assert_int_equal(h.conn_count, 2);
+    assert_int_equal(h.nodes[4].activation, ACT_TANH);
+    assert_true(h.conns[1].weight == -2.0f && !h.conns[1].enabled);
+    genome_fini(&h);
+
+    expect_json_error("", "unexpected end");
+    expect_json_error("[1, 2]", "must be a JSON object");
+    expect_json_error(replace(good_json, "petri-genome", "other"), "format");
+    expect_json_error(replace(good_json, "\"version\": 1", "\"version\": 2"), "version");
+    expect_json_error(replace(good_json, "\"bias\": 2,", "\"bias\": 2, \"bias\": 2,"),
+                      "duplicate key");
+    expect_json_error(replace(good_json, "\"bias\": 2,", "\"colour\": 2,"), "unknown key 'colour'");
+    expect_json_error(replace(good_json, "\"tanh\"", "\"swish\""), "activation");
+    expect_json_error(replace(good_json, "\"hidden\"", "\"middle\""), "kind");
+    expect_json_error(replace(good_json, "\"weight\": 1.5", "\"weight\": 1e999"), "finite");
+    expect_json_error(replace(good_json, "\"weight\": 1.5", "\"weight\": \"1.5\""), "number");
+    expect_json_error(replace(good_json, "\"to\": 7", "\"to\": 9"), "missing node");
+    expect_json_error(replace(good_json, "\"to\": 7", "\"to\": 1"), "input or bias");
+    expect_json_error(replace(good_json, "\"from\": 0, \"to\": 7", "\"from\": 7, \"to\": 3"),
+                      "twice");
+    expect_json_error(replace(good_json, "\"inputs\": [0, 1]", "\"inputs\": [1, 0]"), "inputs");
+    expect_json_error(replace(good_json, "\"enabled\": true}", "\"enabled\": true},]"), "value");
+    expect_json_error(replace(good_json, "\"from\": 0,", "\"from\": -1,"), "whole number");
+    expect_json_error(replace(good_json, "\"innovation\": 4, ", ""), "innovation");
+    expect_json_error(replace(good_json, "]}\n", "]} x"), "after the genome");
+    /* the line and column are reported */
+    expect_json_error(replace(good_json, "\"tanh\"", "\"swish\""), "bad.json:7:");
+}
+
+static void test_dot(void **state)
+{
+    (void)state;
+    Genome g;
+    genome_init(&g, 0, 1);
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(genome_parse_json(&g, good_json, strlen(good_json), "good.json", &err),
+                     PETRI_OK);
+    ByteBuf b;
+    buf_init(&b);
+    genome_write_dot(&g, &b);
+    buf_put_u8(&b, 0);
+    const char *dot = (const char *)b.data;
+    assert_non_null(strstr(dot, "digraph genome"));
+    assert_non_null(strstr(dot, "rank=source"));
+    assert_non_null(strstr(dot, "rank=sink"));
+    assert_non_null(strstr(dot, "n0 -> n7 [label=\"1.5\"]"));
+    assert_non_null(strstr(dot, "n7 -> n3 [label=\"-2\", style=dashed"));
+    buf_fini(&b);
+    genome_fini(&g);
+}
+
+static int run_cmd(const char *cmd)
+{
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void test_cli_export(void **state)
+{
+    (void)state;
+    const char *bin = getenv("PETRI_BIN");
+    if (bin == NULL || access(bin, X_OK) != 0) {
+        skip();
+    }
+    char path[300], json[300], cmd[1200];
+    snprintf(path, sizeof path, "%s/cli.ptrg", tmpdir);
+    snprintf(json, sizeof json, "%s/cli.json", tmpdir);
+    Genome g, h;
+    make_genome(&g, 5, true);
+    genome_init(&h, 0, 1);
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(genome_save(&g, path, &err), PETRI_OK);
+    snprintf(cmd, sizeof cmd, "'%s' export '%s' --json > '%s'", bin, path, json);
+    assert_int_equal(run_cmd(cmd), 0);
+    assert_int_equal(genome_load_json(&h, json, &err), PETRI_OK);
+    assert_true(ghash(&g) == ghash(&h));
+    /* JSON in, DOT out */
+    snprintf(cmd, sizeof cmd, "'%s' export '%s' --dot | grep -q digraph", bin, json);
+    assert_int_equal(run_cmd(cmd), 0);
+    /* bad file and bad flags: exit 2 with a message */
+    snprintf(cmd, sizeof cmd, "printf 'PTRGjunk' > '%s/junk'; '%s' export '%s/junk' --json "
+             "2>'%s/err' >/dev/null", tmpdir, bin, tmpdir, tmpdir);
+    assert_int_equal(run_cmd(cmd), 2);
+    snprintf(cmd, sizeof cmd, "grep -q 'junk' '%s/err'", tmpdir);
+    assert_int_equal(run_cmd(cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' export '%s' 2>/dev/null", bin, path);
+    assert_int_equal(run_cmd(cmd), 2);
+    snprintf(cmd, sizeof cmd, "'%s' export '%s/nope' --dot 2>/dev/null", bin, tmpdir);
+    assert_int_equal(run_cmd(cmd), 2);
+    genome_fini(&g);
+    genome_fini(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_binary_round_trip),
+        cmocka_unit_test(test_binary_corrupt_refused),
+        cmocka_unit_test(test_payload_fuzz),
+        cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_json_import_and_errors),
+        cmocka_unit_test(test_dot),
+        cmocka_unit_test(test_cli_export),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
