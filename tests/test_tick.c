@@ -1,0 +1,175 @@
+/*
+ * The tick that joins world and brains: the state hash of the busy
+ * scenario after 1,000 ticks is identical at 1, 2, 3 and 4 threads and
+ * equal to what `petri bench busy --hash` prints (the binary may be built
+ * at another optimisation level); the ledger balances with brains
+ * aboard; a steady habitat allocates nothing; the scenario is really
+ * busy (births, deaths, kills).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "sim/sim.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { HASH_TICKS = 1000 };
+
+static Habitat *busy(void)
+{
+    const TickScenario *sc = tick_scenario_find("busy");
+    assert_non_null(sc);
+    Habitat *h = NULL;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(tick_scenario_create(sc, &h, &err), PETRI_OK);
+    return h;
+}
+
+static uint64_t busy_hash(int threads, int ticks)
+{
+    omp_set_num_threads(threads);
+    Habitat *h = busy();
+    habitat_step(h, ticks);
+    uint64_t hash = habitat_hash(h);
+    habitat_destroy(h);
+    return hash;
+}
+
+static void test_hash_same_at_1_to_4_threads(void **state)
+{
+    (void)state;
+    uint64_t h1 = busy_hash(1, HASH_TICKS);
+    for (int t = 2; t <= 4; ++t) {
+        uint64_t ht = busy_hash(t, HASH_TICKS);
+        if (ht != h1) {
+            fail_msg("hash at %d threads %016" PRIx64 " != %016" PRIx64 " at 1", t, ht, h1);
+        }
+    }
+    omp_set_num_threads(1);
+}
+
+static void test_hash_matches_petri_binary(void **state)
+{
+    (void)state;
+    const char *bin = getenv("PETRI_BIN");
+    if (bin == NULL || bin[0] == '\0') {
+        skip();
+    }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s bench busy --ticks %d --hash --threads 2 --json", bin,
+             HASH_TICKS);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char out[4096];
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    assert_int_equal(pclose(p), 0);
+    const char *at = strstr(out, "\"state_hash\": \"");
+    assert_non_null(at);
+    uint64_t theirs = strtoull(at + strlen("\"state_hash\": \""), NULL, 16);
+    uint64_t ours = busy_hash(1, HASH_TICKS);
+    if (theirs != ours) {
+        fail_msg("petri bench busy --hash: %016" PRIx64 ", in-process %016" PRIx64, theirs, ours);
+    }
+    omp_set_num_threads(1);
+}
+
+static void test_busy_is_busy_and_balanced(void **state)
+{
+    (void)state;
+    omp_set_num_threads(2);
+    Habitat *h = busy();
+    World *w = habitat_world(h);
+    double total0 = world_energy_total(w);
+    EnergyLedger l0 = world_ledger(w);
+    double net0 = ledger_net(&l0);
+    int births = 0, deaths = 0, kills = 0;
+    double moved = 0;
+    for (int t = 0; t < 400; ++t) {
+        habitat_step(h, 1);
+        int n;
+        const WorldEvent *ev = world_events(w, &n);
+        for (int i = 0; i < n; ++i) {
+            births += ev[i].kind == EVENT_BIRTH;
+            deaths += ev[i].kind == EVENT_DEATH;
+            kills += ev[i].kind == EVENT_KILL;
+        }
+        double total = world_energy_total(w);
+        EnergyLedger l = world_ledger(w);
+        double net = ledger_net(&l);
+        assert_true(fabs((total - total0) - (net - net0)) <= 1e-3 + 1e-6 * fabs(total));
+        total0 = total;
+        net0 = net;
+        if (t != 200) {
+            continue;
+        }
+        for (int s = 0; s < world_agent_count(w); ++s) {
+            AgentView v;
+            world_agent(w, s, &v);
+            if (world_population_def(w, v.pop)->controller == CONTROLLER_BRAIN) {
+                moved += v.counters.distance;
+                assert_true(v.tag >= 0 && v.tag < brain_pool_count(habitat_brains(h)));
+            }
+        }
+    }
+    assert_true(births > 0);
+    assert_true(deaths > 0);
+    assert_true(kills > 0);
+    assert_true(moved > 0); /* brains drive their bodies */
+    const TickTimes *tt = habitat_times(h);
+    assert_int_equal(tt->ticks, 400);
+    assert_true(tt->agent_steps > 0);
+    habitat_destroy(h);
+    omp_set_num_threads(1);
+}
+
+static void test_steady_habitat_allocates_nothing(void **state)
+{
+    (void)state;
+    omp_set_num_threads(2);
+    Habitat *h = busy();
+    habitat_step(h, 20);
+    uint64_t before = petri_alloc_stats().allocations;
+    habitat_step(h, 200);
+    assert_true(petri_alloc_stats().allocations == before);
+    habitat_destroy(h);
+    omp_set_num_threads(1);
+}
+
+static void test_scenarios_are_named(void **state)
+{
+    (void)state;
+    assert_non_null(tick_scenario_find("standard-3k"));
+    assert_non_null(tick_scenario_find("crowd-100k"));
+    assert_null(tick_scenario_find("nope"));
+    int n;
+    const TickScenario *all = tick_scenarios(&n);
+    for (int i = 0; i < n; ++i) {
+        WorldDef wd;
+        PopulationDef pops[WORLD_MAX_POPULATIONS];
+        int np = 0;
+        all[i].build(&wd, pops, &np);
+        assert_true(np >= 1 && np <= WORLD_MAX_POPULATIONS);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hash_same_at_1_to_4_threads),
+        cmocka_unit_test(test_hash_matches_petri_binary),
+        cmocka_unit_test(test_busy_is_busy_and_balanced),
+        cmocka_unit_test(test_steady_habitat_allocates_nothing),
+        cmocka_unit_test(test_scenarios_are_named),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
