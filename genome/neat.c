@@ -339,32 +339,42 @@ NeatStats neat_population_stats(const NeatPopulation *pop)
 
 /* ---------------------------------------------------------------- epoch */
 
-/* Sorts pop->order by (species position, fitness descending, index). */
-static const NeatPopulation *sort_pop;
+/* A sort key per genome, so that the comparison needs no context (qsort
+ * has none in C17, and populations may reproduce on several threads). */
+typedef struct MemberKey {
+    int species;  /* position in pop->species */
+    int index;
+    double fit;
+} MemberKey;
+
+/* By species position, then fitness descending, then index. */
 static int cmp_member(const void *pa, const void *pb)
 {
-    int a = *(const int *)pa, b = *(const int *)pb;
-    const NeatPopulation *pop = sort_pop;
-    int sa = species_index(pop, pop->species_of[a]);
-    int sb = species_index(pop, pop->species_of[b]);
-    if (sa != sb) {
-        return sa < sb ? -1 : 1;
+    const MemberKey *a = pa, *b = pb;
+    if (a->species != b->species) {
+        return a->species < b->species ? -1 : 1;
     }
-    if (pop->fit[a] != pop->fit[b]) {
-        return pop->fit[a] > pop->fit[b] ? -1 : 1;
+    if (a->fit != b->fit) {
+        return a->fit > b->fit ? -1 : 1;
     }
-    return a < b ? -1 : a > b;
+    return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* Sorts pop->order by (species, fitness descending, index) and sets each
+ * species' start and size in it. */
 static void sort_members(NeatPopulation *pop)
 {
+    MemberKey *keys = petri_alloc((size_t)pop->size * sizeof(MemberKey));
     for (int i = 0; i < pop->size; ++i) {
-        pop->order[i] = i;
+        keys[i].species = species_index(pop, pop->species_of[i]);
+        keys[i].index = i;
+        keys[i].fit = pop->fit[i];
     }
-    /* qsort has no context argument in C17; the epoch is serial. */
-    sort_pop = pop;
-    qsort(pop->order, (size_t)pop->size, sizeof(int), cmp_member);
-    sort_pop = NULL;
+    qsort(keys, (size_t)pop->size, sizeof(MemberKey), cmp_member);
+    for (int i = 0; i < pop->size; ++i) {
+        pop->order[i] = keys[i].index;
+    }
+    petri_free(keys, (size_t)pop->size * sizeof(MemberKey));
     for (int s = 0; s < pop->species_count; ++s) {
         pop->species[s].size = 0;
         pop->species[s].start = 0;

@@ -167,6 +167,7 @@ static uint64_t evolve_hash(int threads, int generations, bool recurrent)
     for (int g = 0; g < generations; ++g) {
         neat_population_evaluate(pop, xor_fitness, NULL);
         neat_population_epoch(pop);
+        assert_all_valid(pop);
     }
     neat_population_evaluate(pop, xor_fitness, NULL);
     uint64_t h = neat_population_hash(pop);
@@ -284,6 +285,16 @@ static void test_external_fitness_and_elitism(void **state)
         }
         genome_fini(&champ);
     }
+    /* a genome from elsewhere can be seeded; later ids stay above its ids */
+    Genome seedg;
+    Pcg32 rng = pcg32_stream(8, 0, RNG_PURPOSE_USER);
+    genome_init_minimal(&seedg, 3, 2, &def, &rng);
+    NodeGene far = {.id = 5000, .kind = NODE_HIDDEN, .activation = ACT_TANH};
+    genome_insert_node(&seedg, far);
+    ConnGene fc = {.innovation = 9000, .from = 0, .to = 5000, .weight = 1, .enabled = 1};
+    genome_insert_conn(&seedg, fc);
+    neat_population_set_genome(pop, 0, &seedg);
+    genome_fini(&seedg);
     NeatStats st = neat_population_stats(pop);
     assert_int_equal(st.generation, 20);
     assert_true(st.evaluations == 20u * 60u);
@@ -294,6 +305,11 @@ static void test_external_fitness_and_elitism(void **state)
     double best = 0;
     assert_non_null(neat_population_best_ever(pop, &best));
     assert_true(best == 59.0);
+    for (int g = 0; g < 5; ++g) {
+        neat_population_evaluate(pop, constant_index_fitness, NULL);
+        neat_population_epoch(pop);
+        assert_all_valid(pop);
+    }
     neat_population_destroy(pop);
 }
 
