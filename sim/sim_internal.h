@@ -42,6 +42,40 @@ PetriStatus checkpoint_read_file(const char *path, char **payload, size_t *len, 
 PetriStatus checkpoint_read_latest(const char *dir, char *path_out, size_t cap, char **payload,
                                    size_t *len, PetriError *err);
 
+/* ------------------------------------------------------------ evolution */
+
+/* Statistics of one population for one generation (or epoch), indexed by
+ * StopField. */
+typedef struct PopStats {
+    double v[STOP_FIELD_COUNT];
+} PopStats;
+
+/* The evolving state of a run, apart from its files: populations of
+ * genomes (generational) or the persistent world (open-ended), and every
+ * random stream. Stepping it is deterministic at any thread count. */
+typedef struct Evolution Evolution;
+
+PetriStatus evolution_create(const RunDef *def, Evolution **out, PetriError *err);
+void evolution_destroy(Evolution *ev);
+/* Runs one generation (or epoch) and fills stats[pop]. Appends the rows of
+ * lineage.csv and species.csv that it produced to the two buffers. */
+void evolution_step(Evolution *ev, PopStats *stats, ByteBuf *lineage_rows, ByteBuf *species_rows);
+/* Generations (or epochs) completed. */
+uint64_t evolution_generation(const Evolution *ev);
+/* Hash over everything that determines the future of the run. */
+uint64_t evolution_hash(const Evolution *ev);
+/* Best genome of a population so far (NULL for baseline populations) and
+ * its fitness. */
+const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness);
+void evolution_save(const Evolution *ev, ByteBuf *out);
+PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, PetriError *err);
+
+#define STATS_CSV_HEADER                                                                     \
+    "generation,population,count,fitness_max,fitness_mean,fitness_median,species,"           \
+    "hidden_nodes_mean,connections_mean,births,deaths,food,wall_s"
+#define LINEAGE_CSV_HEADER "generation,tick,event,population,id,parent1,parent2,species,cause"
+#define SPECIES_CSV_HEADER "generation,population,species,size,fitness_max,fitness_mean"
+
 /* ------------------------------------------------------------ signals */
 
 /* Set by SIGINT, SIGTERM and SIGUSR1: write a checkpoint and stop. */

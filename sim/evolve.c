@@ -1,0 +1,513 @@
+/*
+ * Evolution in the world: the state of a run apart from its files.
+ *
+ * Generational mode. Each population driven by brains has its own NEAT
+ * population (co-evolution: prey and predators evolve against each
+ * other). A generation runs `episodes` arenas of `episode_ticks` ticks; in
+ * every arena each genome of every population is one agent, so agents
+ * really compete for the same food and really hunt each other. An agent's
+ * fitness is a weighted sum of its counters (FitnessDef), averaged over
+ * the episodes in episode order. Arenas are independent: with at least as
+ * many episodes as threads they run in parallel (dynamic schedule), else
+ * one after the other with the tick parallel inside. Either way every
+ * arena's world is seeded from (run seed, generation, episode) alone, so
+ * the result does not depend on the thread count.
+ *
+ * Open-ended mode lives in sim/open_ended.c and shares this struct.
+ */
+#include "sim/evolve_internal.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+double fitness_of(const FitnessDef *f, const AgentCounters *c, double energy_final)
+{
+    return f->energy_plants * c->energy_plants + f->energy_meat * c->energy_meat +
+           f->ticks_alive * (double)c->ticks_alive + f->distance * c->distance +
+           f->damage * c->damage + f->kills * (double)c->kills +
+           f->offspring * (double)c->offspring + f->energy_final * energy_final;
+}
+
+void arena_tick(World *w, BrainPool *brains)
+{
+    world_tick_begin(w);
+    int n = world_agent_count(w);
+#pragma omp parallel for schedule(static)
+    for (int s = 0; s < n; ++s) {
+        world_sense(w, s);
+    }
+#pragma omp parallel for schedule(static)
+    for (int s = 0; s < n; ++s) {
+        int32_t tag = world_agent_tag(w, s);
+        if (tag >= 0) {
+            brain_step(brains, tag, world_inputs(w, s), world_outputs(w, s));
+        } else {
+            world_control_baseline(w, s);
+        }
+    }
+#pragma omp parallel for schedule(static)
+    for (int s = 0; s < n; ++s) {
+        world_act(w, s);
+    }
+    world_resolve(w);
+    world_environment(w);
+    world_tick_end(w);
+}
+
+double world_plant_total(const World *w)
+{
+    int nx, ny;
+    int cells = world_food_cells(w, &nx, &ny);
+    double sum = 0.0;
+    for (int c = 0; c < cells; ++c) {
+        sum += world_food_plant(w, c);
+    }
+    return sum;
+}
+
+uint64_t derive_seed(uint64_t seed, uint64_t a, uint64_t b, uint32_t purpose)
+{
+    return mix64(mix64(seed ^ mix64(a + 0x9e3779b97f4a7c15ull)) ^ mix64(b + purpose));
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void fitness_summary(const double *fit, int n, double *scratch, double *max, double *mean,
+                     double *median)
+{
+    if (n <= 0) {
+        *max = *mean = *median = 0.0;
+        return;
+    }
+    double sum = 0.0, best = fit[0];
+    for (int i = 0; i < n; ++i) {
+        sum += fit[i];
+        best = fit[i] > best ? fit[i] : best;
+        scratch[i] = fit[i];
+    }
+    qsort(scratch, (size_t)n, sizeof *scratch, compare_double);
+    *max = best;
+    *mean = sum / n;
+    *median = n % 2 ? scratch[n / 2] : 0.5 * (scratch[n / 2 - 1] + scratch[n / 2]);
+}
+
+/* ------------------------------------------------------------ lifetime */
+
+static PetriStatus probe_inputs(Evolution *ev, PetriError *err)
+{
+    World *probe;
+    WorldDef wd = ev->def.world;
+    PopulationDef pops[WORLD_MAX_POPULATIONS];
+    memcpy(pops, ev->def.populations, sizeof pops);
+    PetriStatus s = world_create(&wd, pops, ev->pop_count, ev->def.seed, &probe, err);
+    if (s != PETRI_OK) {
+        return s;
+    }
+    for (int p = 0; p < ev->pop_count; ++p) {
+        ev->inputs[p] = world_input_count(probe, p);
+    }
+    world_destroy(probe);
+    return PETRI_OK;
+}
+
+static Evolution *evolution_alloc(const RunDef *def)
+{
+    Evolution *ev = petri_calloc(1, sizeof *ev);
+    ev->def = *def;
+    ev->pop_count = def->population_count;
+    int total = 0;
+    for (int p = 0; p < ev->pop_count; ++p) {
+        ev->offset[p] = total;
+        total += def->populations[p].count;
+    }
+    ev->total = total;
+    return ev;
+}
+
+static bool is_brain_pop(const Evolution *ev, int p)
+{
+    return ev->def.populations[p].controller == CONTROLLER_BRAIN;
+}
+
+static NeatDef pop_neat_def(const Evolution *ev, int p)
+{
+    NeatDef nd = ev->def.neat;
+    nd.population_size = ev->def.populations[p].count;
+    return nd;
+}
+
+PetriStatus evolution_create(const RunDef *def, Evolution **out, PetriError *err)
+{
+    *out = NULL;
+    omp_set_max_active_levels(1); /* arenas in parallel run their ticks serially */
+    Evolution *ev = evolution_alloc(def);
+    PetriStatus s = probe_inputs(ev, err);
+    if (s != PETRI_OK) {
+        petri_free(ev, sizeof *ev);
+        return s;
+    }
+    if (def->evolution.mode == EVOLUTION_OPEN_ENDED) {
+        s = open_ended_create(ev, err);
+        if (s != PETRI_OK) {
+            evolution_destroy(ev);
+            return s;
+        }
+    } else {
+        for (int p = 0; p < ev->pop_count; ++p) {
+            if (is_brain_pop(ev, p)) {
+                NeatDef nd = pop_neat_def(ev, p);
+                ev->neat[p] = neat_population_create(
+                    &nd, ev->inputs[p], WORLD_OUTPUTS,
+                    derive_seed(def->seed, (uint64_t)p, 0, RNG_PURPOSE_POPULATION));
+            }
+        }
+    }
+    *out = ev;
+    return PETRI_OK;
+}
+
+void evolution_destroy(Evolution *ev)
+{
+    if (ev == NULL) {
+        return;
+    }
+    for (int p = 0; p < ev->pop_count; ++p) {
+        neat_population_destroy(ev->neat[p]);
+    }
+    open_ended_fini(ev);
+    petri_free(ev, sizeof *ev);
+}
+
+uint64_t evolution_generation(const Evolution *ev)
+{
+    return ev->generation;
+}
+
+/* ------------------------------------------------------------ one arena */
+
+/* Index of id in the sorted array ids[n], or -1. */
+static int find_id(const uint32_t *ids, int n, uint32_t id)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (ids[mid] == id) {
+            return mid;
+        }
+        if (ids[mid] < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return -1;
+}
+
+typedef struct ArenaResult {
+    double *fitness;   /* [total]: this episode's fitness of every agent */
+    int deaths[WORLD_MAX_POPULATIONS];
+    double food;       /* plant energy left at the end */
+} ArenaResult;
+
+static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
+{
+    const RunDef *def = &ev->def;
+    World *w;
+    PetriError err;
+    error_clear(&err);
+    uint64_t seed = derive_seed(def->seed, ev->generation, (uint64_t)episode, RNG_PURPOSE_ARENA);
+    WorldDef wd = def->world;
+    PopulationDef pops[WORLD_MAX_POPULATIONS];
+    memcpy(pops, def->populations, sizeof pops);
+    if (world_create(&wd, pops, ev->pop_count, seed, &w, &err) != PETRI_OK) {
+        /* The same defs made the probe world: this cannot fail. */
+        error_print(&err, stderr);
+        abort();
+    }
+    world_populate(w);
+    BrainPool *brains = brain_pool_create();
+    /* Slots are in id order and ids are handed out population by
+     * population, so the k-th agent of population p is genome k. */
+    int seen[WORLD_MAX_POPULATIONS] = {0};
+    int n = world_agent_count(w);
+    for (int s = 0; s < n; ++s) {
+        int p = world_agent_pop(w, s);
+        int k = seen[p]++;
+        if (ev->neat[p] != NULL) {
+            const Genome *g = neat_population_genome(ev->neat[p], k);
+            int b = brain_pool_add(brains, g);
+            world_set_agent_tag(w, s, b);
+            world_set_agent_upkeep(w, s, brain_hidden_count(brains, b) + g->outputs,
+                                   brain_conn_count(brains, b));
+        }
+    }
+    /* Founders' ids, sorted (slots are in id order), with the global
+     * genome index of each, to credit counters to the right genome. */
+    uint32_t *ids = petri_alloc((size_t)n * sizeof *ids);
+    int *gidx = petri_alloc((size_t)n * sizeof *gidx);
+    memset(seen, 0, sizeof seen);
+    for (int s = 0; s < n; ++s) {
+        int p = world_agent_pop(w, s);
+        ids[s] = world_agent_id(w, s);
+        gidx[s] = ev->offset[p] + seen[p]++;
+    }
+    int founders = n;
+    for (int p = 0; p < ev->pop_count; ++p) {
+        res->deaths[p] = 0;
+    }
+    for (int i = 0; i < ev->total; ++i) {
+        res->fitness[i] = 0.0;
+    }
+    for (int t = 0; t < def->evolution.episode_ticks && world_agent_count(w) > 0; ++t) {
+        arena_tick(w, brains);
+        int ne;
+        const WorldEvent *evs = world_events(w, &ne);
+        for (int i = 0; i < ne; ++i) {
+            if (evs[i].kind != EVENT_DEATH) {
+                continue;
+            }
+            res->deaths[evs[i].pop]++;
+            int f = find_id(ids, founders, evs[i].id);
+            if (f >= 0) {
+                res->fitness[gidx[f]] = fitness_of(&def->fitness[evs[i].pop], &evs[i].counters, 0.0);
+            }
+        }
+    }
+    n = world_agent_count(w);
+    for (int s = 0; s < n; ++s) {
+        AgentView a;
+        world_agent(w, s, &a);
+        int f = find_id(ids, founders, a.id);
+        if (f >= 0) {
+            res->fitness[gidx[f]] = fitness_of(&def->fitness[a.pop], &a.counters, a.energy);
+        }
+    }
+    petri_free(ids, (size_t)founders * sizeof *ids);
+    petri_free(gidx, (size_t)founders * sizeof *gidx);
+    res->food = world_plant_total(w);
+    brain_pool_destroy(brains);
+    world_destroy(w);
+}
+
+/* ------------------------------------------------------------ a generation */
+
+static void species_rows(const Evolution *ev, int p, const double *fit, ByteBuf *out)
+{
+    const NeatPopulation *np = ev->neat[p];
+    int n = neat_population_size(np);
+    /* Species ids are serial; gather (id, fitness) pairs and walk them
+     * sorted by id. n is small (hundreds): a simple selection suffices. */
+    uint32_t last = 0;
+    bool first = true;
+    for (;;) {
+        uint32_t next = UINT32_MAX;
+        for (int i = 0; i < n; ++i) {
+            uint32_t sp = neat_population_species_of(np, i);
+            if ((first || sp > last) && sp < next) {
+                next = sp;
+            }
+        }
+        if (next == UINT32_MAX) {
+            break;
+        }
+        int size = 0;
+        double best = -INFINITY, sum = 0.0;
+        for (int i = 0; i < n; ++i) {
+            if (neat_population_species_of(np, i) == next) {
+                size++;
+                sum += fit[i];
+                best = fit[i] > best ? fit[i] : best;
+            }
+        }
+        buf_printf(out, "%llu,%s,%u,%d,%.9g,%.9g\n", (unsigned long long)ev->generation + 1,
+                   ev->def.populations[p].name, next, size, best, sum / size);
+        last = next;
+        first = false;
+    }
+}
+
+static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
+                              ByteBuf *species)
+{
+    const RunDef *def = &ev->def;
+    int episodes = def->evolution.episodes;
+    ArenaResult *res = petri_calloc((size_t)episodes, sizeof *res);
+    for (int e = 0; e < episodes; ++e) {
+        res[e].fitness = petri_calloc((size_t)ev->total, sizeof(double));
+    }
+    if (episodes >= omp_get_max_threads() && episodes > 1) {
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int e = 0; e < episodes; ++e) {
+            run_arena(ev, e, &res[e]);
+        }
+    } else {
+        for (int e = 0; e < episodes; ++e) {
+            run_arena(ev, e, &res[e]);
+        }
+    }
+    double *fit = petri_calloc((size_t)ev->total, sizeof(double));
+    double *scratch = petri_calloc((size_t)ev->total, sizeof(double));
+    for (int i = 0; i < ev->total; ++i) {
+        double sum = 0.0;
+        for (int e = 0; e < episodes; ++e) {
+            sum += res[e].fitness[i]; /* episode order: deterministic */
+        }
+        fit[i] = sum / episodes;
+    }
+    double food = 0.0;
+    for (int e = 0; e < episodes; ++e) {
+        food += res[e].food;
+    }
+    food /= episodes;
+    for (int p = 0; p < ev->pop_count; ++p) {
+        int n = def->populations[p].count;
+        const double *f = fit + ev->offset[p];
+        PopStats *st = &stats[p];
+        memset(st, 0, sizeof *st);
+        st->v[STOP_FIELD_POP_COUNT] = n;
+        fitness_summary(f, n, scratch, &st->v[STOP_FIELD_FITNESS_MAX],
+                        &st->v[STOP_FIELD_FITNESS_MEAN], &st->v[STOP_FIELD_FITNESS_MEDIAN]);
+        int deaths = 0;
+        for (int e = 0; e < episodes; ++e) {
+            deaths += res[e].deaths[p];
+        }
+        st->v[STOP_FIELD_DEATHS] = deaths;
+        st->v[STOP_FIELD_FOOD] = food;
+        if (ev->neat[p] != NULL) {
+            for (int i = 0; i < n; ++i) {
+                neat_population_set_fitness(ev->neat[p], i, f[i]);
+            }
+            NeatStats ns = neat_population_stats(ev->neat[p]);
+            st->v[STOP_FIELD_SPECIES] = ns.species_count;
+            st->v[STOP_FIELD_HIDDEN_MEAN] = ns.mean_hidden_nodes;
+            st->v[STOP_FIELD_CONNS_MEAN] = ns.mean_enabled_conns;
+            st->v[STOP_FIELD_BIRTHS] = n; /* the next generation's genomes */
+            species_rows(ev, p, f, species);
+            /* Keep the best genome ever, then breed the next generation. */
+            neat_population_epoch(ev->neat[p]);
+        }
+    }
+    (void)lineage;
+    petri_free(scratch, (size_t)ev->total * sizeof(double));
+    petri_free(fit, (size_t)ev->total * sizeof(double));
+    for (int e = 0; e < episodes; ++e) {
+        petri_free(res[e].fitness, (size_t)ev->total * sizeof(double));
+    }
+    petri_free(res, (size_t)episodes * sizeof *res);
+    ev->generation++;
+}
+
+void evolution_step(Evolution *ev, PopStats *stats, ByteBuf *lineage_rows, ByteBuf *species_rows)
+{
+    if (ev->def.evolution.mode == EVOLUTION_OPEN_ENDED) {
+        open_ended_step(ev, stats, lineage_rows, species_rows);
+    } else {
+        generational_step(ev, stats, lineage_rows, species_rows);
+    }
+}
+
+const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness)
+{
+    *fitness = 0.0;
+    if (pop < 0 || pop >= ev->pop_count) {
+        return NULL;
+    }
+    if (ev->def.evolution.mode == EVOLUTION_OPEN_ENDED) {
+        return open_ended_champion(ev, pop, fitness);
+    }
+    if (ev->neat[pop] == NULL) {
+        return NULL;
+    }
+    return neat_population_best_ever(ev->neat[pop], fitness);
+}
+
+uint64_t evolution_hash(const Evolution *ev)
+{
+    Hasher hs;
+    hasher_init(&hs);
+    hasher_u64(&hs, ev->generation);
+    for (int p = 0; p < ev->pop_count; ++p) {
+        hasher_u64(&hs, ev->neat[p] != NULL ? neat_population_hash(ev->neat[p]) : 0);
+    }
+    if (ev->def.evolution.mode == EVOLUTION_OPEN_ENDED) {
+        hasher_u64(&hs, open_ended_hash(ev));
+    }
+    return hasher_digest(&hs);
+}
+
+/* ------------------------------------------------------------ checkpoints */
+
+#define EVOLUTION_STATE_MAGIC 0x50455645u /* "EVEP" */
+
+void evolution_save(const Evolution *ev, ByteBuf *out)
+{
+    buf_put_u32(out, EVOLUTION_STATE_MAGIC);
+    buf_put_u32(out, (uint32_t)ev->def.evolution.mode);
+    buf_put_u32(out, (uint32_t)ev->pop_count);
+    buf_put_u64(out, ev->generation);
+    for (int p = 0; p < ev->pop_count; ++p) {
+        buf_put_u8(out, ev->neat[p] != NULL);
+        if (ev->neat[p] != NULL) {
+            neat_population_save(ev->neat[p], out);
+        }
+    }
+    if (ev->def.evolution.mode == EVOLUTION_OPEN_ENDED) {
+        open_ended_save(ev, out);
+    }
+}
+
+PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, PetriError *err)
+{
+    *out = NULL;
+    omp_set_max_active_levels(1);
+    uint32_t magic = 0, mode = 0, pops = 0;
+    uint64_t gen = 0;
+    reader_u32(r, &magic);
+    reader_u32(r, &mode);
+    reader_u32(r, &pops);
+    reader_u64(r, &gen);
+    if (r->bad || magic != EVOLUTION_STATE_MAGIC) {
+        return error_add(err, PETRI_EFORMAT, "checkpoint: error: no evolution state found");
+    }
+    if ((int)mode != def->evolution.mode || (int)pops != def->population_count) {
+        return error_add(err, PETRI_EFORMAT,
+                         "checkpoint: error: state does not match its config (mode %u, %u "
+                         "populations)",
+                         mode, pops);
+    }
+    Evolution *ev = evolution_alloc(def);
+    ev->generation = gen;
+    PetriStatus s = probe_inputs(ev, err);
+    for (int p = 0; s == PETRI_OK && p < ev->pop_count; ++p) {
+        uint8_t has = 0;
+        reader_u8(r, &has);
+        if (r->bad || has != (is_brain_pop(ev, p) && mode == EVOLUTION_GENERATIONAL)) {
+            s = error_add(err, PETRI_EFORMAT,
+                          "checkpoint: error: population %d: state does not match its config",
+                          p);
+            break;
+        }
+        if (has) {
+            NeatDef nd = pop_neat_def(ev, p);
+            ev->neat[p] = neat_population_load(&nd, r, err);
+            if (ev->neat[p] == NULL) {
+                s = PETRI_EFORMAT;
+            }
+        }
+    }
+    if (s == PETRI_OK && def->evolution.mode == EVOLUTION_OPEN_ENDED) {
+        s = open_ended_load(ev, r, err);
+    }
+    if (s != PETRI_OK) {
+        evolution_destroy(ev);
+        return s;
+    }
+    *out = ev;
+    return PETRI_OK;
+}

@@ -1,0 +1,60 @@
+/* The Evolution struct, shared by the two evolution modes (sim/evolve.c,
+ * sim/open_ended.c) and the tests. */
+#ifndef PETRI_EVOLVE_INTERNAL_H
+#define PETRI_EVOLVE_INTERNAL_H
+
+#include "brain/brain.h"
+#include "sim/sim_internal.h"
+
+/* Open-ended mode: the best genomes of a population, kept for reseeding. */
+typedef struct HallOfFame {
+    Genome *genomes;
+    double *fitness;
+    int count, cap;
+} HallOfFame;
+
+struct Evolution {
+    RunDef def;
+    int pop_count;
+    int inputs[WORLD_MAX_POPULATIONS];  /* input row length of each population */
+    int offset[WORLD_MAX_POPULATIONS];  /* generational: first global genome index */
+    int total;                          /* generational: genomes of all populations */
+    uint64_t generation;                /* generations (or epochs) completed */
+    /* generational */
+    NeatPopulation *neat[WORLD_MAX_POPULATIONS]; /* NULL for baseline populations */
+    /* open-ended */
+    World *world;
+    BrainPool *brains;      /* brain b belongs to the agent tagged b */
+    Genome *genomes;        /* genomes[b]: the genome of brain b */
+    int genome_count, genome_cap;
+    InnovationRegistry *registry[WORLD_MAX_POPULATIONS];
+    Pcg32 mutation_rng[WORLD_MAX_POPULATIONS];
+    HallOfFame fame[WORLD_MAX_POPULATIONS];
+    double best_fitness[WORLD_MAX_POPULATIONS];
+    Genome best[WORLD_MAX_POPULATIONS];
+    bool has_best[WORLD_MAX_POPULATIONS];
+};
+
+/* Fitness of an agent from its counters (energy_final: energy left). */
+double fitness_of(const FitnessDef *f, const AgentCounters *c, double energy_final);
+/* One tick of a world whose brain agents are tagged with their brain in
+ * brains: sense, think, act in parallel over agents, then resolve,
+ * environment and record. */
+void arena_tick(World *w, BrainPool *brains);
+/* Plant energy in the world, summed in cell order. */
+double world_plant_total(const World *w);
+/* A seed for (a, b, purpose) derived from the run seed. */
+uint64_t derive_seed(uint64_t seed, uint64_t a, uint64_t b, uint32_t purpose);
+/* max, mean and median of fit[n] (scratch holds n doubles). */
+void fitness_summary(const double *fit, int n, double *scratch, double *max, double *mean,
+                     double *median);
+
+PetriStatus open_ended_create(Evolution *ev, PetriError *err);
+void open_ended_fini(Evolution *ev);
+void open_ended_step(Evolution *ev, PopStats *stats, ByteBuf *lineage, ByteBuf *species);
+const Genome *open_ended_champion(const Evolution *ev, int pop, double *fitness);
+uint64_t open_ended_hash(const Evolution *ev);
+void open_ended_save(const Evolution *ev, ByteBuf *out);
+PetriStatus open_ended_load(Evolution *ev, ByteReader *r, PetriError *err);
+
+#endif
