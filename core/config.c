@@ -47,12 +47,15 @@ static void scope_add(ConfigScope *sc, const char *prefix, const ConfigRow *row,
     e->row = row;
     e->offset = base + row->offset;
     e->count_offset = base + row->count_offset;
+    e->extra_offset = base + row->item_extra_offset;
 }
 
-static void scope_add_section(ConfigScope *sc, const ConfigSection *s)
+/* Adds the rows of s; base is the offset of the struct that holds the
+ * section's struct (0 for a schema, an item's slot for list items). */
+static void scope_add_section(ConfigScope *sc, const ConfigSection *s, size_t base)
 {
     for (int i = 0; i < s->row_count; ++i) {
-        scope_add(sc, s->prefix, &s->rows[i], s->offset);
+        scope_add(sc, s->prefix, &s->rows[i], base + s->offset);
     }
 }
 
@@ -60,14 +63,30 @@ void config_scope_init_schema(ConfigScope *sc, const ConfigSchema *schema)
 {
     memset(sc, 0, sizeof *sc);
     for (int i = 0; i < schema->section_count; ++i) {
-        scope_add_section(sc, &schema->sections[i]);
+        scope_add_section(sc, &schema->sections[i], 0);
     }
 }
 
-void config_scope_init_item(ConfigScope *sc, const ConfigRow *list)
+void config_scope_init_item(ConfigScope *sc, const ConfigScopeEntry *list, int index)
 {
     memset(sc, 0, sizeof *sc);
-    scope_add_section(sc, list->item);
+    const ConfigRow *row = list->row;
+    scope_add_section(sc, row->item, list->offset + (size_t)index * row->item_size);
+    if (row->item_extra != NULL) {
+        scope_add_section(sc, row->item_extra,
+                          list->extra_offset + (size_t)index * row->item_extra_size);
+    }
+}
+
+/* Copies the item defaults into slot index of a list (both arrays). */
+static void list_slot_default(unsigned char *base, const ConfigScopeEntry *e, int index)
+{
+    const ConfigRow *row = e->row;
+    memcpy(base + e->offset + (size_t)index * row->item_size, row->item_default, row->item_size);
+    if (row->item_extra != NULL) {
+        memcpy(base + e->extra_offset + (size_t)index * row->item_extra_size,
+               row->item_extra_default, row->item_extra_size);
+    }
 }
 
 void config_scope_fini(ConfigScope *sc)
@@ -161,7 +180,18 @@ typedef struct Loader {
     PetriError *err;
     int errors;
     bool stopped;       /* CONFIG_MAX_ERRORS reached */
+    void *settings;     /* the whole settings struct, for ConfigRow.check */
+    struct LoaderCheck *checks; /* values stored for rows with a check */
+    int check_count, check_cap;
 } Loader;
+
+/* A value stored for a row that has a check, run once all is loaded. */
+typedef struct LoaderCheck {
+    const ConfigRow *row;
+    const void *field;
+    const ConfigNode *at;
+    char path[256];
+} LoaderCheck;
 
 static void loader_error(Loader *ld, const ConfigNode *at, const char *fmt, ...) PETRI_PRINTF(3, 4);
 
@@ -498,27 +528,25 @@ static void apply_list(Loader *ld, const ConfigScopeEntry *e, unsigned char *bas
     /* The file's list replaces the current one. Every slot starts as the
      * item default, the unused ones too (as a module's default def leaves
      * them), so equal settings are equal bytes. */
-    unsigned char *items = base + e->offset;
     for (int i = 0; i < (int)row->max; ++i) {
-        memcpy(items + (size_t)i * row->item_size, row->item_default, row->item_size);
+        list_slot_default(base, e, i);
     }
     int *count = (int *)(void *)(base + e->count_offset);
     *count = n->count;
-    ConfigScope item_scope;
-    config_scope_init_item(&item_scope, row);
     int index = 0;
     for (int c = n->first; c >= 0; c = ld->tree->nodes[c].next, ++index) {
-        unsigned char *item = items + (size_t)index * row->item_size;
+        ConfigScope item_scope;
+        config_scope_init_item(&item_scope, e, index);
         char prefix[PATH_CAP];
         snprintf(prefix, sizeof prefix, "%s.%d.", path, index);
-        walk_mapping(ld, &item_scope, item, &ld->tree->nodes[c], "", prefix);
+        walk_mapping(ld, &item_scope, base, &ld->tree->nodes[c], "", prefix);
+        config_scope_fini(&item_scope);
     }
-    config_scope_fini(&item_scope);
 }
 
 /* Checks node n against the row of entry e and stores it at base. path is
  * the key path shown in messages. */
-static void apply_row(Loader *ld, const ConfigScopeEntry *e, unsigned char *base, const ConfigNode *n,
+static bool apply_value(Loader *ld, const ConfigScopeEntry *e, unsigned char *base, const ConfigNode *n,
                       const char *path)
 {
     const ConfigRow *row = e->row;
@@ -529,59 +557,59 @@ static void apply_row(Loader *ld, const ConfigScopeEntry *e, unsigned char *base
         bool v;
         if (s == NULL || !parse_bool(s, &v)) {
             error_expected(ld, n, row, path, n);
-            return;
+            return false;
         }
         *(bool *)field = v;
-        return;
+        return true;
     }
     case CONFIG_INT: {
         long long v;
         if (s == NULL || !parse_i64(s, &v) || (double)v < row->min || (double)v > row->max ||
             v < INT_MIN || v > INT_MAX) {
             error_expected(ld, n, row, path, n);
-            return;
+            return false;
         }
         *(int *)field = (int)v;
-        return;
+        return true;
     }
     case CONFIG_U64: {
         uint64_t v;
         if (s == NULL || !parse_u64(s, &v) || (double)v < row->min ||
             (row->max > 0 && (double)v > row->max)) {
             error_expected(ld, n, row, path, n);
-            return;
+            return false;
         }
         memcpy(field, &v, sizeof v);
-        return;
+        return true;
     }
     case CONFIG_FLOAT: {
         double v;
         if (!number_in_range(ld, n, row, &v)) {
             error_expected(ld, n, row, path, n);
-            return;
+            return false;
         }
         memcpy(field, &v, sizeof v);
-        return;
+        return true;
     }
     case CONFIG_STRING: {
         const char *text = config_node_text(ld->tree, n);
         if (n->kind != CONFIG_NODE_SCALAR) {
             error_expected(ld, n, row, path, n);
-            return;
+            return false;
         }
         if (memchr(text, '\0', n->len) != NULL) {
             loader_error(ld, n, "'%s' must not contain a NUL character", path);
-            return;
+            return false;
         }
         if ((double)n->len + 1 > row->max) {
             char want[64];
             describe_row(row, want, sizeof want);
             loader_error(ld, n, "'%s' must be %s, got %zu bytes", path, want, n->len);
-            return;
+            return false;
         }
         memset(field, 0, (size_t)row->max);
         memcpy(field, text, n->len);
-        return;
+        return true;
     }
     case CONFIG_CHOICE: {
         const char *text = config_node_text(ld->tree, n);
@@ -595,15 +623,15 @@ static void apply_row(Loader *ld, const ConfigScopeEntry *e, unsigned char *base
             loader_error(ld, n, "'%s' must be %s, got %s%s%s%s", path, want,
                          describe_node(ld, n, found, sizeof found),
                          near[0] ? "; did you mean '" : "", near, near[0] ? "'?" : "");
-            return;
+            return false;
         }
         *(int *)field = index;
-        return;
+        return true;
     }
     case CONFIG_VEC2: {
         if (n->kind != CONFIG_NODE_SEQ || n->count != 2) {
             error_expected(ld, n, row, path, n);
-            return;
+            return false;
         }
         double v[2];
         int i = 0;
@@ -618,12 +646,52 @@ static void apply_row(Loader *ld, const ConfigScopeEntry *e, unsigned char *base
         if (ok) {
             memcpy(field, v, sizeof v);
         }
-        return;
+        return ok;
     }
     case CONFIG_LIST:
         apply_list(ld, e, base, n, path);
+        return false; /* lists have no check of their own */
+    }
+    return false;
+}
+
+/* Stores node n into the field of entry e; a row with a check is noted
+ * so that the check runs once everything is loaded. */
+static void apply_row(Loader *ld, const ConfigScopeEntry *e, unsigned char *base,
+                      const ConfigNode *n, const char *path)
+{
+    if (!apply_value(ld, e, base, n, path) || e->row->check == NULL) {
         return;
     }
+    if (ld->check_count == ld->check_cap) {
+        int cap = ld->check_cap ? ld->check_cap * 2 : 8;
+        ld->checks = petri_realloc(ld->checks, (size_t)ld->check_cap * sizeof *ld->checks,
+                                   (size_t)cap * sizeof *ld->checks);
+        ld->check_cap = cap;
+    }
+    LoaderCheck *c = &ld->checks[ld->check_count++];
+    c->row = e->row;
+    c->field = base + e->offset;
+    c->at = n;
+    snprintf(c->path, sizeof c->path, "%s", path);
+}
+
+/* Runs the checks of the rows whose values were stored, when nothing else
+ * failed (a check may read other keys, which must be sound), and frees
+ * the list. */
+static void loader_run_checks(Loader *ld)
+{
+    bool sound = ld->errors == 0;
+    for (int i = 0; i < ld->check_count && sound; ++i) {
+        const LoaderCheck *c = &ld->checks[i];
+        char why[512];
+        if (!c->row->check(ld->settings, c->field, why, sizeof why)) {
+            loader_error(ld, c->at, "'%s' %s", c->path, why);
+        }
+    }
+    petri_free(ld->checks, (size_t)ld->check_cap * sizeof *ld->checks);
+    ld->checks = NULL;
+    ld->check_count = ld->check_cap = 0;
 }
 
 /* Threshold for "did you mean": about a third of the word may differ. */
@@ -665,16 +733,19 @@ static void suggest_key(const ConfigScope *sc, const char *rel, const char *key,
             snprintf(out, cap, "%s%s", shown_prefix, p);
             return;
         }
-        const ConfigRow *row = sc->entries[i].row;
-        if (row->type == CONFIG_LIST && row->item != NULL) {
-            for (int k = 0; k < row->item->row_count; ++k) {
-                const char *ikey = row->item->rows[k].key;
+        if (sc->entries[i].row->type == CONFIG_LIST) {
+            ConfigScope item;
+            config_scope_init_item(&item, &sc->entries[i], 0);
+            for (int k = 0; k < item.count; ++k) {
+                const char *ikey = item.entries[k].path;
                 const char *ilast = strrchr(ikey, '.');
                 if (strcmp(ilast ? ilast + 1 : ikey, key) == 0) {
                     snprintf(out, cap, "%s%s.N.%s", shown_prefix, p, ikey);
+                    config_scope_fini(&item);
                     return;
                 }
             }
+            config_scope_fini(&item);
         }
     }
 }
@@ -813,8 +884,10 @@ PetriStatus config_load_string(const ConfigSchema *schema, void *settings, const
     if (status == PETRI_OK) {
         ConfigScope sc;
         config_scope_init_schema(&sc, schema);
-        Loader ld = {.tree = &tree, .name = name, .located = true, .err = err};
+        Loader ld = {.tree = &tree, .name = name, .located = true, .err = err,
+                     .settings = settings};
         walk_root(&ld, &sc, settings);
+        loader_run_checks(&ld);
         config_scope_fini(&sc);
         status = ld.errors > 0 ? PETRI_ECONFIG : PETRI_OK;
     }
@@ -922,9 +995,8 @@ static void override_resolve(Loader *ld, const ConfigScope *root_scope, unsigned
                              *count == 1 ? "" : "s", *count, (int)e->row->max);
                 break;
             }
-            unsigned char *item = base + e->offset + (size_t)idx * e->row->item_size;
             if (idx == (uint64_t)*count) {
-                memcpy(item, e->row->item_default, e->row->item_size);
+                list_slot_default(base, e, (int)idx);
                 (*count)++;
             }
             char next_prefix[PATH_CAP * 2];
@@ -933,10 +1005,15 @@ static void override_resolve(Loader *ld, const ConfigScope *root_scope, unsigned
                 break;
             }
             memcpy(shown_prefix, next_prefix, strlen(next_prefix) + 1);
+            /* Item rows have offsets from the same base as the list. e
+             * may live in item_scope: read what is needed of it first. */
+            const char *first_key =
+                e->row->item->row_count > 0 ? e->row->item->rows[0].key : "key";
+            ConfigScope next_scope;
+            config_scope_init_item(&next_scope, e, (int)idx);
             config_scope_fini(&item_scope);
-            config_scope_init_item(&item_scope, e->row);
+            item_scope = next_scope;
             sc = &item_scope;
-            base = item;
             rel[0] = '\0';
             if (idx_text[m] == '\0') {
                 /* "populations.1={name: b, count: 5}": the whole item. */
@@ -944,9 +1021,7 @@ static void override_resolve(Loader *ld, const ConfigScope *root_scope, unsigned
                     char found[160];
                     loader_error(ld, NULL, "'%s.%s' is an item of a list: its value must be a "
                                            "mapping such as {%s: ...}, got %s",
-                                 shown, idx_word, e->row->item->row_count > 0 ?
-                                 e->row->item->rows[0].key : "key",
-                                 describe_node(ld, value, found, sizeof found));
+                                 shown, idx_word, first_key, describe_node(ld, value, found, sizeof found));
                 } else {
                     walk_mapping(ld, sc, base, value, "", shown_prefix);
                 }
@@ -1013,8 +1088,10 @@ PetriStatus config_apply_override(const ConfigSchema *schema, void *settings,
     if (status == PETRI_OK) {
         ConfigScope sc;
         config_scope_init_schema(&sc, schema);
-        Loader ld = {.tree = &tree, .name = name, .located = false, .err = err};
+        Loader ld = {.tree = &tree, .name = name, .located = false, .err = err,
+                     .settings = settings};
         override_resolve(&ld, &sc, settings, key, &tree.nodes[tree.root]);
+        loader_run_checks(&ld);
         config_scope_fini(&sc);
         status = ld.errors > 0 ? PETRI_ECONFIG : PETRI_OK;
     }

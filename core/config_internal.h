@@ -61,12 +61,14 @@ int config_edit_distance(const char *a, const char *b);
 
 /* A schema (or a list's item rows) flattened: one entry per row with its
  * full key path ("world.size", "food.regrowth") and the byte offset of its
- * field from the scope's base (the settings, or one list item). */
+ * field from the settings' base (list items included: an item's scope is
+ * built for one index). */
 typedef struct ConfigScopeEntry {
     char *path;           /* petri_strdup'd */
     const ConfigRow *row;
     size_t offset;        /* of the field from the scope's base */
     size_t count_offset;  /* CONFIG_LIST: of the int item count */
+    size_t extra_offset;  /* CONFIG_LIST: of the parallel item array (item_extra) */
 } ConfigScopeEntry;
 
 typedef struct ConfigScope {
@@ -75,8 +77,9 @@ typedef struct ConfigScope {
 } ConfigScope;
 
 void config_scope_init_schema(ConfigScope *sc, const ConfigSchema *schema);
-/* The scope of one item of a CONFIG_LIST row. */
-void config_scope_init_item(ConfigScope *sc, const ConfigRow *list);
+/* The scope of item `index` of the list of entry `list`: its rows (and
+ * item_extra rows) with offsets from the same base as the list's own. */
+void config_scope_init_item(ConfigScope *sc, const ConfigScopeEntry *list, int index);
 void config_scope_fini(ConfigScope *sc);
 const ConfigScopeEntry *config_scope_find(const ConfigScope *sc, const char *path);
 /* True when some row lies below path ("world" for "world.size"). */

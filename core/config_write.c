@@ -136,14 +136,13 @@ static void write_list(Writer *w, const ConfigScopeEntry *e, const unsigned char
         return;
     }
     fputc('\n', w->out);
-    ConfigScope item_scope;
-    config_scope_init_item(&item_scope, e->row);
     for (int i = 0; i < count && i < (int)e->row->max; ++i) {
+        ConfigScope item_scope;
+        config_scope_init_item(&item_scope, e, i);
         w->dash = true;
-        write_level(w, &item_scope, base + e->offset + (size_t)i * e->row->item_size, "",
-                    indent + 4);
+        write_level(w, &item_scope, base, "", indent + 4);
+        config_scope_fini(&item_scope);
     }
-    config_scope_fini(&item_scope);
 }
 
 /* Writes every row below rel, gathering rows by their next key segment. */
@@ -304,6 +303,21 @@ static void write_table_row(FILE *out, const char *path, const ConfigRow *row,
     fputs(" |\n", out);
 }
 
+/* Table rows of a list's items: "LIST.N.KEY", defaults read from item. */
+static void write_item_rows(FILE *out, const char *list_path, const ConfigSection *sec,
+                            const void *item)
+{
+    const unsigned char *base = (const unsigned char *)item + sec->offset;
+    bool prefixed = sec->prefix != NULL && sec->prefix[0] != '\0';
+    for (int k = 0; k < sec->row_count; ++k) {
+        const ConfigRow *row = &sec->rows[k];
+        char path[PATH_CAP * 2];
+        snprintf(path, sizeof path, "%s.N.%s%s%s", list_path, prefixed ? sec->prefix : "",
+                 prefixed ? "." : "", row->key);
+        write_table_row(out, path, row, base + row->offset, base, row->count_offset);
+    }
+}
+
 void config_write_reference(const ConfigSchema *schema, const void *defaults, FILE *out)
 {
     const unsigned char *base = defaults;
@@ -349,13 +363,9 @@ void config_write_reference(const ConfigSchema *schema, const void *defaults, FI
             }
             fputs("\n\n", out);
             write_table_head(out);
-            const unsigned char *item = row->item_default;
-            for (int k = 0; k < row->item->row_count; ++k) {
-                const ConfigRow *irow = &row->item->rows[k];
-                char ipath[PATH_CAP * 2];
-                snprintf(ipath, sizeof ipath, "%s.N.%s", path, irow->key);
-                write_table_row(out, ipath, irow, item + row->item->offset + irow->offset,
-                                item + row->item->offset, irow->count_offset);
+            write_item_rows(out, path, row->item, row->item_default);
+            if (row->item_extra != NULL) {
+                write_item_rows(out, path, row->item_extra, row->item_extra_default);
             }
         }
     }

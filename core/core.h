@@ -274,6 +274,23 @@ typedef struct ConfigRow {
     size_t item_size;            /* bytes per item in the array */
     size_t count_offset;         /* offset of the int item count in the section's struct */
     const void *item_default;    /* an item with every default filled in */
+    /* max is also the array's capacity. A list in a file replaces the
+     * current one and sets every slot, unused ones too, to item_default:
+     * a default def should hold item_default in its unused slots. */
+    /* CONFIG_LIST, optional: more keys of each item kept in a parallel
+     * array of another struct (populations.N.fitness.* in RunDef.fitness[N]);
+     * item_extra->prefix is prepended to their keys. */
+    const ConfigSection *item_extra;
+    size_t item_extra_offset;    /* of the parallel array in the section's struct */
+    size_t item_extra_size;      /* bytes per parallel item */
+    const void *item_extra_default;
+    /* Optional, any type: a check that needs other keys, run on a value
+     * the file (or a --set) gave once the whole file (or the --set) is
+     * loaded. settings is the whole settings struct, field this row's
+     * field. On failure it writes the end of "'KEY' ..." into why
+     * ("repeats the name 'prey' of 'populations.0.name'") and returns false;
+     * the error is located at the value. */
+    bool (*check)(const void *settings, const void *field, char *why, size_t cap);
 } ConfigRow;
 
 struct ConfigSection {

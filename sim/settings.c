@@ -2,19 +2,40 @@
  * The settings of a run: RunDef's defaults, the one schema assembled from
  * every module's rows, and loading (defaults, then the file, then each
  * --set override in order, then the checks that need several keys).
+ *
+ * Checks that need several keys come in two kinds. Those attached to a
+ * row (ConfigRow.check: unique population names, a stop condition naming
+ * real populations) run inside the config engine, which knows where the
+ * value was written and so gives a located error. run_def_check repeats
+ * what must hold whatever set it (a population appended by
+ * `--set populations.1.count=5` takes the default name) and is blamed on
+ * the file or the override that brought the problem in.
  */
 #include "sim/sim.h"
 
 #include <stddef.h>
 #include <string.h>
 
+/* Item defaults of the populations list, and of its parallel fitness
+ * array; filled when the schema is built. */
 static PopulationDef population_item_default;
+static FitnessDef fitness_item_default;
+
+static FitnessDef fitness_default_def(void)
+{
+    FitnessDef f;
+    memset(&f, 0, sizeof f);
+    /* Energy gathered: the simplest measure of doing well in the world. */
+    f.energy_plants = 1.0;
+    f.energy_meat = 1.0;
+    return f;
+}
 
 RunDef run_default_def(void)
 {
     RunDef def;
     /* Zero every byte, padding included, so that equal settings are equal
-     * bytes (the round-trip test compares structs with memcmp). */
+     * bytes wherever this file decides them. */
     memset(&def, 0, sizeof def);
     snprintf(def.name, sizeof def.name, "%s", "default");
     def.seed = 1;
@@ -24,13 +45,145 @@ RunDef run_default_def(void)
     run_schema();
     for (int i = 0; i < WORLD_MAX_POPULATIONS; ++i) {
         memcpy(&def.populations[i], &population_item_default, sizeof def.populations[i]);
+        memcpy(&def.fitness[i], &fitness_item_default, sizeof def.fitness[i]);
     }
     def.population_count = 1;
     def.evolution.mode = EVOLUTION_GENERATIONAL;
     def.evolution.generations = 100;
+    def.evolution.episodes = 2;
+    def.evolution.episode_ticks = 400;
+    def.evolution.epoch_ticks = 1000;
+    def.evolution.checkpoint_every = 10;
+    def.evolution.max_wall_s = 0.0;
+    def.evolution.stop_when[0] = '\0';
+    def.evolution.reproduction = REPRODUCTION_ASEXUAL;
+    def.evolution.mate_range = 8.0;
+    def.evolution.birth_energy = 0.5;
+    def.evolution.floor = 10;
+    def.evolution.hall_of_fame = 20;
     def.neat = neat_default_def();
     snprintf(def.output.dir, sizeof def.output.dir, "%s", "runs");
     return def;
+}
+
+/* ------------------------------------------------------------- checks */
+
+/* A name that becomes part of a file or folder name. */
+static bool name_is_safe(const char *s)
+{
+    if (s[0] == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+        return false;
+    }
+    for (; *s != '\0'; ++s) {
+        char c = *s;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || c == '.';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+#define NAME_RULE "a non-empty name of letters, digits, '-', '_' and '.'"
+
+static bool check_run_name(const void *settings, const void *field, char *why, size_t cap)
+{
+    (void)settings;
+    if (name_is_safe(field)) {
+        return true;
+    }
+    snprintf(why, cap, "must be " NAME_RULE " (it names the run folder), got '%.64s'",
+             (const char *)field);
+    return false;
+}
+
+static bool check_output_dir(const void *settings, const void *field, char *why, size_t cap)
+{
+    (void)settings;
+    if (((const char *)field)[0] != '\0') {
+        return true;
+    }
+    snprintf(why, cap, "must not be empty (use \".\" for the current folder)");
+    return false;
+}
+
+/* Population i's name: safe for file names and unique among the
+ * populations before it (so that of two equal names the later one is
+ * blamed). */
+static bool population_name_ok(const RunDef *def, int i, char *why, size_t cap)
+{
+    const char *name = def->populations[i].name;
+    if (!name_is_safe(name)) {
+        snprintf(why, cap, "must be " NAME_RULE " (it names files and statistics), got '%.32s'",
+                 name);
+        return false;
+    }
+    for (int j = 0; j < i; ++j) {
+        if (strcmp(def->populations[j].name, name) == 0) {
+            snprintf(why, cap,
+                     "repeats the name '%.32s' of 'populations.%d.name'; population names "
+                     "must be unique",
+                     name, j);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool check_population_name(const void *settings, const void *field, char *why,
+                                  size_t cap)
+{
+    const RunDef *def = settings;
+    size_t at = (size_t)((const char *)field - (const char *)def->populations);
+    int i = (int)(at / sizeof(PopulationDef));
+    if (i >= def->population_count) {
+        return true; /* an unused slot */
+    }
+    return population_name_ok(def, i, why, cap);
+}
+
+/* The stop condition compiles against the population names. */
+static bool check_stop_when(const void *settings, const void *field, char *why, size_t cap)
+{
+    const RunDef *def = settings;
+    const char *names[WORLD_MAX_POPULATIONS];
+    for (int i = 0; i < def->population_count; ++i) {
+        names[i] = def->populations[i].name;
+    }
+    StopExpr expr;
+    PetriError err;
+    error_clear(&err);
+    if (stop_compile(&expr, field, names, def->population_count, "@", &err) == PETRI_OK) {
+        return true;
+    }
+    /* stop_compile writes "@: error: 'stop.when' MESSAGE"; keep MESSAGE. */
+    const char *msg = strstr(err.msg, "'stop.when' ");
+    msg = msg != NULL ? msg + strlen("'stop.when' ") : err.msg;
+    snprintf(why, cap, "%.*s", (int)strcspn(msg, "\n"), msg);
+    return false;
+}
+
+/* What must hold however it was set. `where` names what is blamed. */
+static PetriStatus run_def_check(const RunDef *def, const char *where, PetriError *err)
+{
+    PetriStatus status = PETRI_OK;
+    char why[512];
+    if (!check_run_name(def, def->name, why, sizeof why)) {
+        status = error_at(err, PETRI_ECONFIG, where, 0, 0, "'name' %s", why);
+    }
+    if (!check_output_dir(def, def->output.dir, why, sizeof why)) {
+        status = error_at(err, PETRI_ECONFIG, where, 0, 0, "'output.dir' %s", why);
+    }
+    for (int i = 0; i < def->population_count; ++i) {
+        if (!population_name_ok(def, i, why, sizeof why)) {
+            status = error_at(err, PETRI_ECONFIG, where, 0, 0, "'populations.%d.name' %s", i, why);
+        }
+    }
+    if (status == PETRI_OK && !check_stop_when(def, def->evolution.stop_when, why, sizeof why)) {
+        status = error_at(err, PETRI_ECONFIG, where, 0, 0, "'stop.when' %s", why);
+    }
+    return status;
 }
 
 /* ---------------------------------------------------------------- schema */
@@ -42,46 +195,104 @@ static const ConfigRow evolution_rows[] = {
             "generation; open_ended: one persistent world where agents reproduce"},
     {.key = "generations", .type = CONFIG_INT, .offset = offsetof(EvolutionDef, generations),
      .min = 1, .max = 1000000000, .doc = "generations to run (epochs in open-ended mode)"},
+    {.key = "episodes", .type = CONFIG_INT, .offset = offsetof(EvolutionDef, episodes), .min = 1,
+     .max = 10000,
+     .doc = "generational: arenas per generation; each genome's fitness is averaged over them"},
+    {.key = "episode_ticks", .type = CONFIG_INT, .offset = offsetof(EvolutionDef, episode_ticks),
+     .min = 1, .max = 100000000, .doc = "generational: ticks of one episode"},
+    {.key = "epoch_ticks", .type = CONFIG_INT, .offset = offsetof(EvolutionDef, epoch_ticks),
+     .min = 1, .max = 100000000,
+     .doc = "open_ended: ticks of one epoch (statistics and checkpoints come every epoch)"},
+    {.key = "checkpoint_every", .type = CONFIG_INT,
+     .offset = offsetof(EvolutionDef, checkpoint_every), .min = 1, .max = 1000000000,
+     .doc = "generations (or epochs) between checkpoints; one is also written at the end and on "
+            "SIGINT, SIGTERM and SIGUSR1"},
+    {.key = "reproduction", .type = CONFIG_CHOICE,
+     .offset = offsetof(EvolutionDef, reproduction), .choices = "asexual|sexual",
+     .doc = "open_ended: a parent alone with mutation, or with a nearby mate of its population"},
+    {.key = "mate_range", .type = CONFIG_FLOAT, .offset = offsetof(EvolutionDef, mate_range),
+     .min = 0, .max = 1e6, .doc = "open_ended, sexual: how near a mate must be, world units"},
+    {.key = "birth_energy", .type = CONFIG_FLOAT, .offset = offsetof(EvolutionDef, birth_energy),
+     .min = 0, .max = 1, .doc = "open_ended: fraction of the parent's energy given to a child"},
+    {.key = "floor", .type = CONFIG_INT, .offset = offsetof(EvolutionDef, floor), .min = 0,
+     .max = 1000000,
+     .doc = "open_ended: fewest agents of a population before it is reseeded from its hall of "
+            "fame"},
+    {.key = "hall_of_fame", .type = CONFIG_INT, .offset = offsetof(EvolutionDef, hall_of_fame),
+     .min = 1, .max = 10000, .doc = "open_ended: best genomes kept per population for reseeding"},
+};
+
+static const ConfigRow stop_rows[] = {
+    {.key = "when", .type = CONFIG_STRING, .offset = offsetof(EvolutionDef, stop_when),
+     .max = sizeof(((EvolutionDef *)0)->stop_when), .check = check_stop_when,
+     .doc = "stop when this holds, e.g. \"prey.fitness_max >= 400 or generation >= 300\"; "
+            "empty: never"},
+    {.key = "max_wall_s", .type = CONFIG_FLOAT, .offset = offsetof(EvolutionDef, max_wall_s),
+     .min = 0, .max = 1e9, .doc = "stop after this many seconds of wall-clock time; 0: no limit"},
+};
+
+#define FITNESS_ROW(field, text)                                                                \
+    {.key = #field, .type = CONFIG_FLOAT, .offset = offsetof(FitnessDef, field), .min = -1e6,   \
+     .max = 1e6, .doc = text}
+
+static const ConfigRow fitness_rows[] = {
+    FITNESS_ROW(energy_plants, "weight of the energy digested from plants"),
+    FITNESS_ROW(energy_meat, "weight of the energy digested from meat"),
+    FITNESS_ROW(ticks_alive, "weight of the ticks the agent lived"),
+    FITNESS_ROW(distance, "weight of the distance travelled, world units"),
+    FITNESS_ROW(damage, "weight of the damage dealt to others"),
+    FITNESS_ROW(kills, "weight of the agents killed"),
+    FITNESS_ROW(offspring, "weight of the children born (open_ended)"),
+    FITNESS_ROW(energy_final, "weight of the energy left at the end of the episode"),
 };
 
 static const ConfigRow output_rows[] = {
     {.key = "dir", .type = CONFIG_STRING, .offset = offsetof(OutputDef, dir),
-     .max = sizeof(((OutputDef *)0)->dir),
+     .max = sizeof(((OutputDef *)0)->dir), .check = check_output_dir,
      .doc = "folder that holds run folders: a run writes DIR/NAME (--out overrides it)"},
 };
 
-enum { ROOT_ROWS = 3, SECTIONS = 6 };
+enum { ROOT_ROWS = 3, SECTIONS = 8, POPULATION_ROWS_MAX = 128 };
 
 /* Built on first use: the rows of other modules come from functions. */
 static ConfigRow root_rows[ROOT_ROWS];
+static ConfigRow population_rows[POPULATION_ROWS_MAX];
 static ConfigSection population_section;
+static ConfigSection fitness_section;
 static ConfigSection sections[SECTIONS];
 static ConfigSchema schema;
 static bool schema_ready;
 
-/* The item default with every byte set, padding included (see
- * run_default_def). */
-static PopulationDef population_item(void)
-{
-    PopulationDef p;
-    memset(&p, 0, sizeof p);
-    p = population_default_def();
-    return p;
-}
-
 static void schema_build(void)
 {
-    population_item_default = population_item();
+    /* Item defaults with every byte set, padding included. */
+    memset(&population_item_default, 0, sizeof population_item_default);
+    population_item_default = population_default_def();
+    fitness_item_default = fitness_default_def();
+
+    /* The world's population rows, copied so that the name gets its check. */
+    int count = 0;
+    const ConfigRow *rows = population_config_rows(&count);
+    if (count > POPULATION_ROWS_MAX) {
+        count = POPULATION_ROWS_MAX;
+    }
+    for (int i = 0; i < count; ++i) {
+        population_rows[i] = rows[i];
+        if (strcmp(rows[i].key, "name") == 0 && rows[i].check == NULL) {
+            population_rows[i].check = check_population_name;
+        }
+    }
     population_section = (ConfigSection){
-        .prefix = "",
-        .offset = 0,
-        .doc = "one population of agents",
-    };
-    population_section.rows = population_config_rows(&population_section.row_count);
+        .prefix = "", .offset = 0, .rows = population_rows, .row_count = count,
+        .doc = "one population of agents"};
+    fitness_section = (ConfigSection){
+        .prefix = "fitness", .offset = 0, .rows = fitness_rows,
+        .row_count = (int)(sizeof fitness_rows / sizeof fitness_rows[0]),
+        .doc = "fitness of an agent: a weighted sum of its counters"};
 
     root_rows[0] = (ConfigRow){
         .key = "name", .type = CONFIG_STRING, .offset = offsetof(RunDef, name),
-        .max = sizeof(((RunDef *)0)->name),
+        .max = sizeof(((RunDef *)0)->name), .check = check_run_name,
         .doc = "name of the run: its folder is output.dir/NAME; letters, digits, '-', '_' "
                "and '.'"};
     root_rows[1] = (ConfigRow){
@@ -94,7 +305,9 @@ static void schema_build(void)
                "file replaces the default list",
         .item = &population_section, .item_size = sizeof(PopulationDef),
         .count_offset = offsetof(RunDef, population_count),
-        .item_default = &population_item_default};
+        .item_default = &population_item_default,
+        .item_extra = &fitness_section, .item_extra_offset = offsetof(RunDef, fitness),
+        .item_extra_size = sizeof(FitnessDef), .item_extra_default = &fitness_item_default};
 
     int n = 0;
     sections[n++] = (ConfigSection){.prefix = "", .offset = 0, .rows = root_rows,
@@ -107,6 +320,12 @@ static void schema_build(void)
         .prefix = "evolution", .offset = offsetof(RunDef, evolution), .rows = evolution_rows,
         .row_count = (int)(sizeof evolution_rows / sizeof evolution_rows[0]),
         .doc = "How the populations evolve."};
+    sections[n++] = (ConfigSection){
+        .prefix = "stop", .offset = offsetof(RunDef, evolution), .rows = stop_rows,
+        .row_count = (int)(sizeof stop_rows / sizeof stop_rows[0]),
+        .doc = "When a run ends before evolution.generations: a condition on the statistics "
+               "(fields of stats.csv as POPULATION.FIELD, and generation, wall_s), or a time "
+               "limit."};
     sections[n] = (ConfigSection){
         .prefix = "neat", .offset = offsetof(RunDef, neat),
         .doc = "The genetic algorithm (NEAT): mutation, crossover, speciation. Defaults are "
@@ -131,61 +350,7 @@ const ConfigSchema *run_schema(void)
     return &schema;
 }
 
-/* ------------------------------------------------------------- checks */
-
-/* A name that becomes part of a file or folder name. */
-static bool name_is_safe(const char *s)
-{
-    if (s[0] == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
-        return false;
-    }
-    for (; *s != '\0'; ++s) {
-        char c = *s;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_' || c == '.';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* What needs several keys at once. `where` names the config (the file, or
- * "--set" when only overrides were given). */
-static PetriStatus run_def_check(const RunDef *def, const char *where, PetriError *err)
-{
-    PetriStatus status = PETRI_OK;
-    if (!name_is_safe(def->name)) {
-        status = error_at(err, PETRI_ECONFIG, where, 0, 0,
-                          "'name' must be a non-empty name of letters, digits, '-', '_' and "
-                          "'.' (it names the run folder), got '%s'",
-                          def->name);
-    }
-    if (def->output.dir[0] == '\0') {
-        status = error_at(err, PETRI_ECONFIG, where, 0, 0,
-                          "'output.dir' must not be empty (use \".\" for the current folder)");
-    }
-    for (int i = 0; i < def->population_count; ++i) {
-        const char *name = def->populations[i].name;
-        if (!name_is_safe(name)) {
-            status = error_at(err, PETRI_ECONFIG, where, 0, 0,
-                              "'populations.%d.name' must be a non-empty name of letters, "
-                              "digits, '-', '_' and '.' (it names files and statistics), got '%s'",
-                              i, name);
-            continue;
-        }
-        for (int j = 0; j < i; ++j) {
-            if (strcmp(def->populations[j].name, name) == 0) {
-                status = error_at(err, PETRI_ECONFIG, where, 0, 0,
-                                  "'populations.%d.name' repeats the name '%s' of "
-                                  "'populations.%d.name'; population names must be unique",
-                                  i, name, j);
-                break;
-            }
-        }
-    }
-    return status;
-}
+/* ---------------------------------------------------------------- loading */
 
 PetriStatus run_def_load(RunDef *def, const char *path, const char *const *overrides,
                          int override_count, PetriError *err)
@@ -193,10 +358,10 @@ PetriStatus run_def_load(RunDef *def, const char *path, const char *const *overr
     *def = run_default_def();
     const ConfigSchema *s = run_schema();
     PetriStatus status = PETRI_OK;
-    /* The checks of several keys run after the file and again after each
-     * override, so that a problem is blamed on what brought it in. Once
-     * one is found they stop (one cause is enough); overrides are still
-     * applied so that their own errors are reported too. */
+    /* run_def_check runs after the file and again after each override, so
+     * that a problem is blamed on what brought it in. Once one is found it
+     * stops (one cause is enough); overrides are still applied so that
+     * their own errors are reported too. */
     bool checking = true;
     if (path != NULL) {
         status = config_load(s, def, path, err);

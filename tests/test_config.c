@@ -77,9 +77,9 @@ static RunDef zeroed_defaults(void)
     return def;
 }
 
-/* Marks the bytes of every field that the rows of sc describe, from base
- * (list items: every slot, used or not). */
-static void mark_fields(unsigned char *mask, size_t base, const ConfigScope *sc)
+/* Marks the bytes of every field that the rows of sc describe (list
+ * items: every slot, used or not). */
+static void mark_fields(unsigned char *mask, const ConfigScope *sc)
 {
     for (int i = 0; i < sc->count; ++i) {
         const ConfigScopeEntry *e = &sc->entries[i];
@@ -93,17 +93,17 @@ static void mark_fields(unsigned char *mask, size_t base, const ConfigScope *sc)
         case CONFIG_STRING: size = (size_t)e->row->max; break;
         case CONFIG_VEC2: size = 2 * sizeof(double); break;
         case CONFIG_LIST: {
-            memset(mask + base + e->count_offset, 1, sizeof(int));
-            ConfigScope item;
-            config_scope_init_item(&item, e->row);
+            memset(mask + e->count_offset, 1, sizeof(int));
             for (int k = 0; k < (int)e->row->max; ++k) {
-                mark_fields(mask, base + e->offset + (size_t)k * e->row->item_size, &item);
+                ConfigScope item;
+                config_scope_init_item(&item, e, k);
+                mark_fields(mask, &item);
+                config_scope_fini(&item);
             }
-            config_scope_fini(&item);
             break;
         }
         }
-        memset(mask + base + e->offset, 1, size);
+        memset(mask + e->offset, 1, size);
     }
 }
 
@@ -118,7 +118,7 @@ static long settings_differ(const RunDef *a, const RunDef *b)
     if (!ready) {
         ConfigScope sc;
         config_scope_init_schema(&sc, run_schema());
-        mark_fields(mask, 0, &sc);
+        mark_fields(mask, &sc);
         config_scope_fini(&sc);
         ready = true;
     }
