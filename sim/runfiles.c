@@ -123,16 +123,18 @@ int plots_write(const char *dir, const char *const *pop_names, int pop_count, bo
         fprintf(f, "set output '%s/%s'\nset title '%s'\nset ylabel '%s'\nplot ", plots,
                 charts[c].file, charts[c].title, charts[c].ylabel);
         for (int p = 0; p < pop_count; ++p) {
+            /* Rows of one population, through awk: a filtered series in
+             * gnuplot itself would break its lines at the other rows. */
             fprintf(f,
-                    "%s'%s/stats.csv' every ::1 using 1:(strcol(2) eq '%s' ? $%d : NaN) "
-                    "with lines lw 2 title '%s%s'",
-                    p ? ", " : "", dir, pop_names[p], charts[c].column, pop_names[p],
+                    "%s\"< awk -F, '$2==\\\"%s\\\"' '%s/stats.csv'\" using 1:%d with lines lw 2 "
+                    "title '%s%s'",
+                    p ? ", " : "", pop_names[p], dir, charts[c].column, pop_names[p],
                     charts[c].with_mean ? " max" : "");
             if (charts[c].with_mean) {
                 fprintf(f,
-                        ", '%s/stats.csv' every ::1 using 1:(strcol(2) eq '%s' ? $5 : NaN) "
-                        "with lines dt 2 title '%s mean'",
-                        dir, pop_names[p], pop_names[p]);
+                        ", \"< awk -F, '$2==\\\"%s\\\"' '%s/stats.csv'\" using 1:5 with lines "
+                        "dt 2 title '%s mean'",
+                        pop_names[p], dir, pop_names[p]);
             }
         }
         fputc('\n', f);
