@@ -181,9 +181,11 @@ void genome_mutate(Genome *g, const NeatDef *def, InnovationRegistry *reg, Pcg32
 void genome_mutate_weights(Genome *g, const NeatDef *def, Pcg32 *rng);
 /* Perturbs each hidden and output bias by N(0, bias_sigma), clamped. */
 void genome_mutate_biases(Genome *g, const NeatDef *def, Pcg32 *rng);
-/* Splits a random enabled connection a->b: disables it, adds node n and
- * connections a->n (weight 1) and n->b (the old weight). False when there
- * is no enabled connection. */
+/* Splits a random enabled connection a->b (one not from the bias node
+ * when there is one, as NEAT's reference code does: a node fed only by the
+ * bias is a constant): disables it, adds node n and connections a->n
+ * (weight 1) and n->b (the old weight). False when there is no enabled
+ * connection. */
 bool genome_mutate_add_node(Genome *g, const NeatDef *def, InnovationRegistry *reg, Pcg32 *rng);
 /* Adds a new connection between two random nodes (a few tries), never a
  * duplicate, never into an input or the bias node, and never closing a

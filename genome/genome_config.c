@@ -11,7 +11,7 @@ NeatDef neat_default_def(void)
         .population_size = 150,
         .weight_mutate_rate = 0.8,
         .weight_perturb_rate = 0.9,
-        .weight_sigma = 1.5,           /* not in the paper: tuned on XOR */
+        .weight_sigma = 2.0,           /* not in the paper: tuned on XOR */
         .weight_range = 8.0,           /* not in the paper */
         .bias_mutate_rate = 0.0,       /* the paper has only the bias node */
         .bias_sigma = 0.5,

@@ -221,14 +221,24 @@ bool genome_mutate_activation(Genome *g, Pcg32 *rng)
 
 bool genome_mutate_add_node(Genome *g, const NeatDef *def, InnovationRegistry *reg, Pcg32 *rng)
 {
-    int enabled = genome_enabled_count(g);
+    /* Candidates: enabled connections, preferring those not from the bias
+     * node (a node fed only by the bias is a constant). */
+    uint32_t bias_id = (uint32_t)g->inputs;
+    int enabled = 0, nonbias = 0;
+    for (int i = 0; i < g->conn_count; ++i) {
+        if (g->conns[i].enabled) {
+            ++enabled;
+            nonbias += g->conns[i].from != bias_id;
+        }
+    }
     if (enabled == 0) {
         return false;
     }
-    int pick = (int)pcg32_bounded(rng, (uint32_t)enabled);
+    bool skip_bias = nonbias > 0;
+    int pick = (int)pcg32_bounded(rng, (uint32_t)(skip_bias ? nonbias : enabled));
     int ci = -1;
     for (int i = 0; i < g->conn_count; ++i) {
-        if (g->conns[i].enabled && pick-- == 0) {
+        if (g->conns[i].enabled && !(skip_bias && g->conns[i].from == bias_id) && pick-- == 0) {
             ci = i;
             break;
         }

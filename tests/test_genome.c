@@ -279,6 +279,31 @@ static void test_registry_shares_ids(void **state)
     innovation_registry_destroy(reg);
 }
 
+static void test_add_node_avoids_bias(void **state)
+{
+    (void)state;
+    NeatDef def = neat_default_def();
+    Pcg32 rng = pcg32_stream(9, 0, RNG_PURPOSE_USER);
+    for (int t = 0; t < 500; ++t) {
+        InnovationRegistry *reg = innovation_registry_create(2, 1);
+        Genome g;
+        genome_init_minimal(&g, 2, 1, &def, &rng);
+        assert_true(genome_mutate_add_node(&g, &def, reg, &rng));
+        assert_true(g.conns[2].enabled); /* the bias connection (innovation 2) */
+        assert_int_equal(genome_enabled_count(&g), 4);
+        /* only the bias connection left: it is split */
+        g.conns[0].enabled = g.conns[1].enabled = 0;
+        for (int i = 3; i < g.conn_count; ++i) {
+            g.conns[i].enabled = 0;
+        }
+        assert_true(genome_mutate_add_node(&g, &def, reg, &rng));
+        assert_false(g.conns[2].enabled);
+        assert_valid(&g, false);
+        genome_fini(&g);
+        innovation_registry_destroy(reg);
+    }
+}
+
 static void test_distance(void **state)
 {
     (void)state;
@@ -444,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_validate_catches),
         cmocka_unit_test(test_eval_order),
         cmocka_unit_test(test_registry_shares_ids),
+        cmocka_unit_test(test_add_node_avoids_bias),
         cmocka_unit_test(test_distance),
         cmocka_unit_test(test_operators_keep_validity),
         cmocka_unit_test(test_add_conn_respects_recurrence),
