@@ -409,7 +409,9 @@ static void assign_offspring(NeatPopulation *pop, const double *share)
         if (!pop->species[s].alive) {
             continue;
         }
-        double q = total > 0.0 ? pop->size * share[s] / total : (double)pop->size / alive;
+        /* an overflowing total (absurd fitness values) falls back to equal shares */
+        bool proportional = total > 0.0 && isfinite(total);
+        double q = proportional ? pop->size * share[s] / total : (double)pop->size / alive;
         double f = floor(q);
         pop->species[s].offspring = (int)f;
         frac[s] = q - f;

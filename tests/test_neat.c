@@ -339,6 +339,55 @@ static void test_threshold_moves(void **state)
     neat_population_destroy(pop);
 }
 
+/* Damaged states (no CRC at this level): refused, or loaded into a
+ * population that keeps working with valid genomes. */
+static void test_state_fuzz(void **state)
+{
+    (void)state;
+    NeatDef def = neat_default_def();
+    def.population_size = 30;
+    def.add_conn_rate = 0.3;
+    def.add_node_rate = 0.2;
+    NeatPopulation *a = neat_population_create(&def, 2, 1, 4);
+    for (int g = 0; g < 5; ++g) {
+        neat_population_evaluate(a, xor_fitness, NULL);
+        neat_population_epoch(a);
+    }
+    ByteBuf buf;
+    buf_init(&buf);
+    neat_population_save(a, &buf);
+    Pcg32 rng = pcg32_stream(12, 0, RNG_PURPOSE_USER);
+    int loaded = 0;
+    for (int t = 0; t < 400; ++t) {
+        ByteBuf copy;
+        buf_init(&copy);
+        buf_put(&copy, buf.data, buf.len);
+        int hits = 1 + (int)pcg32_bounded(&rng, 3);
+        for (int k = 0; k < hits; ++k) {
+            copy.data[pcg32_bounded(&rng, (uint32_t)copy.len)] ^= (unsigned char)(1u << pcg32_bounded(&rng, 8));
+        }
+        ByteReader r;
+        reader_init(&r, copy.data, copy.len);
+        PetriError err;
+        error_clear(&err);
+        NeatPopulation *b = neat_population_load(&def, &r, &err);
+        if (b != NULL) {
+            ++loaded;
+            assert_all_valid(b);
+            neat_population_evaluate(b, xor_fitness, NULL);
+            neat_population_epoch(b);
+            assert_all_valid(b);
+            neat_population_destroy(b);
+        } else {
+            assert_true(err.count > 0);
+        }
+        buf_fini(&copy);
+    }
+    assert_true(loaded > 0);
+    buf_fini(&buf);
+    neat_population_destroy(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_checkpoint_resume_exact),
         cmocka_unit_test(test_external_fitness_and_elitism),
         cmocka_unit_test(test_threshold_moves),
+        cmocka_unit_test(test_state_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
