@@ -88,6 +88,83 @@ bool config_scope_has_below(const ConfigScope *sc, const char *path);
  * first segment), copied into out; false when entry i is not below rel. */
 bool config_scope_child(const ConfigScope *sc, int i, const char *rel, char *out, size_t cap);
 
+/* Longest key path the engine handles ("populations.3.fitness.kills"). */
+#define CONFIG_PATH_CAP 256
+
+/* Every item slot of the list of entry e (both arrays when the list has
+ * item_extra) gets the item defaults: slot `index` only. */
+void config_list_slot_default(unsigned char *base, const ConfigScopeEntry *e, int index);
+/* Distinct keys allowed directly under rel, joined by ", " (cut short
+ * with "..."), for messages. */
+void config_scope_list_children(const ConfigScope *sc, const char *rel, char *out, size_t cap);
+/* The key to suggest for an unknown `key` met under rel: the nearest
+ * sibling, else a row elsewhere (or in a list's items) whose last segment
+ * is `key`. Writes the full shown path, or "" when nothing is close. */
+void config_scope_suggest(const ConfigScope *sc, const char *rel, const char *key,
+                          const char *shown_prefix, char *out, size_t cap);
+
+/* ---- strict scalars (config_value.c) */
+
+/* Decimal digits or 0x hex digits, nothing else; false on overflow. */
+bool config_parse_u64(const char *s, uint64_t *out);
+/* An optional sign, then config_parse_u64's forms; false on overflow. */
+bool config_parse_i64(const char *s, long long *out);
+/* A finite number that strtod reads whole; nan, inf and overflow refused. */
+bool config_parse_double(const char *s, double *out);
+/* true/false, yes/no, on/off (also capitalised). */
+bool config_parse_bool(const char *s, bool *out);
+/* Index of s among "a|b|c", or -1. */
+int config_choice_index(const char *choices, const char *s);
+/* The choice close enough to s to suggest, or "". */
+void config_choice_nearest(const char *choices, const char *s, char *out, size_t cap);
+/* A range bound for messages: integers as integers, others as "%g". */
+void config_format_bound(double v, bool integer, char *out, size_t cap);
+/* What a row accepts, the end of "'KEY' must be ..." ("an integer in [1, 5]"). */
+void config_describe_row(const ConfigRow *row, char *out, size_t cap);
+
+/* ---- walking a tree against a scope (config.c) */
+
+typedef struct ConfigLoader {
+    const ConfigTree *tree;
+    const char *name;   /* file name, or "--set KEY=VALUE" */
+    bool located;       /* messages carry line:col */
+    PetriError *err;
+    int errors;
+    bool stopped;       /* CONFIG_MAX_ERRORS reached */
+    void *settings;     /* the whole settings struct, for ConfigRow.check */
+    struct ConfigLoaderCheck *checks; /* values stored for rows with a check */
+    int check_count, check_cap;
+} ConfigLoader;
+
+/* A value stored for a row that has a check, run once all is loaded. */
+typedef struct ConfigLoaderCheck {
+    const ConfigRow *row;
+    const void *field;
+    const ConfigNode *at;
+    char path[256];
+} ConfigLoaderCheck;
+
+/* Adds one error line located at node `at` (or at the override), until
+ * CONFIG_MAX_ERRORS; the last line then says there were too many. */
+void config_loader_error(ConfigLoader *ld, const ConfigNode *at, const char *fmt, ...)
+    PETRI_PRINTF(3, 4);
+/* A node for "got ...": "'text'", "an empty value", "a list of 3 items". */
+const char *config_describe_node(const ConfigLoader *ld, const ConfigNode *n, char *out,
+                                 size_t cap);
+/* Checks node n against the row of entry e and stores it (base: the
+ * settings); path is the key path shown in messages. */
+void config_apply_row(ConfigLoader *ld, const ConfigScopeEntry *e, unsigned char *base,
+                      const ConfigNode *n, const char *path);
+/* Walks a mapping whose keys lie below rel ("" at the top of a scope);
+ * shown_prefix goes before paths in messages ("populations.0."). */
+void config_walk_mapping(ConfigLoader *ld, const ConfigScope *sc, unsigned char *base,
+                         const ConfigNode *map, const char *rel, const char *shown_prefix);
+void config_error_unknown_key(ConfigLoader *ld, const ConfigNode *at, const ConfigScope *sc,
+                              const char *rel, const char *key, const char *shown_prefix);
+/* Runs ConfigRow.check for the values stored (when nothing else failed)
+ * and frees the list. */
+void config_loader_run_checks(ConfigLoader *ld);
+
 /* v as "%g" when that reads back (strtod) to exactly v, else in the
  * shortest "%.Ng" form that does. */
 void config_format_double(double v, char *out, size_t cap);
