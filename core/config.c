@@ -8,8 +8,10 @@
  * either names a row (its value is checked and stored), or is a prefix of
  * some rows (its value must be a mapping, walked in turn), or is unknown
  * (an error that suggests the nearest known key). A CONFIG_LIST row holds
- * an array of items; each item is walked against a ConfigScope of the item rows
- * with its own base pointer.
+ * an array of items; each item is walked against the scope of its own
+ * index (config_scope_init_item), whose offsets are from the same base.
+ * A row with a check (ConfigRow.check) is noted when stored, and checked
+ * once the whole file is in.
  *
  * Errors never stop the walk (all of a file's errors are reported) until
  * CONFIG_MAX_ERRORS lines have been written. Nothing is stored for a value
@@ -36,8 +38,8 @@ void config_loader_error(ConfigLoader *ld, const ConfigNode *at, const char *fmt
     int line = ld->located && at != NULL ? at->line : 0;
     int col = ld->located && at != NULL ? at->col : 0;
     if (ld->errors == CONFIG_MAX_ERRORS - 1) {
-        error_at(ld->err, PETRI_ECONFIG, ld->name, line, col,
-                 "too many errors, stopping after %d", ld->errors);
+        error_at(ld->err, PETRI_ECONFIG, ld->name, line, col, "too many errors, stopping after %d",
+                 ld->errors);
         ld->errors++;
         ld->stopped = true;
         return;
@@ -52,7 +54,8 @@ void config_loader_error(ConfigLoader *ld, const ConfigNode *at, const char *fmt
 }
 
 /* What a node is, for "got ...": a scalar in quotes (escaped, cut short),
- * "an empty value", "a list of 3 items", "a mapping". */const char *config_describe_node(const ConfigLoader *ld, const ConfigNode *n, char *out, size_t cap)
+ * "an empty value", "a list of 3 items", "a mapping". */
+const char *config_describe_node(const ConfigLoader *ld, const ConfigNode *n, char *out, size_t cap)
 {
     if (n->kind == CONFIG_NODE_MAP) {
         snprintf(out, cap, "a mapping");
@@ -100,9 +103,12 @@ static void error_expected(ConfigLoader *ld, const ConfigNode *at, const ConfigR
 {
     char want[256], found[160];
     config_describe_row(row, want, sizeof want);
-    config_loader_error(ld, at, "'%s' must be %s, got %s", path, want, config_describe_node(ld, got, found,
-                                                                              sizeof found));
+    config_loader_error(ld, at, "'%s' must be %s, got %s", path, want,
+                        config_describe_node(ld, got, found, sizeof found));
 }
+
+/* A plain (unquoted) scalar, as numbers and booleans must be; NULL when
+ * the node is anything else. */
 static const char *plain_text(const ConfigLoader *ld, const ConfigNode *n)
 {
     if (n->kind != CONFIG_NODE_SCALAR || n->quoted || n->len == 0) {
@@ -111,18 +117,20 @@ static const char *plain_text(const ConfigLoader *ld, const ConfigNode *n)
     return config_node_text(ld->tree, n);
 }
 
-static bool number_in_range(const ConfigLoader *ld, const ConfigNode *n, const ConfigRow *row, double *v)
+static bool number_in_range(const ConfigLoader *ld, const ConfigNode *n, const ConfigRow *row,
+                            double *v)
 {
     const char *s = plain_text(ld, n);
     return s != NULL && config_parse_double(s, v) && *v >= row->min && *v <= row->max;
 }
+
 /* ------------------------------------------------------------- walking */
 
-void config_walk_mapping(ConfigLoader *ld, const ConfigScope *sc, unsigned char *base, const ConfigNode *map,
-                         const char *rel, const char *shown_prefix);
+void config_walk_mapping(ConfigLoader *ld, const ConfigScope *sc, unsigned char *base,
+                         const ConfigNode *map, const char *rel, const char *shown_prefix);
 
-static void apply_list(ConfigLoader *ld, const ConfigScopeEntry *e, unsigned char *base, const ConfigNode *n,
-                       const char *path)
+static void apply_list(ConfigLoader *ld, const ConfigScopeEntry *e, unsigned char *base,
+                       const ConfigNode *n, const char *path)
 {
     const ConfigRow *row = e->row;
     if (n->kind != CONFIG_NODE_SEQ || n->count < row->min || n->count > row->max) {
@@ -132,8 +140,9 @@ static void apply_list(ConfigLoader *ld, const ConfigScopeEntry *e, unsigned cha
     for (int c = n->first; c >= 0; c = ld->tree->nodes[c].next) {
         if (ld->tree->nodes[c].kind != CONFIG_NODE_MAP) {
             char found[160];
-            config_loader_error(ld, &ld->tree->nodes[c], "each item of '%s' must be a mapping of keys, got %s",
-                         path, config_describe_node(ld, &ld->tree->nodes[c], found, sizeof found));
+            config_loader_error(ld, &ld->tree->nodes[c],
+                                "each item of '%s' must be a mapping of keys, got %s", path,
+                                config_describe_node(ld, &ld->tree->nodes[c], found, sizeof found));
             return;
         }
     }
@@ -158,8 +167,8 @@ static void apply_list(ConfigLoader *ld, const ConfigScopeEntry *e, unsigned cha
 
 /* Checks node n against the row of entry e and stores it at base. path is
  * the key path shown in messages. */
-static bool apply_value(ConfigLoader *ld, const ConfigScopeEntry *e, unsigned char *base, const ConfigNode *n,
-                      const char *path)
+static bool apply_value(ConfigLoader *ld, const ConfigScopeEntry *e, unsigned char *base,
+                        const ConfigNode *n, const char *path)
 {
     const ConfigRow *row = e->row;
     void *field = base + e->offset;
@@ -233,8 +242,8 @@ static bool apply_value(ConfigLoader *ld, const ConfigScopeEntry *e, unsigned ch
                 config_choice_nearest(row->choices, text, near, sizeof near);
             }
             config_loader_error(ld, n, "'%s' must be %s, got %s%s%s%s", path, want,
-                         config_describe_node(ld, n, found, sizeof found),
-                         near[0] ? "; did you mean '" : "", near, near[0] ? "'?" : "");
+                                config_describe_node(ld, n, found, sizeof found),
+                                near[0] ? "; did you mean '" : "", near, near[0] ? "'?" : "");
             return false;
         }
         *(int *)field = index;
@@ -306,8 +315,8 @@ void config_loader_run_checks(ConfigLoader *ld)
     ld->check_count = ld->check_cap = 0;
 }
 
-/* Threshold for "did you mean": about a third of the word may differ. */void config_error_unknown_key(ConfigLoader *ld, const ConfigNode *at, const ConfigScope *sc, const char *rel,
-                              const char *key, const char *shown_prefix)
+void config_error_unknown_key(ConfigLoader *ld, const ConfigNode *at, const ConfigScope *sc,
+                              const char *rel, const char *key, const char *shown_prefix)
 {
     char near[PATH_CAP * 2];
     config_scope_suggest(sc, rel, key, shown_prefix, near, sizeof near);
@@ -323,8 +332,8 @@ void config_loader_run_checks(ConfigLoader *ld)
 }
 
 /* A mapping where rows lie below rel (rel "" at the top of a scope). */
-void config_walk_mapping(ConfigLoader *ld, const ConfigScope *sc, unsigned char *base, const ConfigNode *map,
-                         const char *rel, const char *shown_prefix)
+void config_walk_mapping(ConfigLoader *ld, const ConfigScope *sc, unsigned char *base,
+                         const ConfigNode *map, const char *rel, const char *shown_prefix)
 {
     /* Keys accepted so far in this mapping, for duplicate detection. Only
      * known keys are kept, so there are at most sc->count of them. */
@@ -343,7 +352,7 @@ void config_walk_mapping(ConfigLoader *ld, const ConfigScope *sc, unsigned char 
         if (key->kind != CONFIG_NODE_SCALAR) {
             char found[160];
             config_loader_error(ld, key, "a key must be a plain word, got %s",
-                         config_describe_node(ld, key, found, sizeof found));
+                                config_describe_node(ld, key, found, sizeof found));
             continue;
         }
         const char *text = config_node_text(ld->tree, key);
@@ -351,7 +360,7 @@ void config_walk_mapping(ConfigLoader *ld, const ConfigScope *sc, unsigned char 
         if (key->len == 0 || key->len > 100 || memchr(text, '\0', key->len) != NULL) {
             char found[160];
             config_loader_error(ld, key, "a key must be a plain word, got %s",
-                         config_describe_node(ld, key, found, sizeof found));
+                                config_describe_node(ld, key, found, sizeof found));
             continue;
         }
         snprintf(path, sizeof path, "%s%s%s", rel, rel[0] ? "." : "", text);
@@ -369,7 +378,7 @@ void config_walk_mapping(ConfigLoader *ld, const ConfigScope *sc, unsigned char 
             const ConfigNode *prev = &nodes[seen[i]];
             if (strcmp(config_node_text(ld->tree, prev), text) == 0) {
                 config_loader_error(ld, key, "duplicate key '%s' (first given at line %d)", shown,
-                             prev->line);
+                                    prev->line);
                 duplicate = true;
             }
         }
@@ -388,8 +397,8 @@ void config_walk_mapping(ConfigLoader *ld, const ConfigScope *sc, unsigned char 
         } else {
             char known[200], found[160];
             config_scope_list_children(sc, path, known, sizeof known);
-            config_loader_error(ld, value, "'%s' must be a mapping of keys (%s), got %s", shown, known,
-                         config_describe_node(ld, value, found, sizeof found));
+            config_loader_error(ld, value, "'%s' must be a mapping of keys (%s), got %s", shown,
+                                known, config_describe_node(ld, value, found, sizeof found));
         }
     }
     petri_free(seen, (size_t)seen_cap * sizeof *seen);
@@ -409,9 +418,10 @@ static void walk_root(ConfigLoader *ld, const ConfigScope *sc, void *settings)
         return; /* an empty document: all defaults */
     }
     char found[160];
-    config_loader_error(ld, root, "the top level of a config must be a mapping of keys (such as "
-                           "'seed: 42'), got %s",
-                 config_describe_node(ld, root, found, sizeof found));
+    config_loader_error(ld, root,
+                        "the top level of a config must be a mapping of keys (such as "
+                        "'seed: 42'), got %s",
+                        config_describe_node(ld, root, found, sizeof found));
 }
 /* ---------------------------------------------------------------- loading */
 
@@ -439,8 +449,8 @@ PetriStatus config_load_string(const ConfigSchema *schema, void *settings, const
     if (status == PETRI_OK) {
         ConfigScope sc;
         config_scope_init_schema(&sc, schema);
-        ConfigLoader ld = {.tree = &tree, .name = name, .located = true, .err = err,
-                     .settings = settings};
+        ConfigLoader ld = {
+            .tree = &tree, .name = name, .located = true, .err = err, .settings = settings};
         walk_root(&ld, &sc, settings);
         config_loader_run_checks(&ld);
         config_scope_fini(&sc);
@@ -463,7 +473,8 @@ PetriStatus config_load(const ConfigSchema *schema, void *settings, const char *
     char *text = petri_alloc(cap);
     for (;;) {
         if (len == cap) {
-            size_t grown = cap * 2 > CONFIG_MAX_FILE_BYTES + 2 ? CONFIG_MAX_FILE_BYTES + 2 : cap * 2;
+            size_t grown =
+                cap * 2 > CONFIG_MAX_FILE_BYTES + 2 ? CONFIG_MAX_FILE_BYTES + 2 : cap * 2;
             if (grown == cap) {
                 break;
             }

@@ -14,8 +14,8 @@ enum { PATH_CAP = CONFIG_PATH_CAP };
 
 /* Resolves the key path of an override one segment at a time (list
  * indices included) and applies the parsed value where it lands. */
-static void override_resolve(ConfigLoader *ld, const ConfigScope *root_scope, unsigned char *settings,
-                             const char *key, const ConfigNode *value)
+static void override_resolve(ConfigLoader *ld, const ConfigScope *root_scope,
+                             unsigned char *settings, const char *key, const ConfigNode *value)
 {
     const ConfigScope *sc = root_scope;
     ConfigScope item_scope = {0};
@@ -27,8 +27,10 @@ static void override_resolve(ConfigLoader *ld, const ConfigScope *root_scope, un
         size_t n = strcspn(seg, ".");
         bool last = seg[n] == '\0';
         if (n == 0 || n >= 100) {
-            config_loader_error(ld, NULL, "'%s' is not a key path such as 'world.size' or "
-                                   "'populations.0.count'", key);
+            config_loader_error(ld, NULL,
+                                "'%s' is not a key path such as 'world.size' or "
+                                "'populations.0.count'",
+                                key);
             break;
         }
         char word[PATH_CAP];
@@ -62,14 +64,18 @@ static void override_resolve(ConfigLoader *ld, const ConfigScope *root_scope, un
             }
             int *count = (int *)(void *)(base + e->count_offset);
             if (idx == UINT64_MAX) {
-                config_loader_error(ld, NULL, "'%s' is a list: an item index must follow, such as "
-                                       "'%s.0'", shown, shown);
+                config_loader_error(ld, NULL,
+                                    "'%s' is a list: an item index must follow, such as "
+                                    "'%s.0'",
+                                    shown, shown);
                 break;
             }
             if (idx > (uint64_t)*count || (idx == (uint64_t)*count && *count >= (int)e->row->max)) {
-                config_loader_error(ld, NULL, "'%s.%s' is out of range: '%s' has %d item%s (index %d "
-                                       "appends one, up to %d)", shown, idx_word, shown, *count,
-                             *count == 1 ? "" : "s", *count, (int)e->row->max);
+                config_loader_error(ld, NULL,
+                                    "'%s.%s' is out of range: '%s' has %d item%s (index %d "
+                                    "appends one, up to %d)",
+                                    shown, idx_word, shown, *count, *count == 1 ? "" : "s", *count,
+                                    (int)e->row->max);
                 break;
             }
             if (idx == (uint64_t)*count) {
@@ -84,8 +90,7 @@ static void override_resolve(ConfigLoader *ld, const ConfigScope *root_scope, un
             memcpy(shown_prefix, next_prefix, strlen(next_prefix) + 1);
             /* Item rows have offsets from the same base as the list. e
              * may live in item_scope: read what is needed of it first. */
-            const char *first_key =
-                e->row->item->row_count > 0 ? e->row->item->rows[0].key : "key";
+            const char *first_key = e->row->item->row_count > 0 ? e->row->item->rows[0].key : "key";
             ConfigScope next_scope;
             config_scope_init_item(&next_scope, e, (int)idx);
             config_scope_fini(&item_scope);
@@ -96,9 +101,11 @@ static void override_resolve(ConfigLoader *ld, const ConfigScope *root_scope, un
                 /* "populations.1={name: b, count: 5}": the whole item. */
                 if (value->kind != CONFIG_NODE_MAP) {
                     char found[160];
-                    config_loader_error(ld, NULL, "'%s.%s' is an item of a list: its value must be a "
-                                           "mapping such as {%s: ...}, got %s",
-                                 shown, idx_word, first_key, config_describe_node(ld, value, found, sizeof found));
+                    config_loader_error(ld, NULL,
+                                        "'%s.%s' is an item of a list: its value must be a "
+                                        "mapping such as {%s: ...}, got %s",
+                                        shown, idx_word, first_key,
+                                        config_describe_node(ld, value, found, sizeof found));
                 } else {
                     config_walk_mapping(ld, sc, base, value, "", shown_prefix);
                 }
@@ -114,8 +121,9 @@ static void override_resolve(ConfigLoader *ld, const ConfigScope *root_scope, un
                 } else {
                     char known[200], found[160];
                     config_scope_list_children(sc, path, known, sizeof known);
-                    config_loader_error(ld, NULL, "'%s' must be a mapping of keys (%s), got %s", shown,
-                                 known, config_describe_node(ld, value, found, sizeof found));
+                    config_loader_error(ld, NULL, "'%s' must be a mapping of keys (%s), got %s",
+                                        shown, known,
+                                        config_describe_node(ld, value, found, sizeof found));
                 }
                 break;
             }
@@ -125,7 +133,7 @@ static void override_resolve(ConfigLoader *ld, const ConfigScope *root_scope, un
         }
         if (e != NULL) {
             config_loader_error(ld, NULL, "unknown key '%s%s': '%s' has no keys below it", shown,
-                         seg + n, shown);
+                                seg + n, shown);
             break;
         }
         config_error_unknown_key(ld, NULL, sc, rel, word, shown_prefix);
@@ -165,8 +173,8 @@ PetriStatus config_apply_override(const ConfigSchema *schema, void *settings,
     if (status == PETRI_OK) {
         ConfigScope sc;
         config_scope_init_schema(&sc, schema);
-        ConfigLoader ld = {.tree = &tree, .name = name, .located = false, .err = err,
-                     .settings = settings};
+        ConfigLoader ld = {
+            .tree = &tree, .name = name, .located = false, .err = err, .settings = settings};
         override_resolve(&ld, &sc, settings, key, &tree.nodes[tree.root]);
         config_loader_run_checks(&ld);
         config_scope_fini(&sc);

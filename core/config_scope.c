@@ -153,6 +153,7 @@ void config_scope_list_children(const ConfigScope *sc, const char *rel, char *ou
     }
 }
 
+/* Threshold for "did you mean": about a third of the word may differ. */
 static int suggest_limit(size_t len)
 {
     return len <= 3 ? 1 : (len <= 6 ? 2 : 3);
@@ -162,8 +163,8 @@ static int suggest_limit(size_t len)
  * nearest sibling, else a row elsewhere in the scope (or in a list's
  * items) whose last segment is exactly `key`. Writes the full shown path
  * into out, or "" when nothing is close. */
-void config_scope_suggest(const ConfigScope *sc, const char *rel, const char *key, const char *shown_prefix,
-                        char *out, size_t cap)
+void config_scope_suggest(const ConfigScope *sc, const char *rel, const char *key,
+                          const char *shown_prefix, char *out, size_t cap)
 {
     out[0] = '\0';
     int best = INT_MAX;

@@ -101,8 +101,10 @@ bool config_parse_double(const char *s, double *out)
 
 bool config_parse_bool(const char *s, bool *out)
 {
-    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
-    static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
+    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
+                                      "YES",  "on",   "On",   "ON"};
+    static const char *const no[] = {"false", "False", "FALSE", "no", "No",
+                                     "NO",    "off",   "Off",   "OFF"};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; ++i) {
         if (strcmp(s, yes[i]) == 0) {
             *out = true;
@@ -158,8 +160,6 @@ void config_choice_nearest(const char *choices, const char *s, char *out, size_t
     }
 }
 
-/* A plain (unquoted) scalar, as numbers and booleans must be; NULL when
- * the node is anything else. */
 /* Range bound for messages: integers as integers, other numbers in their
  * shortest form ("1e+06"). */
 void config_format_bound(double v, bool integer, char *out, size_t cap)

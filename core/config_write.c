@@ -207,15 +207,6 @@ static const char *type_name(ConfigType t)
     return "?";
 }
 
-static void format_bound(double v, bool integer, char *out, size_t cap)
-{
-    if (integer && v > -1e15 && v < 1e15) {
-        snprintf(out, cap, "%.0f", v);
-    } else {
-        config_format_double(v, out, cap);
-    }
-}
-
 /* Text for a markdown table cell: '|' escaped, newlines as spaces. */
 static void write_cell(FILE *out, const char *s)
 {
@@ -240,17 +231,17 @@ static void write_range(FILE *out, const ConfigRow *row)
     case CONFIG_INT:
     case CONFIG_FLOAT:
     case CONFIG_VEC2:
-        format_bound(row->min, row->type == CONFIG_INT, lo, sizeof lo);
-        format_bound(row->max, row->type == CONFIG_INT, hi, sizeof hi);
+        config_format_bound(row->min, row->type == CONFIG_INT, lo, sizeof lo);
+        config_format_bound(row->max, row->type == CONFIG_INT, hi, sizeof hi);
         fprintf(out, "%s[%s, %s]", row->type == CONFIG_VEC2 ? "each in " : "", lo, hi);
         break;
     case CONFIG_U64:
         if (row->max <= 0) {
-            format_bound(row->min, true, lo, sizeof lo);
+            config_format_bound(row->min, true, lo, sizeof lo);
             fprintf(out, "[%s, 2^64-1]", lo);
         } else {
-            format_bound(row->min, true, lo, sizeof lo);
-            format_bound(row->max, true, hi, sizeof hi);
+            config_format_bound(row->min, true, lo, sizeof lo);
+            config_format_bound(row->max, true, hi, sizeof hi);
             fprintf(out, "[%s, %s]", lo, hi);
         }
         break;
@@ -269,8 +260,8 @@ static void write_range(FILE *out, const ConfigRow *row)
         fputc('`', out);
         break;
     case CONFIG_LIST:
-        format_bound(row->min, true, lo, sizeof lo);
-        format_bound(row->max, true, hi, sizeof hi);
+        config_format_bound(row->min, true, lo, sizeof lo);
+        config_format_bound(row->max, true, hi, sizeof hi);
         fprintf(out, "%s to %s items", lo, hi);
         break;
     }
