@@ -106,9 +106,13 @@ const ConfigRow *neat_config_rows(int *count);
 typedef struct InnovationRegistry InnovationRegistry;
 
 /* ---- lifetime */
+/* A genome with only its fixed nodes: inputs 0..inputs-1 and the bias
+ * node (identity), outputs (neat_sigmoid, bias 0); no connection. The
+ * caller owns g; genome_fini frees its arrays (safe on a zeroed genome). */
 void genome_init(Genome *g, int inputs, int outputs);
 void genome_fini(Genome *g);
-void genome_copy(Genome *dst, const Genome *src); /* dst initialised or zeroed */
+/* Deep copy reusing dst's arrays; dst initialised or zeroed. */
+void genome_copy(Genome *dst, const Genome *src);
 
 /* A random genome of the given shape: inputs + bias + outputs, `hidden`
  * hidden nodes and up to `conns` enabled connections (feed-forward unless
