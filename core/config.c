@@ -366,6 +366,15 @@ void config_walk_mapping(ConfigLoader *ld, const ConfigScope *sc, unsigned char 
         snprintf(path, sizeof path, "%s%s%s", rel, rel[0] ? "." : "", text);
         char shown[PATH_CAP * 2];
         snprintf(shown, sizeof shown, "%s%s", shown_prefix, path);
+        if (strchr(text, '.') != NULL) {
+            /* "world.size: ..." would dodge duplicate detection against a
+             * "world:" mapping; a file spells paths as nested mappings. */
+            config_loader_error(ld, key,
+                                "a key in a file holds no '.': write '%s' as nested mappings "
+                                "('%.*s:' with '%s:' indented below it)",
+                                shown, (int)strcspn(text, "."), text, strchr(text, '.') + 1);
+            continue;
+        }
 
         const ConfigScopeEntry *e = config_scope_find(sc, path);
         bool below = e == NULL && config_scope_has_below(sc, path);
@@ -432,6 +441,12 @@ PetriStatus config_load_string(const ConfigSchema *schema, void *settings, const
         return error_at(err, PETRI_ECONFIG, name, 0, 0,
                         "the file is larger than %u bytes, the most a config may be",
                         (unsigned)CONFIG_MAX_FILE_BYTES);
+    }
+    /* A UTF-8 byte order mark is allowed and skipped: libyaml, told the
+     * encoding, would read it as text. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
     }
     int line, col;
     size_t bad = config_check_utf8(text, len, &line, &col);

@@ -105,7 +105,8 @@ void config_scope_suggest(const ConfigScope *sc, const char *rel, const char *ke
 
 /* ---- strict scalars (config_value.c) */
 
-/* Decimal digits or 0x hex digits, nothing else; false on overflow. */
+/* Decimal digits (no leading zero) or 0x hex digits, nothing else; false
+ * on overflow. */
 bool config_parse_u64(const char *s, uint64_t *out);
 /* An optional sign, then config_parse_u64's forms; false on overflow. */
 bool config_parse_i64(const char *s, long long *out);

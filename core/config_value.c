@@ -22,8 +22,8 @@ bool config_parse_u64(const char *s, uint64_t *out)
         base = 16;
         s += 2;
     }
-    if (*s == '\0') {
-        return false;
+    if (*s == '\0' || (base == 10 && s[0] == '0' && s[1] != '\0')) {
+        return false; /* "010" is octal to some YAML readers: refused */
     }
     uint64_t v = 0;
     for (; *s != '\0'; ++s) {

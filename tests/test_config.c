@@ -391,6 +391,26 @@ static void test_empty_file_is_defaults(void **state)
     }
 }
 
+/* A byte order mark and CRLF line ends, as some editors write. */
+static void test_bom_and_crlf(void **state)
+{
+    (void)state;
+    const char text[] = "\xEF\xBB\xBF# from an editor\r\nseed: 9\r\nworld:\r\n  edges: walls\r\n";
+    RunDef def = zeroed_defaults();
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(config_load_string(run_schema(), &def, "bom.yaml", text, sizeof text - 1, &err),
+                     PETRI_OK);
+    assert_true(def.seed == 9);
+    assert_int_equal(def.world.edges, WORLD_EDGES_WALLS);
+    /* Positions are counted after the mark. */
+    const char bad[] = "\xEF\xBB\xBFseed: x\r\n";
+    error_clear(&err);
+    assert_int_equal(config_load_string(run_schema(), &def, "bom.yaml", bad, sizeof bad - 1, &err),
+                     PETRI_ECONFIG);
+    assert_non_null(strstr(err.msg, "bom.yaml:1:7: error: 'seed'"));
+}
+
 static void test_file_too_large(void **state)
 {
     (void)state;
@@ -848,6 +868,7 @@ int main(void)
         cmocka_unit_test(test_default_config_loads),
         cmocka_unit_test(test_all_configs_load),
         cmocka_unit_test(test_empty_file_is_defaults),
+        cmocka_unit_test(test_bom_and_crlf),
         cmocka_unit_test(test_file_too_large),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_round_trip_defaults),
