@@ -147,6 +147,24 @@ static void layout_init(InputLayout *L, const PopulationDef *p)
         L->bound_s[k] = sinf(a);
     }
     L->narrow = s->fov <= 180.0;
+    for (int k = 0; k <= s->sectors; ++k) {
+        L->bound_p[k] = world_pseudo_angle(L->bound_c[k], L->bound_s[k]);
+    }
+    if (s->fov >= 360.0) {
+        L->bound_p[0] = -2.0f;
+        L->bound_p[s->sectors] = 2.0f;
+    }
+    for (int b = 0; b < WORLD_PBINS; ++b) {
+        float lo = -2.0f + 4.0f * (float)b / (float)WORLD_PBINS;
+        int j = 0;
+        while (j <= s->sectors && lo >= L->bound_p[j]) {
+            ++j;
+        }
+        L->pbin[b] = (uint8_t)j;
+    }
+    for (int i = 0; i < 4 * WORLD_MAX_SECTORS; ++i) {
+        L->best_init[i] = L->range2;
+    }
 }
 
 static void params_init(PopParams *pp, const PopulationDef *p)
@@ -280,6 +298,14 @@ PetriStatus world_create(const WorldDef *def, const PopulationDef *pops, int pop
     for (int p = 0; p < pop_count; ++p) {
         w->qradius[p] = query_radius(w, p);
         w->qradius2[p] = w->qradius[p] * w->qradius[p];
+        float rmax = 0;
+        for (int q = 0; q < pop_count; ++q) {
+            rmax = fmaxf(rmax, w->pp[q].radius);
+        }
+        float near = w->pp[p].radius + rmax + w->pp[p].attack_reach;
+        w->near2[p] = near * near;
+        /* cells of a quarter of the query radius: with the chord of the
+         * circle per row, the cells scanned cover little more than it */
         cell = fmaxf(cell, w->qradius[p] * 0.5f);
     }
     world_food_init(w);

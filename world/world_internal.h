@@ -17,6 +17,20 @@
 
 #define WORLD_PI 3.14159265358979323846f
 #define WORLD_TAU 6.28318530717958647692f
+#define WORLD_PBINS 256
+
+/* A pseudo-angle in (-2, 2] of the direction (x ahead, y left): a
+ * monotonic function of the angle, 0 ahead, +-1 at the sides, 2 behind. */
+static inline float world_pseudo_angle(float x, float y)
+{
+    float ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
+    float sum = ax + ay;
+    if (sum == 0.0f) {
+        return 0.0f;
+    }
+    float p = 1.0f - x / sum;
+    return y < 0 ? -p : p;
+}
 
 /* Input layout of one population: offsets into its row, -1 when the sense
  * is switched off. */
@@ -35,6 +49,13 @@ typedef struct InputLayout {
      * of cross products with them, no trigonometry */
     float bound_c[WORLD_MAX_SECTORS + 1], bound_s[WORLD_MAX_SECTORS + 1];
     bool narrow;
+    /* the same boundaries as pseudo-angles (world_pseudo_angle), and a
+     * table from pseudo-angle bins to the count of boundaries at or below
+     * the bin's lower edge: binning costs one division and a lookup */
+    float bound_p[WORLD_MAX_SECTORS + 1];
+    uint8_t pbin[WORLD_PBINS];
+    /* every best-distance slot set to range2: copied at the start of a sense */
+    float best_init[4 * WORLD_MAX_SECTORS];
 } InputLayout;
 
 /* Per-population numbers the tick reads, in float. */
@@ -96,6 +117,7 @@ struct World {
     bool torus;
     float qradius[WORLD_MAX_POPULATIONS];  /* neighbour query radius per population */
     float qradius2[WORLD_MAX_POPULATIONS];
+    float near2[WORLD_MAX_POPULATIONS];    /* (radius + largest radius + reach)^2 */
     float clock_sin[WORLD_MAX_POPULATIONS], clock_cos[WORLD_MAX_POPULATIONS];
 
     /* agents: hot arrays of fields, by slot */

@@ -18,6 +18,7 @@
 #include "world/world_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 /* atan2 to about 1e-5 radians: a minimax polynomial on [0, 1] folded to
  * every octant. Only binning depends on it, so the accuracy is ample. */
@@ -55,6 +56,7 @@ static inline float clamp1(float v)
 /* What the neighbour pass gathers. */
 typedef struct SenseAcc {
     float best[4][WORLD_MAX_SECTORS];
+    uint64_t seen; /* bit kind * WORLD_MAX_SECTORS + sector: something seen there */
     float sig;
     int touch;
     int32_t target;
@@ -68,6 +70,7 @@ typedef struct SenseCtx {
     int pop;
     float x, y, c, s;
     float myr, reach, qr2, range2, inv_range2;
+    float near2; /* (own radius + largest radius + reach)^2: touch and attack */
     bool vision, signal, occl, full;
 } SenseCtx;
 
@@ -75,34 +78,26 @@ typedef struct SenseCtx {
 static inline int sector_of(const SenseCtx *k, float fx, float fy)
 {
     const InputLayout *L = k->L;
-    if (L->narrow) {
-        /* inside the cone between the first and last boundary, then a
-         * binary search on the side of the inner boundaries */
-        int K = L->sectors;
-        if (L->bound_c[0] * fy - L->bound_s[0] * fx < 0.0f ||
-            L->bound_c[K] * fy - L->bound_s[K] * fx > 0.0f) {
-            return -1;
-        }
-        int lo = 0, hi = K - 1;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >> 1;
-            if (L->bound_c[mid] * fy - L->bound_s[mid] * fx >= 0.0f) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return lo;
+    if (L->narrow && fx < 0.0f) {
+        return -1; /* behind, for a view of at most 180 degrees */
     }
-    float ang = world_atan2(fy, fx);
-    if (!k->full && (ang < -L->half_fov || ang > L->half_fov)) {
-        return -1;
+    float p = world_pseudo_angle(fx, fy);
+    int b = (int)((p + 2.0f) * (float)(WORLD_PBINS / 4));
+    b = b < 0 ? 0 : (b >= WORLD_PBINS ? WORLD_PBINS - 1 : b);
+    int j = L->pbin[b];
+    int K = L->sectors;
+    /* a bin may hold a boundary: step past the ones at or below p */
+    while (j <= K && p >= L->bound_p[j]) {
+        ++j;
     }
-    int sec = (int)((ang + L->half_fov) * L->sector_scale);
-    return sec < 0 ? 0 : (sec >= L->sectors ? L->sectors - 1 : sec);
+    int sec = j - 1;
+    if (sec < 0 || sec >= K) {
+        return k->full ? (sec < 0 ? 0 : K - 1) : -1;
+    }
+    return sec;
 }
 
-static inline void see(const SenseCtx *k, SenseAcc *a, int kind, float dx, float dy, float d2)
+__attribute__((always_inline)) static inline void see(const SenseCtx *k, SenseAcc *a, int kind, float dx, float dy, float d2)
 {
     float fx = dx * k->c + dy * k->s;
     float fy = dy * k->c - dx * k->s;
@@ -113,35 +108,49 @@ static inline void see(const SenseCtx *k, SenseAcc *a, int kind, float dx, float
     if (d2 < a->best[kind][sec] &&
         (!k->occl || !world_segment_blocked(k->w, k->x, k->y, dx, dy))) {
         a->best[kind][sec] = d2;
+        a->seen |= 1ull << (kind * WORLD_MAX_SECTORS + sec);
     }
 }
 
-static void scan_items(const SenseCtx *k, SenseAcc *a, const GridItem *it, const GridItem *end)
+/* Items of one run of cells; (ox, oy) is the observer's position minus
+ * the offset of the copy of the plane the run lies in (torus), so the
+ * loop needs no wrap. With `wrap` (a range that spans the whole world)
+ * each offset is wrapped instead. */
+static inline void scan_run(const SenseCtx *k, SenseAcc *a, const GridItem *it,
+                            const GridItem *end, float ox, float oy, bool wrap)
 {
     const World *w = k->w;
     for (; it < end; ++it) {
+        float dx = it->x - ox;
+        float dy = it->y - oy;
+        if (wrap) {
+            dx = world_wrap_dx(w, dx, w->half_w, w->width);
+            dy = world_wrap_dx(w, dy, w->half_h, w->height);
+        }
+        float d2 = dx * dx + dy * dy;
         if (it->slot == k->self) {
             continue;
         }
-        float dx = world_wrap_dx(w, it->x - k->x, w->half_w, w->width);
-        float dy = world_wrap_dx(w, it->y - k->y, w->half_h, w->height);
-        float d2 = dx * dx + dy * dy;
         if (d2 > k->qr2) {
             continue;
         }
-        float rr = k->myr + it->radius;
-        if (d2 < rr * rr) {
-            a->touch = 1;
-        }
-        float reach = rr + k->reach;
-        if (d2 <= reach * reach) {
-            float fx = dx * k->c + dy * k->s;
-            float fy = dy * k->c - dx * k->s;
-            /* within 45 degrees of the heading; ties to the lower slot */
-            if (fx >= fabsf(fy) &&
-                (d2 < a->target_d2 || (d2 == a->target_d2 && (int32_t)it->slot < a->target))) {
-                a->target = (int32_t)it->slot;
-                a->target_d2 = d2;
+        if (d2 <= k->near2) {
+            /* within touch or reach of some body: the exact tests */
+            float rr = k->myr + it->radius;
+            if (d2 < rr * rr) {
+                a->touch = 1;
+            }
+            float reach = rr + k->reach;
+            if (d2 <= reach * reach) {
+                float fx = dx * k->c + dy * k->s;
+                float fy = dy * k->c - dx * k->s;
+                /* within 45 degrees of the heading; ties to the lower slot */
+                if (fx >= fabsf(fy) &&
+                    (d2 < a->target_d2 ||
+                     (d2 == a->target_d2 && (int32_t)it->slot < a->target))) {
+                    a->target = (int32_t)it->slot;
+                    a->target_d2 = d2;
+                }
             }
         }
         if (d2 >= k->range2) {
@@ -156,6 +165,18 @@ static void scan_items(const SenseCtx *k, SenseAcc *a, const GridItem *it, const
     }
 }
 
+static void scan_items(const SenseCtx *k, SenseAcc *a, const GridItem *it, const GridItem *end,
+                       float ox, float oy)
+{
+    scan_run(k, a, it, end, ox, oy, false);
+}
+
+static void scan_items_wrapped(const SenseCtx *k, SenseAcc *a, const GridItem *it,
+                               const GridItem *end)
+{
+    scan_run(k, a, it, end, k->x, k->y, true);
+}
+
 static void scan_agents(const SenseCtx *k, SenseAcc *a, float radius)
 {
     const World *w = k->w;
@@ -163,32 +184,63 @@ static void scan_agents(const SenseCtx *k, SenseAcc *a, float radius)
     int ix1 = (int)floorf((k->x + radius) * w->ginv_w);
     int iy0 = (int)floorf((k->y - radius) * w->ginv_h);
     int iy1 = (int)floorf((k->y + radius) * w->ginv_h);
-    if (w->torus) {
-        if (ix1 - ix0 + 1 > w->gx) {
-            ix0 = 0;
-            ix1 = w->gx - 1;
-        }
-        if (iy1 - iy0 + 1 > w->gy) {
-            iy0 = 0;
-            iy1 = w->gy - 1;
-        }
-    } else {
+    const GridItem *g = w->gitems;
+    if (!w->torus) {
         ix0 = ix0 < 0 ? 0 : ix0;
         iy0 = iy0 < 0 ? 0 : iy0;
         ix1 = ix1 >= w->gx ? w->gx - 1 : ix1;
         iy1 = iy1 >= w->gy ? w->gy - 1 : iy1;
+        for (int iy = iy0; iy <= iy1; ++iy) {
+            float y0 = (float)iy * w->gcell_h, y1 = y0 + w->gcell_h;
+            float dyr = k->y < y0 ? y0 - k->y : (k->y > y1 ? k->y - y1 : 0.0f);
+            float half = sqrtf(radius * radius - dyr * dyr);
+            if (!(half >= 0.0f)) {
+                continue;
+            }
+            int jx0 = (int)floorf((k->x - half) * w->ginv_w);
+            int jx1 = (int)floorf((k->x + half) * w->ginv_w);
+            jx0 = jx0 < ix0 ? ix0 : jx0;
+            jx1 = jx1 > ix1 ? ix1 : jx1;
+            int row = iy * w->gx;
+            scan_items(k, a, g + w->gstart[row + jx0], g + w->gstart[row + jx1 + 1], k->x, k->y);
+        }
+        return;
     }
+    if (ix1 - ix0 + 1 >= w->gx || iy1 - iy0 + 1 >= w->gy) {
+        /* the range spans the world: every cell once, offsets wrapped */
+        scan_items_wrapped(k, a, g, g + w->gstart[w->gx * w->gy]);
+        return;
+    }
+    const float r2 = radius * radius;
     for (int iy = iy0; iy <= iy1; ++iy) {
-        int row = wrap_index(iy, w->gy) * w->gx;
+        /* only the cells that meet the chord of the circle in this row */
+        float y0 = (float)iy * w->gcell_h, y1 = y0 + w->gcell_h;
+        float dyr = k->y < y0 ? y0 - k->y : (k->y > y1 ? k->y - y1 : 0.0f);
+        float half = sqrtf(r2 - dyr * dyr);
+        if (!(half >= 0.0f)) {
+            continue;
+        }
+        int jx0 = (int)floorf((k->x - half) * w->ginv_w);
+        int jx1 = (int)floorf((k->x + half) * w->ginv_w);
+        jx0 = jx0 < ix0 ? ix0 : jx0;
+        jx1 = jx1 > ix1 ? ix1 : jx1;
+        int wy = iy < 0 ? iy + w->gy : (iy >= w->gy ? iy - w->gy : iy);
+        int row = wy * w->gx;
+        /* a row past the edge is the far row of the next copy of the plane */
+        float oy = iy < 0 ? k->y + w->height : (iy >= w->gy ? k->y - w->height : k->y);
         /* the cells of one row are contiguous in the sorted items: at most
          * two runs when the range wraps around the edge */
-        int a0 = wrap_index(ix0, w->gx);
-        int a1 = wrap_index(ix1, w->gx);
+        int a0 = jx0 < 0 ? jx0 + w->gx : (jx0 >= w->gx ? jx0 - w->gx : jx0);
+        int a1 = jx1 < 0 ? jx1 + w->gx : (jx1 >= w->gx ? jx1 - w->gx : jx1);
         if (a0 <= a1) {
-            scan_items(k, a, w->gitems + w->gstart[row + a0], w->gitems + w->gstart[row + a1 + 1]);
+            float ox = jx0 < 0 ? k->x + w->width : (jx0 >= w->gx ? k->x - w->width : k->x);
+            scan_items(k, a, g + w->gstart[row + a0], g + w->gstart[row + a1 + 1], ox, oy);
         } else {
-            scan_items(k, a, w->gitems + w->gstart[row + a0], w->gitems + w->gstart[row + w->gx]);
-            scan_items(k, a, w->gitems + w->gstart[row], w->gitems + w->gstart[row + a1 + 1]);
+            /* [a0, gx) is left of 0 when jx0 < 0; [0, a1] is right of gx otherwise */
+            float left = jx0 < 0 ? k->x + w->width : k->x;
+            float right = jx0 < 0 ? k->x : k->x - w->width;
+            scan_items(k, a, g + w->gstart[row + a0], g + w->gstart[row + w->gx], left, oy);
+            scan_items(k, a, g + w->gstart[row], g + w->gstart[row + a1 + 1], right, oy);
         }
     }
 }
@@ -247,8 +299,9 @@ static void scan_food(const SenseCtx *k, SenseAcc *a)
 static float food_edible_at(const World *w, int ix, int iy, float ep, float em)
 {
     if (w->torus) {
-        ix = wrap_index(ix, w->fx);
-        iy = wrap_index(iy, w->fy);
+        /* one cell past an edge at most */
+        ix = ix < 0 ? ix + w->fx : (ix >= w->fx ? ix - w->fx : ix);
+        iy = iy < 0 ? iy + w->fy : (iy >= w->fy ? iy - w->fy : iy);
     } else {
         ix = ix < 0 ? 0 : (ix >= w->fx ? w->fx - 1 : ix);
         iy = iy < 0 ? 0 : (iy >= w->fy ? w->fy - 1 : iy);
@@ -274,6 +327,7 @@ void world_sense(World *w, int s)
         .myr = pp->radius,
         .reach = pp->attack_reach,
         .qr2 = w->qradius2[p],
+        .near2 = w->near2[p],
         .range2 = L->range2,
         .inv_range2 = 1.0f / L->range2,
         .vision = L->vision >= 0,
@@ -283,11 +337,8 @@ void world_sense(World *w, int s)
     };
     SenseAcc a;
     int K = L->sectors;
-    for (int kind = 0; kind < 4; ++kind) {
-        for (int i = 0; i < K; ++i) {
-            a.best[kind][i] = L->range2;
-        }
-    }
+    memcpy(a.best, L->best_init, sizeof a.best);
+    a.seen = 0;
     a.sig = 0;
     a.touch = w->touch[s];
     a.target = -1;
@@ -306,15 +357,18 @@ void world_sense(World *w, int s)
                 float d = world_ray_distance(w, k.x, k.y, ux, uy, L->range);
                 if (d < L->range) {
                     a.best[3][i] = d * d;
+                    a.seen |= 1ull << (3 * WORLD_MAX_SECTORS + i);
                 }
             }
         }
         float *v = row + L->vision;
-        for (int kind = 0; kind < 4; ++kind) {
-            for (int i = 0; i < K; ++i) {
-                float d2 = a.best[kind][i];
-                v[kind * K + i] = d2 < L->range2 ? 1.0f - sqrtf(d2) * L->inv_range : 0.0f;
-            }
+        memset(v, 0, sizeof(float) * 4 * (size_t)K);
+        uint64_t seen = a.seen;
+        while (seen) {
+            int bit = __builtin_ctzll(seen);
+            seen &= seen - 1;
+            int kind = bit / WORLD_MAX_SECTORS, i = bit % WORLD_MAX_SECTORS;
+            v[kind * K + i] = 1.0f - sqrtf(a.best[kind][i]) * L->inv_range;
         }
     }
     if (L->touch >= 0) {
