@@ -1,12 +1,494 @@
-/* Placeholder until `petri task` is built; it says so and exits 2. */
+/*
+ * `petri task NAME [--runs N] [--seed S] [--json] [--out DIR] [--threads N]
+ *                  [--generations N] [--quiet]`
+ *
+ * Runs a classic benchmark task many times with the NEAT population
+ * engine and reports how quickly it was solved. A run evolves until a
+ * genome of the current generation solves the task (the task says what
+ * that means) or a generation cap; its evaluations are the genomes
+ * evaluated up to and including the solving generation (whole
+ * generations, as the NEAT paper counts them).
+ *
+ * Runs are independent: run r is seeded from (seed, r) and runs get
+ * spread over threads (each run's own evaluation is then serial: nested
+ * parallel regions are inactive), so the table is the same at any thread
+ * count; a single run evaluates its generations in parallel instead.
+ */
 #include "experiments/experiments.h"
+#include "experiments/tasks_internal.h"
 
-#include <stdio.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static const TaskSpec *const all_tasks[] = {&task_xor, &task_pole2, &task_pole2_novel};
+enum { TASK_COUNT = (int)(sizeof all_tasks / sizeof all_tasks[0]) };
+
+const TaskSpec *task_find(const char *name)
+{
+    for (int i = 0; i < TASK_COUNT; ++i) {
+        if (strcmp(all_tasks[i]->name, name) == 0) {
+            return all_tasks[i];
+        }
+    }
+    return NULL;
+}
+
+const TaskSpec *task_list(int *count)
+{
+    *count = TASK_COUNT;
+    return all_tasks[0];
+}
+
+/* ------------------------------------------------------------ one run */
+
+uint64_t task_run_seed(uint64_t seed, int run)
+{
+    return mix64(seed * 0x9E3779B97F4A7C15ull + (uint64_t)run + 1u);
+}
+
+void task_run_one(const TaskSpec *t, const NeatDef *def, uint64_t seed, int max_generations,
+                  TaskRun *r)
+{
+    double start = clock_seconds();
+    NeatPopulation *pop = neat_population_create(def, t->inputs, t->outputs, seed);
+    const int size = neat_population_size(pop);
+    memset(r, 0, sizeof *r);
+    int solution = -1;
+    for (int gen = 0; gen < max_generations; ++gen) {
+        neat_population_evaluate(pop, t->eval, NULL);
+        r->evaluations += (uint64_t)size;
+        r->generations = gen + 1;
+        solution = t->find_solution(pop);
+        if (solution >= 0) {
+            break;
+        }
+        neat_population_epoch(pop);
+    }
+    if (solution >= 0) {
+        r->solved = true;
+        r->best_fitness = neat_population_fitness(pop, solution);
+        genome_copy(&r->champion, neat_population_genome(pop, solution));
+    } else {
+        const Genome *best = neat_population_best_ever(pop, &r->best_fitness);
+        genome_copy(&r->champion, best);
+    }
+    r->hidden = genome_hidden_count(&r->champion);
+    r->conns = genome_enabled_count(&r->champion);
+    neat_population_destroy(pop);
+    r->seconds = clock_seconds() - start;
+}
+
+/* ------------------------------------------------------------ summary */
+
+typedef struct TaskSummary {
+    int runs, successes;
+    double mean_generations, median_generations, worst_generations;
+    double mean_evaluations, median_evaluations, sd_evaluations;
+    double mean_hidden, mean_conns;
+} TaskSummary;
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_of(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, compare_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Statistics over the successful runs (sums in run order). */
+static TaskSummary task_summarize(const TaskRun *runs, int n)
+{
+    TaskSummary s = {.runs = n};
+    double *gens = petri_alloc((size_t)n * sizeof(double) + 1);
+    double *evals = petri_alloc((size_t)n * sizeof(double) + 1);
+    for (int i = 0; i < n; ++i) {
+        if (!runs[i].solved) {
+            continue;
+        }
+        gens[s.successes] = runs[i].generations;
+        evals[s.successes] = (double)runs[i].evaluations;
+        s.mean_generations += runs[i].generations;
+        s.mean_evaluations += (double)runs[i].evaluations;
+        s.mean_hidden += runs[i].hidden;
+        s.mean_conns += runs[i].conns;
+        if (runs[i].generations > s.worst_generations) {
+            s.worst_generations = runs[i].generations;
+        }
+        s.successes++;
+    }
+    if (s.successes > 0) {
+        double k = s.successes;
+        s.mean_generations /= k;
+        s.mean_evaluations /= k;
+        s.mean_hidden /= k;
+        s.mean_conns /= k;
+        double var = 0.0;
+        for (int i = 0; i < s.successes; ++i) {
+            var += (evals[i] - s.mean_evaluations) * (evals[i] - s.mean_evaluations);
+        }
+        s.sd_evaluations = s.successes > 1 ? sqrt(var / (k - 1.0)) : 0.0;
+        s.median_generations = median_of(gens, s.successes);
+        s.median_evaluations = median_of(evals, s.successes);
+    }
+    petri_free(gens, (size_t)n * sizeof(double) + 1);
+    petri_free(evals, (size_t)n * sizeof(double) + 1);
+    return s;
+}
+
+static void print_table(FILE *out, const TaskSpec *t, const NeatDef *def, const TaskSummary *s,
+                        uint64_t seed, int threads, double wall)
+{
+    char dur[32];
+    format_duration(wall, dur, sizeof dur);
+    fprintf(out, "task %s: %s\n", t->name, t->summary);
+    fprintf(out, "  %d runs, seed %" PRIu64 ", population %d, %d thread%s, wall time %s\n", s->runs,
+            seed, def->population_size, threads, threads == 1 ? "" : "s", dur);
+    fprintf(out, "  solved            %d of %d (%.0f%%)\n", s->successes, s->runs,
+            100.0 * s->successes / (s->runs > 0 ? s->runs : 1));
+    if (s->successes == 0) {
+        fprintf(out, "  no run solved the task\n");
+        return;
+    }
+    fprintf(out, "  (over the solved runs)    mean      median       sd     worst\n");
+    fprintf(out, "  generations         %10.1f  %10.1f            %8.0f\n", s->mean_generations,
+            s->median_generations, s->worst_generations);
+    fprintf(out, "  evaluations         %10.0f  %10.0f  %7.0f\n", s->mean_evaluations,
+            s->median_evaluations, s->sd_evaluations);
+    fprintf(out, "  hidden nodes        %10.2f\n", s->mean_hidden);
+    fprintf(out, "  enabled connections %10.2f\n", s->mean_conns);
+    if (t->paper_evaluations > 0) {
+        fprintf(out, "  NEAT paper: %.0f evaluations on average (this run: %.2fx)\n",
+                t->paper_evaluations, s->mean_evaluations / t->paper_evaluations);
+    }
+}
+
+static void print_json(FILE *out, const TaskSpec *t, const NeatDef *def, const TaskSummary *s,
+                       const TaskRun *runs, uint64_t seed, int threads, double wall)
+{
+    fprintf(out, "{\"task\": \"%s\", \"runs\": %d, \"seed\": %" PRIu64
+                 ", \"population\": %d, \"threads\": %d, \"successes\": %d, \"success_rate\": %.4f",
+            t->name, s->runs, seed, def->population_size, threads, s->successes,
+            s->runs > 0 ? (double)s->successes / s->runs : 0.0);
+    if (s->successes > 0) {
+        fprintf(out,
+                ", \"mean_generations\": %.3f, \"median_generations\": %.1f"
+                ", \"worst_generations\": %.0f, \"mean_evaluations\": %.3f"
+                ", \"median_evaluations\": %.1f, \"sd_evaluations\": %.3f"
+                ", \"mean_hidden_nodes\": %.4f, \"mean_enabled_connections\": %.4f",
+                s->mean_generations, s->median_generations, s->worst_generations,
+                s->mean_evaluations, s->median_evaluations, s->sd_evaluations, s->mean_hidden,
+                s->mean_conns);
+    } else {
+        fprintf(out, ", \"mean_generations\": null, \"median_generations\": null"
+                     ", \"worst_generations\": null, \"mean_evaluations\": null"
+                     ", \"median_evaluations\": null, \"sd_evaluations\": null"
+                     ", \"mean_hidden_nodes\": null, \"mean_enabled_connections\": null");
+    }
+    fprintf(out, ", \"paper_mean_evaluations\": %.0f, \"wall_seconds\": %.3f, \"per_run\": [",
+            t->paper_evaluations, wall);
+    for (int i = 0; i < s->runs; ++i) {
+        fprintf(out,
+                "%s{\"run\": %d, \"solved\": %s, \"generations\": %d, \"evaluations\": %" PRIu64
+                ", \"hidden_nodes\": %d, \"enabled_connections\": %d, \"fitness\": %.6g}",
+                i ? ", " : "", i, runs[i].solved ? "true" : "false", runs[i].generations,
+                runs[i].evaluations, runs[i].hidden, runs[i].conns, runs[i].best_fitness);
+    }
+    fprintf(out, "]}\n");
+}
+
+/* ------------------------------------------------------------ command line */
+
+static void task_usage(FILE *out)
+{
+    fprintf(out, "usage: petri task NAME [--runs N] [--seed S] [--json] [--out DIR] [--threads N]\n"
+                 "                  [--generations N] [--set KEY=VALUE]... [--quiet]\n\n"
+                 "--set changes one NEAT setting (a key of the neat section, such as\n"
+                 "add_conn_rate=0.1) over the task's own settings.\n\ntasks:\n");
+    for (int i = 0; i < TASK_COUNT; ++i) {
+        fprintf(out, "  %-12s %s\n", all_tasks[i]->name, all_tasks[i]->summary);
+    }
+}
+
+static bool parse_int(const char *s, long lo, long hi, long *v)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || x < lo || x > hi) {
+        return false;
+    }
+    *v = x;
+    return true;
+}
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-') {
+        return false;
+    }
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0') {
+        return false;
+    }
+    *v = x;
+    return true;
+}
+
+/* Index of word in "a|b|c", or -1. */
+static int choice_index(const char *choices, const char *word)
+{
+    size_t len = strlen(word);
+    int index = 0;
+    for (const char *p = choices; p != NULL; ++index) {
+        const char *bar = strchr(p, '|');
+        size_t n = bar ? (size_t)(bar - p) : strlen(p);
+        if (n == len && strncmp(p, word, n) == 0) {
+            return index;
+        }
+        p = bar ? bar + 1 : NULL;
+    }
+    return -1;
+}
+
+/* Applies "KEY=VALUE" to a NeatDef field named by its schema row; prints
+ * a message and returns false on a bad key or value. */
+static bool task_apply_set(NeatDef *def, const char *assignment)
+{
+    const char *eq = strchr(assignment, '=');
+    int count;
+    const ConfigRow *rows = neat_config_rows(&count);
+    size_t klen = eq ? (size_t)(eq - assignment) : 0;
+    if (strncmp(assignment, "neat.", 5) == 0 && klen > 5) {
+        assignment += 5; /* the config file's spelling works too */
+        klen -= 5;
+    }
+    const ConfigRow *row = NULL;
+    for (int i = 0; eq != NULL && i < count; ++i) {
+        if (strlen(rows[i].key) == klen && strncmp(rows[i].key, assignment, klen) == 0) {
+            row = &rows[i];
+        }
+    }
+    if (row == NULL) {
+        fprintf(stderr, "petri task: --set %s: error: expected KEY=VALUE with a NEAT key:",
+                assignment);
+        for (int i = 0; i < count; ++i) {
+            fprintf(stderr, " %s", rows[i].key);
+        }
+        fprintf(stderr, "\n");
+        return false;
+    }
+    const char *value = eq + 1;
+    char *field = (char *)def + row->offset;
+    char *end = NULL;
+    bool ok = false;
+    switch (row->type) {
+    case CONFIG_FLOAT: {
+        double v = strtod(value, &end);
+        ok = end != value && *end == '\0' && v >= row->min && v <= row->max;
+        if (ok) {
+            memcpy(field, &v, sizeof v);
+        }
+        break;
+    }
+    case CONFIG_INT: {
+        long v;
+        ok = parse_int(value, (long)row->min, (long)row->max, &v);
+        if (ok) {
+            int iv = (int)v;
+            memcpy(field, &iv, sizeof iv);
+        }
+        break;
+    }
+    case CONFIG_BOOL: {
+        bool v = strcmp(value, "true") == 0;
+        ok = v || strcmp(value, "false") == 0;
+        if (ok) {
+            memcpy(field, &v, sizeof v);
+        }
+        break;
+    }
+    case CONFIG_CHOICE: {
+        int v = choice_index(row->choices, value);
+        ok = v >= 0;
+        if (ok) {
+            memcpy(field, &v, sizeof v);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    if (!ok) {
+        if (row->type == CONFIG_CHOICE) {
+            fprintf(stderr, "petri task: --set %s: error: '%s' must be one of %s\n", assignment,
+                    row->key, row->choices);
+        } else if (row->type == CONFIG_BOOL) {
+            fprintf(stderr, "petri task: --set %s: error: '%s' must be true or false\n",
+                    assignment, row->key);
+        } else {
+            fprintf(stderr, "petri task: --set %s: error: '%s' must be a number in [%g, %g]\n",
+                    assignment, row->key, row->min, row->max);
+        }
+    }
+    return ok;
+}
 
 int task_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "petri task: not built yet\n");
-    return 2;
+    const char *name = NULL, *out_dir = NULL;
+    long runs = 10, threads = 0, generations = 0;
+    uint64_t seed = 1;
+    bool json = false, quiet = false;
+    const char *sets[64];
+    int set_count = 0;
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = true;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            task_usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = true;
+        } else if (strcmp(a, "--runs") == 0) {
+            ok = v != NULL && parse_int(v, 1, 1000000, &runs);
+            ++i;
+        } else if (strcmp(a, "--threads") == 0) {
+            ok = v != NULL && parse_int(v, 1, 4096, &threads);
+            ++i;
+        } else if (strcmp(a, "--generations") == 0) {
+            ok = v != NULL && parse_int(v, 1, 1000000, &generations);
+            ++i;
+        } else if (strcmp(a, "--seed") == 0) {
+            ok = v != NULL && parse_u64(v, &seed);
+            ++i;
+        } else if (strcmp(a, "--set") == 0) {
+            ok = v != NULL && set_count < 64;
+            if (ok) {
+                sets[set_count++] = v;
+            }
+            ++i;
+        } else if (strcmp(a, "--out") == 0) {
+            ok = v != NULL;
+            out_dir = v;
+            ++i;
+        } else if (a[0] == '-' || name != NULL) {
+            fprintf(stderr, "petri task: unknown argument '%s'\n", a);
+            task_usage(stderr);
+            return 2;
+        } else {
+            name = a;
+        }
+        if (!ok) {
+            fprintf(stderr, "petri task: %s needs %s, got '%s'\n", a,
+                    strcmp(a, "--out") == 0    ? "a folder"
+                    : strcmp(a, "--set") == 0  ? "KEY=VALUE"
+                    : strcmp(a, "--seed") == 0 ? "a non-negative integer"
+                                               : "a positive integer",
+                    v ? v : "nothing");
+            return 2;
+        }
+    }
+    if (name == NULL) {
+        task_usage(stderr);
+        return 2;
+    }
+    const TaskSpec *t = task_find(name);
+    if (t == NULL) {
+        fprintf(stderr, "petri task: unknown task '%s'\n", name);
+        task_usage(stderr);
+        return 2;
+    }
+    if (out_dir != NULL) {
+        PetriError err;
+        error_clear(&err);
+        if (file_make_dirs(out_dir, &err) != PETRI_OK) {
+            error_print(&err, stderr);
+            return 1;
+        }
+    }
+#ifdef _OPENMP
+    if (threads > 0) {
+        omp_set_num_threads((int)threads);
+    }
+    int nthreads = omp_get_max_threads();
+#else
+    int nthreads = 1;
+#endif
+    NeatDef def = neat_default_def();
+    t->tune(&def);
+    for (int i = 0; i < set_count; ++i) {
+        if (!task_apply_set(&def, sets[i])) {
+            return 2;
+        }
+    }
+    int max_gen = generations > 0 ? (int)generations : t->max_generations;
+    const int n = (int)runs;
+
+    TaskRun *results = petri_calloc((size_t)n, sizeof *results);
+    Progress progress;
+    if (!quiet) {
+        progress_begin(&progress, stderr, t->name, "run", (uint64_t)n);
+    }
+    int done = 0, solved = 0;
+    double start = clock_seconds();
+#pragma omp parallel for schedule(dynamic, 1) if (n > 1)
+    for (int r = 0; r < n; ++r) {
+        task_run_one(t, &def, task_run_seed(seed, r), max_gen, &results[r]);
+#pragma omp critical(task_progress)
+        {
+            ++done;
+            solved += results[r].solved;
+            if (!quiet) {
+                char detail[64];
+                snprintf(detail, sizeof detail, "%d solved", solved);
+                progress_update(&progress, (uint64_t)done, detail);
+            }
+        }
+    }
+    double wall = clock_seconds() - start;
+    if (!quiet) {
+        progress_end(&progress, NULL);
+    }
+
+    int rc = 0;
+    if (out_dir != NULL) {
+        for (int r = 0; r < n; ++r) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s-run%03d.json", out_dir, t->name, r);
+            PetriError err;
+            error_clear(&err);
+            if (genome_save_json(&results[r].champion, path, &err) != PETRI_OK) {
+                error_print(&err, stderr);
+                rc = 1;
+                break;
+            }
+        }
+    }
+    TaskSummary s = task_summarize(results, n);
+    if (json) {
+        print_json(stdout, t, &def, &s, results, seed, nthreads, wall);
+    } else {
+        print_table(stdout, t, &def, &s, seed, nthreads, wall);
+    }
+    for (int r = 0; r < n; ++r) {
+        genome_fini(&results[r].champion);
+    }
+    petri_free(results, (size_t)n * sizeof *results);
+    return rc;
 }

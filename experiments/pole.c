@@ -1,0 +1,299 @@
+/*
+ * Double pole balancing (Wieland 1991), with and without velocities.
+ *
+ * Physics. A cart of mass M on a track carries two poles hinged at one
+ * point, each a uniform rod of mass m_i and half-length l_i, at angle
+ * theta_i from upright (positive toward +x). From the Newton-Euler
+ * equations of each rod about its hinge,
+ *
+ *     (4/3) m l^2 theta'' = m g l sin(theta) - m l x'' cos(theta) - mu_p theta'
+ *
+ * so theta'' = (3 / (4 l)) (g sin(theta) - x'' cos(theta) - mu_p theta' / (m l)),
+ * and putting the poles' reaction into the cart's equation gives
+ *
+ *     x'' = (F - mu_c sgn(x') + sum_i Fe_i) / (M + sum_i me_i)
+ *     Fe_i = m_i l_i theta_i'^2 sin(theta_i)
+ *            + (3/4) m_i cos(theta_i) (mu_p theta_i' / (m_i l_i) - g sin(theta_i))
+ *     me_i = m_i (1 - (3/4) cos^2(theta_i))
+ *
+ * with Wieland's constants (REFERENCE.md) and the small friction terms of
+ * the usual implementations (mu_c 0.0005 on the cart, mu_p 0.000002 at the
+ * hinges). One network step is one fourth-order Runge-Kutta step of 0.01 s.
+ *
+ * The network sees the state scaled to about [-1, 1]: x / 4.8, x' / 2,
+ * theta / 0.52, theta' / 2 (with velocities: x, x', theta1, theta1',
+ * theta2, theta2'; without: x, theta1, theta2), and its one output o in
+ * [0, 1] pushes the cart with F = 10 (2 o - 1) N.
+ *
+ * pole2 (velocities): fitness is the number of steps balanced, up to
+ * 100,000; a genome that balances all of them solves the task.
+ *
+ * pole2-novel (no velocities), after Gruau et al. (1996) as the NEAT paper
+ * used it: a genome is run for at most 1,000 steps, and its fitness is
+ * f = 0.1 f1 + 0.9 f2 with f1 = steps / 1000 and f2 = 0.75 / J, where J is
+ * the sum of |x| + |x'| + |theta1| + |theta1'| over the last 100 steps (f2
+ * = 0 below 100 steps): a network that balances by jiggling the cart
+ * scores low. After each generation the best genome (ties to the lower
+ * index) is tested: it solves the task when it balances 100,000 steps from
+ * the usual start and also balances at least 200 of Gruau's 625 start
+ * states for 1,000 steps each.
+ */
+#include "experiments/tasks_internal.h"
+
+#include <math.h>
+
+static const double POLE_GRAVITY = 9.8;    /* m/s^2 */
+static const double POLE_CART_MASS = 1.0;  /* kg */
+static const double POLE_MASS1 = 0.1;      /* kg, long pole */
+static const double POLE_HALF1 = 0.5;      /* m, long pole half-length */
+static const double POLE_MASS2 = 0.01;     /* kg, short pole */
+static const double POLE_HALF2 = 0.05;     /* m, short pole half-length */
+static const double POLE_MU_CART = 0.0005; /* cart friction on the track */
+static const double POLE_MU_HINGE = 0.000002; /* friction at each hinge */
+
+#define POLE_DEG (3.14159265358979323846 / 180.0)
+
+PoleState pole_start_state(void)
+{
+    return (PoleState){.theta1 = 1.0 * POLE_DEG};
+}
+
+static double sign_of(double v)
+{
+    return v > 0.0 ? 1.0 : v < 0.0 ? -1.0 : 0.0;
+}
+
+/* One pole's effective force on the cart and effective mass. */
+static void pole_effective(double theta, double dtheta, double m, double l, double *force,
+                           double *mass)
+{
+    double s = sin(theta), c = cos(theta);
+    *force = m * l * dtheta * dtheta * s +
+             0.75 * m * c * (POLE_MU_HINGE * dtheta / (m * l) - POLE_GRAVITY * s);
+    *mass = m * (1.0 - 0.75 * c * c);
+}
+
+static double pole_angular_accel(double theta, double dtheta, double ddx, double m, double l)
+{
+    return 0.75 / l *
+           (POLE_GRAVITY * sin(theta) - ddx * cos(theta) - POLE_MU_HINGE * dtheta / (m * l));
+}
+
+PoleState pole_derivative(const PoleState *s, double force)
+{
+    double f1, me1, f2, me2;
+    pole_effective(s->theta1, s->dtheta1, POLE_MASS1, POLE_HALF1, &f1, &me1);
+    pole_effective(s->theta2, s->dtheta2, POLE_MASS2, POLE_HALF2, &f2, &me2);
+    double ddx = (force - POLE_MU_CART * sign_of(s->dx) + f1 + f2) / (POLE_CART_MASS + me1 + me2);
+    return (PoleState){
+        .x = s->dx,
+        .dx = ddx,
+        .theta1 = s->dtheta1,
+        .dtheta1 = pole_angular_accel(s->theta1, s->dtheta1, ddx, POLE_MASS1, POLE_HALF1),
+        .theta2 = s->dtheta2,
+        .dtheta2 = pole_angular_accel(s->theta2, s->dtheta2, ddx, POLE_MASS2, POLE_HALF2),
+    };
+}
+
+/* a + k * d, field by field */
+static PoleState pole_axpy(const PoleState *a, double k, const PoleState *d)
+{
+    return (PoleState){
+        .x = a->x + k * d->x,
+        .dx = a->dx + k * d->dx,
+        .theta1 = a->theta1 + k * d->theta1,
+        .dtheta1 = a->dtheta1 + k * d->dtheta1,
+        .theta2 = a->theta2 + k * d->theta2,
+        .dtheta2 = a->dtheta2 + k * d->dtheta2,
+    };
+}
+
+void pole_step(PoleState *s, double force)
+{
+    const double h = POLE_DT;
+    PoleState k1 = pole_derivative(s, force);
+    PoleState t = pole_axpy(s, 0.5 * h, &k1);
+    PoleState k2 = pole_derivative(&t, force);
+    t = pole_axpy(s, 0.5 * h, &k2);
+    PoleState k3 = pole_derivative(&t, force);
+    t = pole_axpy(s, h, &k3);
+    PoleState k4 = pole_derivative(&t, force);
+    /* y += h/6 (k1 + 2 k2 + 2 k3 + k4), in a fixed order */
+    PoleState sum = k1;
+    sum = pole_axpy(&sum, 2.0, &k2);
+    sum = pole_axpy(&sum, 2.0, &k3);
+    sum = pole_axpy(&sum, 1.0, &k4);
+    *s = pole_axpy(s, h / 6.0, &sum);
+}
+
+bool pole_failed(const PoleState *s)
+{
+    return s->x < -POLE_TRACK || s->x > POLE_TRACK || s->theta1 < -POLE_FAIL_ANGLE ||
+           s->theta1 > POLE_FAIL_ANGLE || s->theta2 < -POLE_FAIL_ANGLE ||
+           s->theta2 > POLE_FAIL_ANGLE;
+}
+
+int pole_balance(BrainPool *pool, int brain, const PoleState *start, bool velocities,
+                 int max_steps, double *jiggle)
+{
+    enum { JIGGLE_WINDOW = 100 };
+    double window[JIGGLE_WINDOW] = {0};
+    PoleState s = *start;
+    brain_reset(pool, brain);
+    int steps = 0;
+    while (steps < max_steps) {
+        float in[6], out[1];
+        if (velocities) {
+            in[0] = (float)(s.x / 4.8);
+            in[1] = (float)(s.dx / 2.0);
+            in[2] = (float)(s.theta1 / 0.52);
+            in[3] = (float)(s.dtheta1 / 2.0);
+            in[4] = (float)(s.theta2 / 0.52);
+            in[5] = (float)(s.dtheta2 / 2.0);
+        } else {
+            in[0] = (float)(s.x / 4.8);
+            in[1] = (float)(s.theta1 / 0.52);
+            in[2] = (float)(s.theta2 / 0.52);
+        }
+        brain_step(pool, brain, in, out);
+        pole_step(&s, POLE_FORCE * (2.0 * (double)out[0] - 1.0));
+        if (pole_failed(&s)) {
+            break;
+        }
+        window[steps % JIGGLE_WINDOW] = fabs(s.x) + fabs(s.dx) + fabs(s.theta1) + fabs(s.dtheta1);
+        ++steps;
+    }
+    if (jiggle != NULL) {
+        double j = 0.0;
+        for (int i = 0; i < JIGGLE_WINDOW; ++i) {
+            j += window[i];
+        }
+        *jiggle = j;
+    }
+    return steps;
+}
+
+int pole_generalisation(BrainPool *pool, int brain)
+{
+    static const double at[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
+    int balanced = 0;
+    for (int a = 0; a < 5; ++a) {
+        for (int b = 0; b < 5; ++b) {
+            for (int c = 0; c < 5; ++c) {
+                for (int d = 0; d < 5; ++d) {
+                    PoleState s = {
+                        .x = (2.0 * at[a] - 1.0) * 2.16,
+                        .dx = (2.0 * at[b] - 1.0) * 1.35,
+                        .theta1 = (2.0 * at[c] - 1.0) * 3.6 * POLE_DEG,
+                        .dtheta1 = (2.0 * at[d] - 1.0) * 8.6 * POLE_DEG,
+                    };
+                    if (pole_balance(pool, brain, &s, false, 1000, NULL) == 1000) {
+                        ++balanced;
+                    }
+                }
+            }
+        }
+    }
+    return balanced;
+}
+
+/* ------------------------------------------------------------ pole2 */
+
+static double pole2_eval(const Genome *g, int index, void *ctx)
+{
+    (void)index;
+    (void)ctx;
+    BrainPool *pool = brain_pool_create();
+    int b = brain_pool_add(pool, g);
+    PoleState start = pole_start_state();
+    int steps = pole_balance(pool, b, &start, true, POLE_SOLVE_STEPS, NULL);
+    brain_pool_destroy(pool);
+    return (double)steps;
+}
+
+static int pole2_find_solution(const NeatPopulation *pop)
+{
+    for (int i = 0; i < neat_population_size(pop); ++i) {
+        if (neat_population_fitness(pop, i) >= (double)POLE_SOLVE_STEPS) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void pole2_tune(NeatDef *def)
+{
+    def->population_size = 150;
+}
+
+const TaskSpec task_pole2 = {
+    .name = "pole2",
+    .summary = "double pole balancing with velocities (6 inputs)",
+    .inputs = 6,
+    .outputs = 1,
+    .max_generations = 200,
+    .paper_evaluations = 3600,
+    .tune = pole2_tune,
+    .eval = pole2_eval,
+    .find_solution = pole2_find_solution,
+};
+
+/* ------------------------------------------------------------ pole2-novel */
+
+enum { NOVEL_EVAL_STEPS = 1000, NOVEL_GENERALISE_MIN = 200 };
+
+static double novel_eval(const Genome *g, int index, void *ctx)
+{
+    (void)index;
+    (void)ctx;
+    BrainPool *pool = brain_pool_create();
+    int b = brain_pool_add(pool, g);
+    PoleState start = pole_start_state();
+    double jiggle = 0.0;
+    int steps = pole_balance(pool, b, &start, false, NOVEL_EVAL_STEPS, &jiggle);
+    brain_pool_destroy(pool);
+    double f1 = (double)steps / NOVEL_EVAL_STEPS;
+    double f2 = steps < 100 ? 0.0 : 0.75 / jiggle;
+    return 0.1 * f1 + 0.9 * f2;
+}
+
+static int novel_find_solution(const NeatPopulation *pop)
+{
+    int best = 0;
+    for (int i = 1; i < neat_population_size(pop); ++i) {
+        if (neat_population_fitness(pop, i) > neat_population_fitness(pop, best)) {
+            best = i;
+        }
+    }
+    BrainPool *pool = brain_pool_create();
+    int b = brain_pool_add(pool, neat_population_genome(pop, best));
+    PoleState start = pole_start_state();
+    bool solved = pole_balance(pool, b, &start, false, POLE_SOLVE_STEPS, NULL) ==
+                      POLE_SOLVE_STEPS &&
+                  pole_generalisation(pool, b) >= NOVEL_GENERALISE_MIN;
+
+    brain_pool_destroy(pool);
+    return solved ? best : -1;
+}
+
+static void novel_tune(NeatDef *def)
+{
+    /* The NEAT paper's larger-population settings. */
+    def->population_size = 1000;
+    def->allow_recurrent = true;
+    def->c3 = 3.0;
+    def->compat_threshold = 4.0;
+    def->add_conn_rate = 0.3;
+}
+
+const TaskSpec task_pole2_novel = {
+    .name = "pole2-novel",
+    .summary = "double pole balancing without velocities (3 inputs, recurrent)",
+    .inputs = 3,
+    .outputs = 1,
+    .max_generations = 300,
+    .paper_evaluations = 33184,
+    .tune = novel_tune,
+    .eval = novel_eval,
+    .find_solution = novel_find_solution,
+};
