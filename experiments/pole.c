@@ -40,6 +40,7 @@
  */
 #include "experiments/tasks_internal.h"
 
+#include <assert.h>
 #include <math.h>
 
 static const double POLE_GRAVITY = 9.8;    /* m/s^2 */
@@ -138,6 +139,7 @@ int pole_balance(BrainPool *pool, int brain, const PoleState *start, bool veloci
 {
     enum { JIGGLE_WINDOW = 100 };
     double window[JIGGLE_WINDOW] = {0};
+    assert(brain_inputs(pool, brain) == (velocities ? 6 : 3) && brain_outputs(pool, brain) == 1);
     PoleState s = *start;
     brain_reset(pool, brain);
     int steps = 0;

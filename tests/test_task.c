@@ -1,0 +1,162 @@
+/*
+ * `petri task`: small XOR and pole runs solve, the same seed gives the same
+ * table at any thread count, champions written with --out load back and
+ * solve, and bad arguments are refused.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "experiments/tasks_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void test_xor_runs_solve(void **state)
+{
+    (void)state;
+    const TaskSpec *t = task_find("xor");
+    assert_non_null(t);
+    NeatDef def = neat_default_def();
+    t->tune(&def);
+    for (int r = 0; r < 3; ++r) {
+        TaskRun run;
+        task_run_one(t, &def, task_run_seed(1, r), t->max_generations, &run);
+        assert_true(run.solved);
+        assert_true(run.evaluations == (uint64_t)run.generations * (uint64_t)def.population_size);
+        bool ok = false;
+        xor_error(&run.champion, &ok);
+        assert_true(ok);
+        assert_int_equal(run.hidden, genome_hidden_count(&run.champion));
+        assert_true(run.conns >= 3); /* XOR needs a hidden node or more links */
+        genome_fini(&run.champion);
+    }
+}
+
+static void test_pole2_run_solves(void **state)
+{
+    (void)state;
+    const TaskSpec *t = task_find("pole2");
+    assert_non_null(t);
+    NeatDef def = neat_default_def();
+    t->tune(&def);
+    TaskRun run;
+    task_run_one(t, &def, task_run_seed(3, 0), t->max_generations, &run);
+    assert_true(run.solved);
+    BrainPool *pool = brain_pool_create();
+    int b = brain_pool_add(pool, &run.champion);
+    PoleState start = pole_start_state();
+    assert_int_equal(pole_balance(pool, b, &start, true, POLE_SOLVE_STEPS, NULL), POLE_SOLVE_STEPS);
+    brain_pool_destroy(pool);
+    genome_fini(&run.champion);
+    assert_null(task_find("no-such-task"));
+}
+
+/* Runs the petri binary with a shell command line; returns the exit code
+ * and the first `cap` bytes of stdout in out. */
+static int run_petri(const char *args, char *out, size_t cap)
+{
+    const char *bin = getenv("PETRI_BIN");
+    if (bin == NULL) {
+        bin = "build/release/petri";
+    }
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s 2>/dev/null", bin, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Drops the fields that may differ between thread counts. */
+static void strip_field(char *json, const char *key)
+{
+    char *at = strstr(json, key);
+    if (at == NULL) {
+        return;
+    }
+    char *end = strchr(at, ',');
+    assert_non_null(end);
+    memmove(at, end + 1, strlen(end + 1) + 1);
+}
+
+static void test_cli_json_is_thread_independent(void **state)
+{
+    (void)state;
+    static char a[1 << 16], b[1 << 16];
+    assert_int_equal(run_petri("task xor --runs 4 --seed 9 --json --threads 1", a, sizeof a), 0);
+    assert_int_equal(run_petri("task xor --runs 4 --seed 9 --json --threads 2", b, sizeof b), 0);
+    assert_non_null(strstr(a, "\"success_rate\": 1.0000"));
+    assert_non_null(strstr(a, "\"mean_evaluations\""));
+    assert_non_null(strstr(a, "\"median_evaluations\""));
+    assert_non_null(strstr(a, "\"mean_hidden_nodes\""));
+    assert_non_null(strstr(a, "\"mean_enabled_connections\""));
+    strip_field(a, "\"threads\"");
+    strip_field(b, "\"threads\"");
+    strip_field(a, "\"wall_seconds\"");
+    strip_field(b, "\"wall_seconds\"");
+    assert_string_equal(a, b);
+}
+
+static void test_cli_out_writes_champions(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/petri-test-task-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char args[512], out[8192];
+    snprintf(args, sizeof args, "task xor --runs 2 --seed 4 --out %s/champs --quiet", dir);
+    assert_int_equal(run_petri(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "solved            2 of 2"));
+    for (int r = 0; r < 2; ++r) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/champs/xor-run%03d.json", dir, r);
+        Genome g = {0};
+        PetriError err;
+        error_clear(&err);
+        assert_int_equal(genome_load_json(&g, path, &err), PETRI_OK);
+        bool ok = false;
+        xor_error(&g, &ok);
+        assert_true(ok);
+        genome_fini(&g);
+        remove(path);
+    }
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/champs", dir);
+    rmdir(sub);
+    rmdir(dir);
+}
+
+static void test_cli_refuses_bad_arguments(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(run_petri("task", out, sizeof out), 2);
+    assert_int_equal(run_petri("task nope", out, sizeof out), 2);
+    assert_int_equal(run_petri("task xor --runs 0", out, sizeof out), 2);
+    assert_int_equal(run_petri("task xor --runs", out, sizeof out), 2);
+    assert_int_equal(run_petri("task xor --seed -3", out, sizeof out), 2);
+    assert_int_equal(run_petri("task xor --bogus", out, sizeof out), 2);
+    assert_int_equal(run_petri("task xor --set nope=1", out, sizeof out), 2);
+    assert_int_equal(run_petri("task xor --set c3=many", out, sizeof out), 2);
+    assert_int_equal(run_petri("task --help", out, sizeof out), 0);
+    assert_non_null(strstr(out, "pole2-novel"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_xor_runs_solve),
+        cmocka_unit_test(test_pole2_run_solves),
+        cmocka_unit_test(test_cli_json_is_thread_independent),
+        cmocka_unit_test(test_cli_out_writes_champions),
+        cmocka_unit_test(test_cli_refuses_bad_arguments),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
