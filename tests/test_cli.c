@@ -308,12 +308,13 @@ static void test_docs_config_md_fresh(void **state)
     size_t cap;
     char *want = slurp(f, &cap);
     Result r = RUN(0, "check", "--reference");
-    if (strcmp(r.out, want) != 0) {
+    bool fresh = strcmp(r.out, want) == 0;
+    petri_free(want, cap);
+    result_free(&r);
+    if (!fresh) {
         fprintf(stderr, "%s is stale: run `make docs` and commit it\n", docs);
         fail();
     }
-    petri_free(want, cap);
-    result_free(&r);
 }
 
 int main(void)
