@@ -421,8 +421,11 @@ static int run_loop(RunState *rs, uint64_t target, bool quiet)
             "mean now", "species", "hidden", "conns");
     for (int p = 0; p < rs->def.population_count; ++p) {
         double best = 0.0;
-        (void)evolution_champion(rs->ev, p, &best);
-        fprintf(out, "%-16s %12.4g %12.4g %12.4g %8.0f %8.2f %8.2f\n", pop_name(rs, p), best,
+        char best_text[32] = "-"; /* baselines do not evolve */
+        if (evolution_champion(rs->ev, p, &best) != NULL) {
+            snprintf(best_text, sizeof best_text, "%.4g", best);
+        }
+        fprintf(out, "%-16s %12s %12.4g %12.4g %8.0f %8.2f %8.2f\n", pop_name(rs, p), best_text,
                 st[p].v[STOP_FIELD_FITNESS_MAX], st[p].v[STOP_FIELD_FITNESS_MEAN],
                 st[p].v[STOP_FIELD_SPECIES], st[p].v[STOP_FIELD_HIDDEN_MEAN],
                 st[p].v[STOP_FIELD_CONNS_MEAN]);
