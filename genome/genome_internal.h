@@ -30,4 +30,51 @@ bool genome_path_exists(const Genome *g, int src_idx, int dst_idx);
 
 float genome_clampf(double v, double range);
 
+/* ---- the population engine, shared by neat.c and neat_state.c */
+typedef struct Species {
+    uint32_t id;
+    int created;        /* generation it was founded in */
+    int last_improved;  /* generation its best fitness last rose */
+    double best_fitness;
+    Genome rep;
+    /* scratch of one epoch */
+    int size, start;    /* members in order[start .. start+size) */
+    int offspring;
+    bool alive;
+} Species;
+
+struct NeatPopulation {
+    NeatDef def;
+    int inputs, outputs;
+    uint64_t seed;
+    int size;
+    Genome *genomes;
+    Genome *next;       /* the next generation while it is being made */
+    double *fitness;
+    uint32_t *species_of;
+    Species *species;
+    int species_count, species_cap;
+    uint32_t next_species_id;
+    InnovationRegistry *reg;
+    Pcg32 rng;
+    int generation;
+    uint64_t evaluations;
+    bool evaluated;     /* this generation's evaluations are counted */
+    double threshold;
+    bool has_best;
+    double best_fitness;
+    Genome best;
+    /* scratch */
+    int *order;
+    double *fit;
+};
+
+/* An empty population of `size` zeroed genomes (no species yet). */
+NeatPopulation *neat_population_alloc(const NeatDef *def, int inputs, int outputs,
+                                      uint64_t seed, int size);
+/* Appends a species founded in `generation` with a copy of rep. */
+Species *neat_species_add(NeatPopulation *pop, const Genome *rep, int generation);
+/* Index of species `id` in pop->species (sorted by id), or -1. */
+int neat_species_index(const NeatPopulation *pop, uint32_t id);
+
 #endif

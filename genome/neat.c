@@ -37,50 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NEAT_STATE_MAGIC 0x50414e4eu /* "NNAP" little-endian */
-#define NEAT_STATE_VERSION 1u
-
-typedef struct Species {
-    uint32_t id;
-    int created;        /* generation it was founded in */
-    int last_improved;  /* generation its best fitness last rose */
-    double best_fitness;
-    Genome rep;
-    /* scratch of one epoch */
-    int size, start;    /* members in order[start .. start+size) */
-    int offspring;
-    bool alive;
-} Species;
-
-struct NeatPopulation {
-    NeatDef def;
-    int inputs, outputs;
-    uint64_t seed;
-    int size;
-    Genome *genomes;
-    Genome *next;       /* the next generation while it is being made */
-    double *fitness;
-    uint32_t *species_of;
-    Species *species;
-    int species_count, species_cap;
-    uint32_t next_species_id;
-    InnovationRegistry *reg;
-    Pcg32 rng;
-    int generation;
-    uint64_t evaluations;
-    bool evaluated;     /* this generation's evaluations are counted */
-    double threshold;
-    bool has_best;
-    double best_fitness;
-    Genome best;
-    /* scratch */
-    int *order;
-    double *fit;
-};
-
 /* ---------------------------------------------------------------- species */
 
-static Species *species_add(NeatPopulation *pop, const Genome *rep, int generation)
+Species *neat_species_add(NeatPopulation *pop, const Genome *rep, int generation)
 {
     if (pop->species_count == pop->species_cap) {
         int cap = pop->species_cap > 0 ? pop->species_cap * 2 : 16;
@@ -99,7 +58,7 @@ static Species *species_add(NeatPopulation *pop, const Genome *rep, int generati
 }
 
 /* Index of species `id` in pop->species (sorted by id), or -1. */
-static int species_index(const NeatPopulation *pop, uint32_t id)
+int neat_species_index(const NeatPopulation *pop, uint32_t id)
 {
     int lo = 0, hi = pop->species_count - 1;
     while (lo <= hi) {
@@ -148,7 +107,7 @@ static void speciate(NeatPopulation *pop, int generation)
             }
         }
         if (found < 0) {
-            species_add(pop, g, generation);
+            neat_species_add(pop, g, generation);
             found = pop->species_count - 1;
         }
         pop->species[found].size++;
@@ -162,8 +121,8 @@ static void speciate(NeatPopulation *pop, int generation)
 
 /* ---------------------------------------------------------------- lifetime */
 
-static NeatPopulation *population_alloc(const NeatDef *def, int inputs, int outputs,
-                                        uint64_t seed, int size)
+NeatPopulation *neat_population_alloc(const NeatDef *def, int inputs, int outputs,
+                                      uint64_t seed, int size)
 {
     NeatPopulation *pop = petri_calloc(1, sizeof *pop);
     pop->def = *def;
@@ -187,7 +146,7 @@ static NeatPopulation *population_alloc(const NeatDef *def, int inputs, int outp
 NeatPopulation *neat_population_create(const NeatDef *def, int inputs, int outputs,
                                        uint64_t seed)
 {
-    NeatPopulation *pop = population_alloc(def, inputs, outputs, seed, def->population_size);
+    NeatPopulation *pop = neat_population_alloc(def, inputs, outputs, seed, def->population_size);
     for (int i = 0; i < pop->size; ++i) {
         genome_init_minimal(&pop->genomes[i], inputs, outputs, def, &pop->rng);
     }
@@ -366,7 +325,7 @@ static void sort_members(NeatPopulation *pop)
 {
     MemberKey *keys = petri_alloc((size_t)pop->size * sizeof(MemberKey));
     for (int i = 0; i < pop->size; ++i) {
-        keys[i].species = species_index(pop, pop->species_of[i]);
+        keys[i].species = neat_species_index(pop, pop->species_of[i]);
         keys[i].index = i;
         keys[i].fit = pop->fit[i];
     }
@@ -380,7 +339,7 @@ static void sort_members(NeatPopulation *pop)
         pop->species[s].start = 0;
     }
     for (int k = 0; k < pop->size; ++k) {
-        Species *s = &pop->species[species_index(pop, pop->species_of[pop->order[k]])];
+        Species *s = &pop->species[neat_species_index(pop, pop->species_of[pop->order[k]])];
         if (s->size == 0) {
             s->start = k;
         }
@@ -581,187 +540,3 @@ void neat_population_epoch(NeatPopulation *pop)
     pop->evaluated = false;
 }
 
-/* ---------------------------------------------------------------- state */
-
-uint64_t neat_population_hash(const NeatPopulation *pop)
-{
-    Hasher hs;
-    hasher_init(&hs);
-    hasher_u64(&hs, (uint64_t)pop->size);
-    hasher_u64(&hs, (uint64_t)pop->generation);
-    hasher_u64(&hs, pop->evaluations);
-    hasher_f64(&hs, pop->threshold);
-    hasher_u64(&hs, pop->rng.state);
-    hasher_u64(&hs, pop->rng.inc);
-    hasher_u64(&hs, innovation_registry_next_innovation(pop->reg));
-    hasher_u64(&hs, innovation_registry_next_node(pop->reg));
-    for (int i = 0; i < pop->size; ++i) {
-        genome_hash(&pop->genomes[i], &hs);
-        hasher_f64(&hs, pop->fitness[i]);
-        hasher_u64(&hs, pop->species_of[i]);
-    }
-    hasher_u64(&hs, (uint64_t)pop->species_count);
-    for (int s = 0; s < pop->species_count; ++s) {
-        const Species *sp = &pop->species[s];
-        hasher_u64(&hs, sp->id);
-        hasher_u64(&hs, (uint64_t)sp->created);
-        hasher_u64(&hs, (uint64_t)sp->last_improved);
-        hasher_f64(&hs, sp->best_fitness);
-        genome_hash(&sp->rep, &hs);
-    }
-    if (pop->has_best) {
-        hasher_f64(&hs, pop->best_fitness);
-        genome_hash(&pop->best, &hs);
-    }
-    return hasher_digest(&hs);
-}
-
-void neat_population_save(const NeatPopulation *pop, ByteBuf *out)
-{
-    buf_put_u32(out, NEAT_STATE_MAGIC);
-    buf_put_u32(out, NEAT_STATE_VERSION);
-    buf_put_u32(out, (uint32_t)pop->inputs);
-    buf_put_u32(out, (uint32_t)pop->outputs);
-    buf_put_u64(out, pop->seed);
-    buf_put_u32(out, (uint32_t)pop->size);
-    buf_put_u32(out, (uint32_t)pop->generation);
-    buf_put_u64(out, pop->evaluations);
-    buf_put_u8(out, pop->evaluated);
-    buf_put_f64(out, pop->threshold);
-    buf_put_u64(out, pop->rng.state);
-    buf_put_u64(out, pop->rng.inc);
-    buf_put_u32(out, pop->next_species_id);
-    innovation_registry_save(pop->reg, out);
-    buf_put_u8(out, pop->has_best);
-    if (pop->has_best) {
-        buf_put_f64(out, pop->best_fitness);
-        genome_save_buf(&pop->best, out);
-    }
-    buf_put_u32(out, (uint32_t)pop->species_count);
-    for (int s = 0; s < pop->species_count; ++s) {
-        const Species *sp = &pop->species[s];
-        buf_put_u32(out, sp->id);
-        buf_put_u32(out, (uint32_t)sp->created);
-        buf_put_u32(out, (uint32_t)sp->last_improved);
-        buf_put_f64(out, sp->best_fitness);
-        genome_save_buf(&sp->rep, out);
-    }
-    for (int i = 0; i < pop->size; ++i) {
-        genome_save_buf(&pop->genomes[i], out);
-        buf_put_f64(out, pop->fitness[i]);
-        buf_put_u32(out, pop->species_of[i]);
-    }
-}
-
-static PetriStatus load_genome(const NeatPopulation *pop, Genome *g, ByteReader *r,
-                               PetriError *err, const char *what, int index)
-{
-    if (genome_load_buf(g, r, err) != PETRI_OK) {
-        return error_add(err, PETRI_EFORMAT, "population state: %s %d is corrupt", what, index);
-    }
-    if (g->inputs != pop->inputs || g->outputs != pop->outputs) {
-        return error_add(err, PETRI_EFORMAT,
-                         "population state: %s %d has %d inputs and %d outputs, expected %d and %d",
-                         what, index, g->inputs, g->outputs, pop->inputs, pop->outputs);
-    }
-    if (genome_check(g, pop->def.allow_recurrent, err) != PETRI_OK) {
-        return error_add(err, PETRI_EFORMAT, "population state: %s %d is invalid", what, index);
-    }
-    return PETRI_OK;
-}
-
-NeatPopulation *neat_population_load(const NeatDef *def, ByteReader *r, PetriError *err)
-{
-    uint32_t magic, version, inputs, outputs, size, generation, next_species;
-    uint64_t seed, evaluations, state, inc;
-    uint8_t evaluated;
-    double threshold;
-    if (!reader_u32(r, &magic) || !reader_u32(r, &version) || !reader_u32(r, &inputs) ||
-        !reader_u32(r, &outputs) || !reader_u64(r, &seed) || !reader_u32(r, &size) ||
-        !reader_u32(r, &generation) || !reader_u64(r, &evaluations) ||
-        !reader_u8(r, &evaluated) || !reader_f64(r, &threshold) || !reader_u64(r, &state) ||
-        !reader_u64(r, &inc) || !reader_u32(r, &next_species)) {
-        error_add(err, PETRI_EFORMAT, "population state: truncated header");
-        return NULL;
-    }
-    if (magic != NEAT_STATE_MAGIC || version != NEAT_STATE_VERSION) {
-        error_add(err, PETRI_EFORMAT, "population state: bad magic or version %u", version);
-        return NULL;
-    }
-    if (inputs > GENOME_MAX_IO || outputs < 1 || outputs > GENOME_MAX_IO || size < 2 ||
-        size > (r->len - r->pos) / 16 || generation > INT32_MAX || evaluated > 1 ||
-        !isfinite(threshold) || threshold <= 0.0 || (inc & 1u) == 0) {
-        error_add(err, PETRI_EFORMAT,
-                  "population state: implausible header (inputs %u, outputs %u, size %u)", inputs,
-                  outputs, size);
-        return NULL;
-    }
-    NeatPopulation *pop = population_alloc(def, (int)inputs, (int)outputs, seed, (int)size);
-    pop->generation = (int)generation;
-    pop->evaluations = evaluations;
-    pop->evaluated = evaluated != 0;
-    pop->threshold = threshold;
-    pop->rng.state = state;
-    pop->rng.inc = inc;
-    pop->next_species_id = next_species;
-    uint8_t has_best = 0;
-    uint32_t species_count = 0;
-    if (innovation_registry_load(pop->reg, r, err) != PETRI_OK || !reader_u8(r, &has_best) ||
-        has_best > 1) {
-        error_add(err, PETRI_EFORMAT, "population state: bad registry or best genome flag");
-        goto fail;
-    }
-    pop->has_best = has_best != 0;
-    if (pop->has_best) {
-        if (!reader_f64(r, &pop->best_fitness) || !isfinite(pop->best_fitness) ||
-            load_genome(pop, &pop->best, r, err, "best genome", 0) != PETRI_OK) {
-            error_add(err, PETRI_EFORMAT, "population state: bad best genome");
-            goto fail;
-        }
-    }
-    if (!reader_u32(r, &species_count) || species_count > size) {
-        error_add(err, PETRI_EFORMAT, "population state: bad species count");
-        goto fail;
-    }
-    for (uint32_t s = 0; s < species_count; ++s) {
-        uint32_t id, created, improved;
-        double best;
-        if (!reader_u32(r, &id) || !reader_u32(r, &created) || !reader_u32(r, &improved) ||
-            !reader_f64(r, &best) || id >= next_species ||
-            (s > 0 && id <= pop->species[s - 1].id) || created > generation ||
-            improved > generation || isnan(best)) {
-            error_add(err, PETRI_EFORMAT, "population state: species %u is corrupt", s);
-            goto fail;
-        }
-        Genome empty;
-        genome_init(&empty, (int)inputs, (int)outputs);
-        Species *sp = species_add(pop, &empty, 0);
-        genome_fini(&empty);
-        sp->id = id;
-        sp->created = (int)created;
-        sp->last_improved = (int)improved;
-        sp->best_fitness = best;
-        if (load_genome(pop, &sp->rep, r, err, "species representative", (int)s) != PETRI_OK) {
-            goto fail;
-        }
-    }
-    pop->next_species_id = next_species;
-    for (uint32_t i = 0; i < size; ++i) {
-        uint32_t sid;
-        if (load_genome(pop, &pop->genomes[i], r, err, "genome", (int)i) != PETRI_OK) {
-            goto fail;
-        }
-        if (!reader_f64(r, &pop->fitness[i]) || !reader_u32(r, &sid) ||
-            species_index(pop, sid) < 0) {
-            error_add(err, PETRI_EFORMAT, "population state: genome %u has a bad fitness or species",
-                      i);
-            goto fail;
-        }
-        pop->species_of[i] = sid;
-        innovation_registry_observe(pop->reg, &pop->genomes[i]);
-    }
-    return pop;
-fail:
-    neat_population_destroy(pop);
-    return NULL;
-}
