@@ -233,6 +233,7 @@ typedef struct Progress {
     const char *unit;    /* "gen", "tick", ... */
     uint64_t total;      /* 0: unknown */
     uint64_t done;
+    uint64_t printed;    /* done + 1 of the last plain line, 0: none yet */
     double start, last_print, interval;
 } Progress;
 void progress_begin(Progress *p, FILE *out, const char *label, const char *unit, uint64_t total);

@@ -104,13 +104,15 @@ void progress_update(Progress *p, uint64_t done, const char *detail)
         p->active = true;
     } else {
         fprintf(p->out, "%s\n", line);
+        p->printed = done + 1;
     }
     fflush(p->out);
 }
 
 void progress_end(Progress *p, const char *detail)
 {
-    if (log_level <= LOG_INFO) {
+    bool repeat = !p->tty && p->printed == p->done + 1; /* that line is already out */
+    if (log_level <= LOG_INFO && !repeat) {
         char line[512];
         progress_format(p, clock_seconds(), detail, line, sizeof line);
         if (p->tty) {

@@ -334,6 +334,9 @@ static int run_loop(RunState *rs, uint64_t target, bool quiet)
     progress_begin(&prog, stderr, rs->def.name,
                    rs->def.evolution.mode == EVOLUTION_OPEN_ENDED ? "epoch" : "gen", target);
     prog.done = evolution_generation(rs->ev);
+    if (!prog.tty) {
+        prog.interval = 0.0; /* a batch log gets a plain line per generation */
+    }
     const char *reason = NULL;
     int every = rs->def.evolution.checkpoint_every > 0 ? rs->def.evolution.checkpoint_every : 10;
     bool saved = true;
@@ -491,7 +494,12 @@ int sim_run_main(int argc, char **argv)
     if (o.dir != NULL) {
         snprintf(rs.dir, sizeof rs.dir, "%s", o.dir);
     } else {
+        /* The default folder never overwrites an earlier run: the first
+         * free one of NAME, NAME-2, NAME-3, ... */
         snprintf(rs.dir, sizeof rs.dir, "%s/%s", rs.def.output.dir, rs.def.name);
+        for (int k = 2; file_exists(rs.dir) && k < 100000; ++k) {
+            snprintf(rs.dir, sizeof rs.dir, "%s/%s-%d", rs.def.output.dir, rs.def.name, k);
+        }
     }
     char probe[4200];
     snprintf(probe, sizeof probe, "%s/checkpoints", rs.dir);
