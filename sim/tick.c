@@ -206,8 +206,8 @@ void habitat_step(Habitat *h, int ticks)
 #pragma omp parallel
         {
 #pragma omp for schedule(static)
-            for (int s = 0; s < n; ++s) {
-                world_sense(w, s);
+            for (int k = 0; k < n; ++k) {
+                world_sense(w, world_grid_slot(w, k));
             }
 #pragma omp master
             t1 = clock_ns();
@@ -402,7 +402,9 @@ PetriStatus tick_scenario_create(const TickScenario *sc, Habitat **out, PetriErr
     for (int p = 0; p < n; ++p) {
         total += pops[p].count;
     }
-    world_reserve(h->world, total * 2);
+    /* room for the births of a breeding scenario, so that its ticks
+     * allocate nothing */
+    world_reserve(h->world, sc->baseline_births ? total * 2 : total);
     for (int p = 0; p < n; ++p) {
         if (pops[p].controller != CONTROLLER_BRAIN) {
             habitat_populate(h, p, NULL, 0, pops[p].count);

@@ -97,7 +97,9 @@ void world_grow_agents(World *w, int cap)
     w->claim_count = petri_realloc(w->claim_count, sizeof(int32_t) * (size_t)nb_old,
                                    sizeof(int32_t) * (size_t)nb);
     w->claim_buckets = nb;
-    int ev_cap = 3 * cap + 16;
+    /* a death and its kill per agent at most fit, so that a steady tick
+     * never grows the event list (births between ticks may) */
+    int ev_cap = cap + cap / 2 + 64;
     w->events = petri_realloc(w->events, sizeof(WorldEvent) * (size_t)w->event_cap,
                               sizeof(WorldEvent) * (size_t)ev_cap);
     w->event_cap = ev_cap;

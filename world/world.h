@@ -245,6 +245,10 @@ void world_reserve(World *w, int n);
 void world_tick_begin(World *w);
 /* Writes the input row of the agent in slot. Parallel over slots. */
 void world_sense(World *w, int slot);
+/* The k-th slot in grid order (valid after world_tick_begin): sensing in
+ * this order reads neighbours that are near in memory, which matters for
+ * large worlds. */
+int world_grid_slot(const World *w, int k);
 /* Runs the built-in controller of the agent's population: input row to
  * output row. Parallel over slots; brain agents are left alone. */
 void world_control_baseline(World *w, int slot);

@@ -103,3 +103,8 @@ void world_grid_build(World *w)
         g->pop = w->pop[s];
     }
 }
+
+int world_grid_slot(const World *w, int k)
+{
+    return (int)w->gitems[k].slot;
+}

@@ -19,6 +19,13 @@
 #define WORLD_TAU 6.28318530717958647692f
 #define WORLD_PBINS 256
 
+/* floor() to int for |x| < 2^31, without a libm call. */
+static inline int world_floor_int(float x)
+{
+    int i = (int)x;
+    return i - (x < (float)i);
+}
+
 /* A pseudo-angle in (-2, 2] of the direction (x ahead, y left): a
  * monotonic function of the angle, 0 ahead, +-1 at the sides, 2 behind. */
 static inline float world_pseudo_angle(float x, float y)

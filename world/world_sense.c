@@ -180,10 +180,10 @@ static void scan_items_wrapped(const SenseCtx *k, SenseAcc *a, const GridItem *i
 static void scan_agents(const SenseCtx *k, SenseAcc *a, float radius)
 {
     const World *w = k->w;
-    int ix0 = (int)floorf((k->x - radius) * w->ginv_w);
-    int ix1 = (int)floorf((k->x + radius) * w->ginv_w);
-    int iy0 = (int)floorf((k->y - radius) * w->ginv_h);
-    int iy1 = (int)floorf((k->y + radius) * w->ginv_h);
+    int ix0 = world_floor_int((k->x - radius) * w->ginv_w);
+    int ix1 = world_floor_int((k->x + radius) * w->ginv_w);
+    int iy0 = world_floor_int((k->y - radius) * w->ginv_h);
+    int iy1 = world_floor_int((k->y + radius) * w->ginv_h);
     const GridItem *g = w->gitems;
     if (!w->torus) {
         ix0 = ix0 < 0 ? 0 : ix0;
@@ -197,8 +197,8 @@ static void scan_agents(const SenseCtx *k, SenseAcc *a, float radius)
             if (!(half >= 0.0f)) {
                 continue;
             }
-            int jx0 = (int)floorf((k->x - half) * w->ginv_w);
-            int jx1 = (int)floorf((k->x + half) * w->ginv_w);
+            int jx0 = world_floor_int((k->x - half) * w->ginv_w);
+            int jx1 = world_floor_int((k->x + half) * w->ginv_w);
             jx0 = jx0 < ix0 ? ix0 : jx0;
             jx1 = jx1 > ix1 ? ix1 : jx1;
             int row = iy * w->gx;
@@ -220,8 +220,8 @@ static void scan_agents(const SenseCtx *k, SenseAcc *a, float radius)
         if (!(half >= 0.0f)) {
             continue;
         }
-        int jx0 = (int)floorf((k->x - half) * w->ginv_w);
-        int jx1 = (int)floorf((k->x + half) * w->ginv_w);
+        int jx0 = world_floor_int((k->x - half) * w->ginv_w);
+        int jx1 = world_floor_int((k->x + half) * w->ginv_w);
         jx0 = jx0 < ix0 ? ix0 : jx0;
         jx1 = jx1 > ix1 ? ix1 : jx1;
         int wy = iy < 0 ? iy + w->gy : (iy >= w->gy ? iy - w->gy : iy);
@@ -252,8 +252,8 @@ static void scan_food(const SenseCtx *k, SenseAcc *a)
     float ep = pp->eat_plants, em = pp->eat_meat;
     float vis = (float)w->def.food.visible;
     float r = k->L->range;
-    int ix0 = (int)floorf((k->x - r) * w->finv_w), ix1 = (int)floorf((k->x + r) * w->finv_w);
-    int iy0 = (int)floorf((k->y - r) * w->finv_h), iy1 = (int)floorf((k->y + r) * w->finv_h);
+    int ix0 = world_floor_int((k->x - r) * w->finv_w), ix1 = world_floor_int((k->x + r) * w->finv_w);
+    int iy0 = world_floor_int((k->y - r) * w->finv_h), iy1 = world_floor_int((k->y + r) * w->finv_h);
     if (!w->torus) {
         ix0 = ix0 < 0 ? 0 : ix0;
         iy0 = iy0 < 0 ? 0 : iy0;
@@ -270,8 +270,8 @@ static void scan_food(const SenseCtx *k, SenseAcc *a)
         }
         /* only the cells whose centres can lie within the chord of this row */
         float half = sqrtf(k->range2 - dy2);
-        int jx0 = (int)floorf((k->x - half) * w->finv_w - 0.5f);
-        int jx1 = (int)floorf((k->x + half) * w->finv_w - 0.5f) + 1;
+        int jx0 = world_floor_int((k->x - half) * w->finv_w - 0.5f);
+        int jx1 = world_floor_int((k->x + half) * w->finv_w - 0.5f) + 1;
         jx0 = jx0 < ix0 ? ix0 : jx0;
         jx1 = jx1 > ix1 ? ix1 : jx1;
         size_t rbase = (size_t)wrap_index(iy, w->fy) * (size_t)w->fx;
@@ -375,7 +375,7 @@ void world_sense(World *w, int s)
         row[L->touch] = (float)a.touch;
     }
     if (L->smell >= 0) {
-        int ix = (int)floorf(k.x * w->finv_w), iy = (int)floorf(k.y * w->finv_h);
+        int ix = world_floor_int(k.x * w->finv_w), iy = world_floor_int(k.y * w->finv_h);
         float ep = pp->eat_plants, em = pp->eat_meat;
         float gx = food_edible_at(w, ix + 1, iy, ep, em) - food_edible_at(w, ix - 1, iy, ep, em);
         float gy = food_edible_at(w, ix, iy + 1, ep, em) - food_edible_at(w, ix, iy - 1, ep, em);
