@@ -845,6 +845,108 @@ static void test_edit_distance(void **state)
     assert_int_equal(config_edit_distance("kitten", "sitting"), 3);
 }
 
+/* Random damage to a good config never crashes the engine: each load
+ * either succeeds or reports lines of the form "fuzz.yaml...: error: ".
+ * Under ASan and UBSan this is a small fuzz run. */
+static void test_random_damage(void **state)
+{
+    (void)state;
+    size_t len, cap;
+    char *good = read_text("configs/default.yaml", &len, &cap);
+    assert_non_null(good);
+    static const char alphabet[] = ":-[]{}&*!|>'\"#\n\t ,.?%@`~0123456789aeiouxyz\\";
+    Pcg32 rng = pcg32_stream(12345, 0, RNG_PURPOSE_USER + 1);
+    char *text = petri_alloc(len + 64);
+    int64_t before = petri_alloc_stats().live_bytes;
+    int ok = 0, bad = 0;
+    /* PETRI_FUZZ_ROUNDS=200000 makes a longer fuzz run by hand. */
+    const char *env = getenv("PETRI_FUZZ_ROUNDS");
+    int rounds = env != NULL && atoi(env) > 0 ? atoi(env) : 3000;
+    for (int round = 0; round < rounds; ++round) {
+        memcpy(text, good, len);
+        size_t n = len;
+        int edits = 1 + (int)pcg32_bounded(&rng, 4);
+        for (int k = 0; k < edits && n > 0; ++k) {
+            size_t at = pcg32_bounded(&rng, (uint32_t)n);
+            uint32_t what = pcg32_bounded(&rng, 4);
+            char c = alphabet[pcg32_bounded(&rng, (uint32_t)(sizeof alphabet - 1))];
+            if (what == 0) {
+                text[at] = c; /* replace */
+            } else if (what == 1 && n < len + 60) {
+                memmove(text + at + 1, text + at, n - at); /* insert */
+                text[at] = c;
+                n++;
+            } else if (what == 2) {
+                memmove(text + at, text + at + 1, n - at - 1); /* delete */
+                n--;
+            } else {
+                text[at] = (char)(pcg32_next(&rng) & 0xff); /* any byte */
+            }
+        }
+        RunDef def = zeroed_defaults();
+        PetriError err;
+        error_clear(&err);
+        PetriStatus st = config_load_string(run_schema(), &def, "fuzz.yaml", text, n, &err);
+        if (st == PETRI_OK) {
+            ok++;
+            assert_int_equal(err.count, 0);
+            continue;
+        }
+        bad++;
+        assert_int_equal(st, PETRI_ECONFIG);
+        assert_true(err.count >= 1 && err.count <= CONFIG_MAX_ERRORS);
+        char *lines[MAX_LINES];
+        int count = split_lines(err.msg, lines);
+        for (int i = 0; i < count; ++i) {
+            if (lines[i][0] == '\0') {
+                continue;
+            }
+            if (strncmp(lines[i], "fuzz.yaml", 9) != 0 || strstr(lines[i], ": error: ") == NULL) {
+                fprintf(stderr, "round %d: odd line '%s'\n", round, lines[i]);
+                fail();
+            }
+        }
+    }
+    assert_int_equal(petri_alloc_stats().live_bytes, before);
+    fprintf(stderr, "random damage: %d loaded, %d refused\n", ok, bad);
+    assert_true(ok > 0 && bad > 0);
+    petri_free(text, len + 64);
+    petri_free(good, cap);
+}
+
+/* Random overrides: the same promise. */
+static void test_random_overrides(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"seed", "name", "world.size", "world", "populations",
+                                       "populations.0", "populations.1.count", "populations.9",
+                                       "evolution.mode", "stop.when", "neat.c1", "nope", "",
+                                       "populations.0.fitness.kills", "world.food"};
+    static const char *const values[] = {"1", "-1", "[1,2]", "[20, 30]", "{}", "{a: 1}", "",
+                                         "\"x\"", "[", "}", "&a b", "*a", "!!int 3", "yes",
+                                         "1e999", "0x", "walls", "[{name: z}]", "a: b: c"};
+    Pcg32 rng = pcg32_stream(777, 0, RNG_PURPOSE_USER + 2);
+    int64_t before = petri_alloc_stats().live_bytes;
+    for (int round = 0; round < 2000; ++round) {
+        char set[256];
+        snprintf(set, sizeof set, "%s=%s",
+                 keys[pcg32_bounded(&rng, (uint32_t)(sizeof keys / sizeof keys[0]))],
+                 values[pcg32_bounded(&rng, (uint32_t)(sizeof values / sizeof values[0]))]);
+        RunDef def = zeroed_defaults();
+        PetriError err;
+        error_clear(&err);
+        if (config_apply_override(run_schema(), &def, set, &err) != PETRI_OK) {
+            char prefix[300];
+            snprintf(prefix, sizeof prefix, "--set %s: error: ", set);
+            if (strncmp(err.msg, prefix, strlen(prefix)) != 0) {
+                fprintf(stderr, "odd error for %s: %s\n", set, err.msg);
+                fail();
+            }
+        }
+    }
+    assert_int_equal(petri_alloc_stats().live_bytes, before);
+}
+
 /* Nothing the engine allocates outlives a load, good or bad. */
 static void test_no_leaks(void **state)
 {
@@ -882,6 +984,8 @@ int main(void)
         cmocka_unit_test(test_engine_errors),
         cmocka_unit_test(test_utf8_check),
         cmocka_unit_test(test_edit_distance),
+        cmocka_unit_test(test_random_damage),
+        cmocka_unit_test(test_random_overrides),
         cmocka_unit_test(test_no_leaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
