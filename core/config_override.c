@@ -152,12 +152,24 @@ PetriStatus config_apply_override(const ConfigSchema *schema, void *settings,
         return error_at(err, PETRI_ECONFIG, name, 0, 0,
                         "expected KEY=VALUE, such as seed=42 or populations.0.count=50");
     }
-    size_t key_len = (size_t)(eq - assignment);
+    /* Spaces around the key ("seed = 5", quoted in a shell) are dropped. */
+    const char *key_start = assignment;
+    while (*key_start == ' ' || *key_start == '\t') {
+        key_start++;
+    }
+    size_t key_len = (size_t)(eq - key_start);
+    while (key_len > 0 && (key_start[key_len - 1] == ' ' || key_start[key_len - 1] == '\t')) {
+        key_len--;
+    }
+    if (key_len == 0) {
+        return error_at(err, PETRI_ECONFIG, name, 0, 0,
+                        "expected KEY=VALUE, such as seed=42 or populations.0.count=50");
+    }
     if (key_len >= PATH_CAP) {
         return error_at(err, PETRI_ECONFIG, name, 0, 0, "the key is too long to be a key");
     }
     char key[PATH_CAP];
-    memcpy(key, assignment, key_len);
+    memcpy(key, key_start, key_len);
     key[key_len] = '\0';
     const char *value_text = eq + 1;
     size_t value_len = strlen(value_text);
