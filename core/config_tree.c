@@ -79,6 +79,8 @@ typedef struct TreeError {
     PetriError *err;
     const char *name;
     bool located;
+    const char *text; /* the input, to place errors given as byte offsets */
+    size_t len;
 } TreeError;
 
 static PetriStatus tree_fail(const TreeError *te, const yaml_mark_t *mark, const char *fmt,
@@ -140,6 +142,21 @@ static PetriStatus tree_syntax_error(const TreeError *te, const yaml_parser_t *p
     if (te->located && p->error != YAML_READER_ERROR) {
         line = (int)p->problem_mark.line + 1;
         col = (int)p->problem_mark.column + 1;
+    } else if (te->located) {
+        /* The reader (a control character, say) gives a byte offset:
+         * count lines and characters up to it. */
+        size_t end = p->problem_offset < te->len ? p->problem_offset : te->len;
+        line = 1;
+        col = 1;
+        for (size_t i = 0; i < end; ++i) {
+            unsigned char c = (unsigned char)te->text[i];
+            if (c == '\n') {
+                line++;
+                col = 1;
+            } else if ((c & 0xC0) != 0x80) {
+                col++; /* not a UTF-8 continuation byte */
+            }
+        }
     }
     return error_at(te->err, PETRI_ECONFIG, te->name, line, col, "%s", msg);
 }
@@ -149,7 +166,7 @@ PetriStatus config_tree_parse(ConfigTree *t, const char *name, bool located, con
 {
     memset(t, 0, sizeof *t);
     t->root = -1;
-    TreeError te = {err, name, located};
+    TreeError te = {err, name, located, text, len};
 
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
