@@ -12,6 +12,7 @@
 
 #include <omp.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@
 typedef struct BenchResult {
     int threads;
     double steps_per_s;
+    double cpu_steps_per_s; /* agent-steps per CPU-second, times threads */
+    double load;            /* CPU seconds / (wall seconds * threads): < 1 on a busy machine */
     double phase[6]; /* ns per agent-step */
     uint64_t hash;
     int agents_end;
@@ -72,6 +75,14 @@ static int parse_count(const char *s, long lo, long hi, int *out)
     return 0;
 }
 
+/* CPU seconds of the whole process (every thread). */
+static double process_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static PetriStatus bench_one(const TickScenario *sc, int threads, int warmup, int ticks,
                              BenchResult *r, PetriError *err)
 {
@@ -89,13 +100,17 @@ static PetriStatus bench_one(const TickScenario *sc, int threads, int warmup, in
     size_t brains = brain_pool_bytes(habitat_brains(h));
     r->bytes_per_agent = agents > 0 ? (double)((size_t)live - brains) / agents : 0.0;
     habitat_reset_times(h);
+    double c0 = process_cpu_seconds();
     double t0 = clock_seconds();
     habitat_step(h, ticks);
     double wall = clock_seconds() - t0;
+    double cpu = process_cpu_seconds() - c0;
     const TickTimes *tt = habitat_times(h);
     double steps = (double)tt->agent_steps;
     r->threads = threads;
     r->steps_per_s = wall > 0 ? steps / wall : 0.0;
+    r->cpu_steps_per_s = cpu > 0 ? steps / cpu * threads : 0.0;
+    r->load = wall > 0 ? cpu / (wall * threads) : 0.0;
     uint64_t ph[6] = {tt->sense, tt->think, tt->act, tt->resolve, tt->environment, tt->record};
     for (int i = 0; i < 6; ++i) {
         r->phase[i] = steps > 0 ? (double)ph[i] / steps : 0.0;
@@ -185,6 +200,12 @@ int bench_main(int argc, char **argv)
                 printf(" %s %.1f", phase_names[k], r->phase[k]);
             }
             printf(")  %.0f bytes/agent beyond brains", r->bytes_per_agent);
+            if (r->load < 0.9) {
+                /* the machine is shared: say what the CPU time implies */
+                printf("  [busy machine: got %.0f%% of %d core(s); %.3f million per "
+                       "CPU-second x threads]",
+                       r->load * 100, r->threads, r->cpu_steps_per_s / 1e6);
+            }
             if (hash) {
                 printf("  hash %016llx", (unsigned long long)r->hash);
             }
@@ -206,8 +227,10 @@ int bench_main(int argc, char **argv)
             for (int k = 0; k < 6; ++k) {
                 printf("%s\"%s\": %.2f", k ? ", " : "", phase_names[k], r->phase[k]);
             }
-            printf("}, \"bytes_per_agent\": %.0f, \"agents_end\": %d, \"state_hash\": \"%016llx\"}",
-                   r->bytes_per_agent, r->agents_end, (unsigned long long)r->hash);
+            printf("}, \"cpu_agent_steps_per_s\": %.0f, \"cpu_share\": %.3f, "
+                   "\"bytes_per_agent\": %.0f, \"agents_end\": %d, \"state_hash\": \"%016llx\"}",
+                   r->cpu_steps_per_s, r->load, r->bytes_per_agent, r->agents_end,
+                   (unsigned long long)r->hash);
         }
         printf("]}\n");
     }
