@@ -173,9 +173,14 @@ PetriStatus genome_save(const Genome *g, const char *path, PetriError *err)
 static PetriStatus load_binary(Genome *g, const unsigned char *data, size_t len,
                                const char *path, PetriError *err)
 {
-    if (len < 16 || memcmp(data, GENOME_MAGIC, 4) != 0) {
-        return error_add(err, PETRI_EFORMAT, "%s: error: not a Petri genome (no PTRG magic%s)",
-                         path, len < 16 ? ", file too short" : "");
+    if (len < 4 || memcmp(data, GENOME_MAGIC, 4) != 0) {
+        return error_add(err, PETRI_EFORMAT, "%s: error: not a Petri genome (no PTRG magic)",
+                         path);
+    }
+    if (len < 16) {
+        return error_add(err, PETRI_EFORMAT,
+                         "%s: error: truncated: %zu bytes, a genome file has at least 16", path,
+                         len);
     }
     ByteReader r;
     reader_init(&r, data, len);

@@ -234,7 +234,11 @@ static int json_container(JsonParser *p, int depth, bool object)
             p->pos++;
             return self;
         }
-        json_fail(p, p->pos, object ? "expected ',' or '}'" : "expected ',' or ']'");
+        if (p->pos >= p->len) {
+            json_fail(p, p->pos, "unexpected end of the text (truncated?)");
+        } else {
+            json_fail(p, p->pos, object ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
         return -1;
     }
 }
