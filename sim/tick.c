@@ -284,16 +284,22 @@ static void grazers(PopulationDef *p, const char *name, int count)
     p->senses.sectors = 8;
     p->senses.fov = 180;
     p->senses.range = 6;
+    /* random brains attack often: light blows keep the crowd alive */
+    p->attack_damage = 0.2;
+    p->attack_cost = 0.02;
 }
 
 static void build_standard(WorldDef *wd, PopulationDef *pops, int *n)
 {
     *wd = world_default_def();
     wd->size[0] = wd->size[1] = 128;
-    wd->food.patches = 12;
-    wd->food.patch_radius = 16;
+    /* plenty of food: growth keeps up with the grazing of 3,000 */
+    wd->food.patches = 16;
+    wd->food.patch_radius = 18;
     wd->food.cell_size = 4;
-    wd->food.regrowth = 0.02;
+    wd->food.capacity = 12;
+    wd->food.regrowth = 0.1;
+    wd->food.bite = 0.2;
     wd->food.initial = 1.0;
     grazers(&pops[0], "agents", 3000);
     *n = 1;
