@@ -484,6 +484,21 @@ void neat_population_epoch(NeatPopulation *pop)
         share[s] = sum / sp->size;
     }
     assign_offspring(pop, share);
+    if (def->keep_champion) {
+        /* the champion's species gets at least its champion's copy, taken
+         * from the species with the most children (the first on ties) */
+        int home = neat_species_index(pop, pop->species_of[best]);
+        if (pop->species[home].offspring == 0) {
+            int most = 0;
+            for (int s = 1; s < n; ++s) {
+                if (pop->species[s].offspring > pop->species[most].offspring) {
+                    most = s;
+                }
+            }
+            pop->species[most].offspring--;
+            pop->species[home].offspring++;
+        }
+    }
     petri_free(share, (size_t)n * sizeof(double));
 
     /* 3. reproduction, serially in child order */
