@@ -75,7 +75,7 @@ typedef struct SenseCtx {
 } SenseCtx;
 
 /* Sector of a direction (fx ahead, fy left) in the field of view, or -1. */
-static inline int sector_of(const SenseCtx *k, float fx, float fy)
+static inline int sector_of(const SenseCtx *restrict k, float fx, float fy)
 {
     const InputLayout *L = k->L;
     if (L->narrow && fx < 0.0f) {
@@ -97,7 +97,9 @@ static inline int sector_of(const SenseCtx *k, float fx, float fy)
     return sec;
 }
 
-__attribute__((always_inline)) static inline void see(const SenseCtx *k, SenseAcc *a, int kind, float dx, float dy, float d2)
+__attribute__((always_inline)) static inline void see(const SenseCtx *restrict k,
+                                                      SenseAcc *restrict a, int kind, float dx,
+                                                      float dy, float d2)
 {
     float fx = dx * k->c + dy * k->s;
     float fy = dy * k->c - dx * k->s;
@@ -112,14 +114,56 @@ __attribute__((always_inline)) static inline void see(const SenseCtx *k, SenseAc
     }
 }
 
+/* sector_of with the layout's tables in registers. */
+__attribute__((always_inline)) static inline int bin_sector(const uint8_t *restrict pbin,
+                                                            const float *restrict bp, int K,
+                                                            bool narrow, bool full, float fx,
+                                                            float fy)
+{
+    if (narrow && fx < 0.0f) {
+        return -1;
+    }
+    float p = world_pseudo_angle(fx, fy);
+    int b = (int)((p + 2.0f) * (float)(WORLD_PBINS / 4));
+    b = b < 0 ? 0 : (b >= WORLD_PBINS ? WORLD_PBINS - 1 : b);
+    int j = pbin[b];
+    while (j <= K && p >= bp[j]) {
+        ++j;
+    }
+    int sec = j - 1;
+    if (sec < 0 || sec >= K) {
+        return full ? (sec < 0 ? 0 : K - 1) : -1;
+    }
+    return sec;
+}
+
 /* Items of one run of cells; (ox, oy) is the observer's position minus
  * the offset of the copy of the plane the run lies in (torus), so the
  * loop needs no wrap. With `wrap` (a range that spans the whole world)
- * each offset is wrapped instead. */
-static inline void scan_run(const SenseCtx *k, SenseAcc *a, const GridItem *it,
-                            const GridItem *end, float ox, float oy, bool wrap)
+ * each offset is wrapped instead. The context is copied into locals and
+ * the accumulators kept in registers: stores into the best-distance
+ * table could otherwise alias them and force reloads. */
+static inline void scan_run(const SenseCtx *restrict k, SenseAcc *restrict a,
+                            const GridItem *restrict it, const GridItem *end, float ox, float oy,
+                            bool wrap)
 {
     const World *w = k->w;
+    const uint32_t self = k->self;
+    const uint32_t pop = (uint32_t)k->pop;
+    const float c = k->c, sn = k->s;
+    const float qr2 = k->qr2, near2 = k->near2, range2 = k->range2, inv_range2 = k->inv_range2;
+    const float myr = k->myr, reach = k->reach;
+    const bool signal = k->signal, vision = k->vision;
+    float sig = a->sig;
+    int touch = a->touch;
+    int32_t target = a->target;
+    float target_d2 = a->target_d2;
+    const InputLayout *L = k->L;
+    const uint8_t *pbin = L->pbin;
+    const float *bp = L->bound_p;
+    const int K = L->sectors;
+    const bool narrow = L->narrow, full = k->full, occl = k->occl;
+    uint64_t seen = a->seen;
     for (; it < end; ++it) {
         float dx = it->x - ox;
         float dy = it->y - oy;
@@ -128,41 +172,50 @@ static inline void scan_run(const SenseCtx *k, SenseAcc *a, const GridItem *it,
             dy = world_wrap_dx(w, dy, w->half_h, w->height);
         }
         float d2 = dx * dx + dy * dy;
-        if (it->slot == k->self) {
+        if (d2 > qr2 || it->slot == self) {
             continue;
         }
-        if (d2 > k->qr2) {
-            continue;
-        }
-        if (d2 <= k->near2) {
+        if (d2 <= near2) {
             /* within touch or reach of some body: the exact tests */
-            float rr = k->myr + it->radius;
-            if (d2 < rr * rr) {
-                a->touch = 1;
-            }
-            float reach = rr + k->reach;
-            if (d2 <= reach * reach) {
-                float fx = dx * k->c + dy * k->s;
-                float fy = dy * k->c - dx * k->s;
+            float rr = myr + it->radius;
+            touch |= d2 < rr * rr;
+            float rch = rr + reach;
+            if (d2 <= rch * rch) {
+                float fx = dx * c + dy * sn;
+                float fy = dy * c - dx * sn;
                 /* within 45 degrees of the heading; ties to the lower slot */
                 if (fx >= fabsf(fy) &&
-                    (d2 < a->target_d2 ||
-                     (d2 == a->target_d2 && (int32_t)it->slot < a->target))) {
-                    a->target = (int32_t)it->slot;
-                    a->target_d2 = d2;
+                    (d2 < target_d2 || (d2 == target_d2 && (int32_t)it->slot < target))) {
+                    target = (int32_t)it->slot;
+                    target_d2 = d2;
                 }
             }
         }
-        if (d2 >= k->range2) {
+        if (d2 >= range2) {
             continue;
         }
-        if (k->signal) {
-            a->sig += it->signal * (1.0f - d2 * k->inv_range2);
+        if (signal) {
+            sig += it->signal * (1.0f - d2 * inv_range2);
         }
-        if (k->vision) {
-            see(k, a, (int)it->pop == k->pop ? 1 : 2, dx, dy, d2);
+        if (vision) {
+            float fx = dx * c + dy * sn;
+            float fy = dy * c - dx * sn;
+            int sec = bin_sector(pbin, bp, K, narrow, full, fx, fy);
+            if (sec >= 0) {
+                int kind = it->pop == pop ? 1 : 2;
+                float *slot = &a->best[kind][sec];
+                if (d2 < *slot && (!occl || !world_segment_blocked(w, k->x, k->y, dx, dy))) {
+                    *slot = d2;
+                    seen |= 1ull << (kind * WORLD_MAX_SECTORS + sec);
+                }
+            }
         }
     }
+    a->seen = seen;
+    a->sig = sig;
+    a->touch = touch;
+    a->target = target;
+    a->target_d2 = target_d2;
 }
 
 static void scan_items(const SenseCtx *k, SenseAcc *a, const GridItem *it, const GridItem *end,
