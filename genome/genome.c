@@ -170,6 +170,10 @@ void genome_init_minimal(Genome *g, int inputs, int outputs, const NeatDef *def,
             g->conns[g->conn_count++] = c;
         }
     }
+    g->trait_count = def->trait_count;
+    for (int t = 0; t < def->trait_count; ++t) {
+        g->traits[t] = pcg32_float(rng);
+    }
 }
 
 void genome_init_random(Genome *g, int inputs, int outputs, int hidden, int conns,

@@ -93,6 +93,10 @@ typedef struct NeatDef {
     double survival_rate;          /* fraction of each species allowed to breed */
     double weight_init_sigma;      /* sigma of initial and replacement weights */
     bool keep_champion;            /* the generation's best genome is always copied */
+    /* body traits (each in [0, 1]; none unless trait_count > 0) */
+    int trait_count;               /* traits of initial genomes, drawn uniformly */
+    double trait_mutate_rate;      /* chance that a genome's traits are perturbed */
+    double trait_sigma;            /* Gaussian perturbation, then clamped to [0, 1] */
 } NeatDef;
 
 NeatDef neat_default_def(void);
@@ -116,8 +120,10 @@ void genome_copy(Genome *dst, const Genome *src);
 
 /* A random genome of the given shape: inputs + bias + outputs, `hidden`
  * hidden nodes and up to `conns` enabled connections (feed-forward unless
- * recurrent is set), weights and biases drawn from rng. Used by benchmarks
- * and tests; node ids and innovations are local to the genome. */
+ * recurrent is set; recurrent ones include self-loops), drawn from rng:
+ * weights uniform in [-2, 2], hidden and output biases uniform in [-1, 1],
+ * hidden and output activations uniform over all of them. Used by
+ * benchmarks and tests; node ids and innovations are local to the genome. */
 void genome_init_random(Genome *g, int inputs, int outputs, int hidden, int conns,
                         bool recurrent, Pcg32 *rng);
 
@@ -125,7 +131,8 @@ void genome_init_random(Genome *g, int inputs, int outputs, int hidden, int conn
  * output, no hidden node. Innovation of the connection from node f
  * (0..inputs) to output k (0..outputs-1) is f * outputs + k, the same in
  * every genome of this shape; weights from N(0, def->weight_init_sigma),
- * biases 0, output activation def->output_activation. */
+ * biases 0, output activation def->output_activation, def->trait_count
+ * traits uniform in [0, 1]. */
 void genome_init_minimal(Genome *g, int inputs, int outputs, const NeatDef *def, Pcg32 *rng);
 
 /* ---- queries */
@@ -178,7 +185,8 @@ PetriStatus innovation_registry_load(InnovationRegistry *reg, ByteReader *r, Pet
 /* One NEAT mutation step (as NEAT's reference code): add a node with
  * add_node_rate, else add a connection with add_conn_rate, else the
  * non-structural mutations (weights with weight_mutate_rate, then toggle,
- * activation, bias each with its rate). Keeps g valid. */
+ * activation, bias each with its rate). Then, for a genome with traits,
+ * the traits with trait_mutate_rate. Keeps g valid. */
 void genome_mutate(Genome *g, const NeatDef *def, InnovationRegistry *reg, Pcg32 *rng);
 /* Each weight perturbed by N(0, weight_sigma) with weight_perturb_rate,
  * else replaced by N(0, weight_init_sigma); clamped to +-weight_range. */
@@ -199,6 +207,8 @@ bool genome_mutate_add_conn(Genome *g, const NeatDef *def, InnovationRegistry *r
 bool genome_mutate_toggle(Genome *g, Pcg32 *rng);
 /* Gives a random hidden node a different random activation. */
 bool genome_mutate_activation(Genome *g, Pcg32 *rng);
+/* Perturbs every trait by N(0, trait_sigma), clamped to [0, 1]. */
+void genome_mutate_traits(Genome *g, const NeatDef *def, Pcg32 *rng);
 
 /* Crossover of aligned genes. The child's structure is the fitter
  * parent's (disjoint and excess genes come from it); matching genes take

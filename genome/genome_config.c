@@ -36,6 +36,9 @@ NeatDef neat_default_def(void)
         .survival_rate = 0.2,          /* NEAT's reference code */
         .weight_init_sigma = 1.0,
         .keep_champion = true,         /* NEAT's reference code */
+        .trait_count = 0,
+        .trait_mutate_rate = 0.1,
+        .trait_sigma = 0.05,
     };
     return def;
 }
@@ -107,6 +110,13 @@ static const ConfigRow neat_rows[] = {
      .doc = "a species with more members than this keeps its champion unchanged"},
     {.key = "keep_champion", .type = CONFIG_BOOL, .offset = offsetof(NeatDef, keep_champion),
      .doc = "copy the best genome of each generation unchanged, even from a small species"},
+    {.key = "trait_count", .type = CONFIG_INT, .offset = offsetof(NeatDef, trait_count), .min = 0,
+     .max = GENOME_MAX_TRAITS, .doc = "body traits of initial genomes, each uniform in [0, 1]"},
+    {.key = "trait_mutate_rate", .type = CONFIG_FLOAT,
+     .offset = offsetof(NeatDef, trait_mutate_rate), .min = 0, .max = 1,
+     .doc = "chance that a genome's body traits are perturbed"},
+    {.key = "trait_sigma", .type = CONFIG_FLOAT, .offset = offsetof(NeatDef, trait_sigma), .min = 0,
+     .max = 1, .doc = "standard deviation of a trait perturbation (traits stay in [0, 1])"},
     {.key = "survival_rate", .type = CONFIG_FLOAT, .offset = offsetof(NeatDef, survival_rate),
      .min = 0.01, .max = 1, .doc = "fraction of each species (the fittest) allowed to breed"},
 };

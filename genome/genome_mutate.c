@@ -190,6 +190,14 @@ void genome_mutate_biases(Genome *g, const NeatDef *def, Pcg32 *rng)
     }
 }
 
+void genome_mutate_traits(Genome *g, const NeatDef *def, Pcg32 *rng)
+{
+    for (int t = 0; t < g->trait_count; ++t) {
+        double v = (double)g->traits[t] + pcg32_normal(rng) * def->trait_sigma;
+        g->traits[t] = (float)(v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v);
+    }
+}
+
 bool genome_mutate_toggle(Genome *g, Pcg32 *rng)
 {
     if (g->conn_count == 0) {
@@ -329,5 +337,10 @@ void genome_mutate(Genome *g, const NeatDef *def, InnovationRegistry *reg, Pcg32
     }
     if (pcg32_double(rng) < def->bias_mutate_rate) {
         genome_mutate_biases(g, def, rng);
+    }
+    /* drawn only for genomes with traits, so that trait-less runs keep
+     * their stream */
+    if (g->trait_count > 0 && pcg32_double(rng) < def->trait_mutate_rate) {
+        genome_mutate_traits(g, def, rng);
     }
 }

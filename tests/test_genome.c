@@ -304,6 +304,41 @@ static void test_add_node_avoids_bias(void **state)
     }
 }
 
+static void test_traits(void **state)
+{
+    (void)state;
+    NeatDef def = neat_default_def();
+    def.trait_count = 3;
+    def.trait_mutate_rate = 1.0;
+    def.trait_sigma = 0.5;
+    Pcg32 rng = pcg32_stream(10, 0, RNG_PURPOSE_USER);
+    InnovationRegistry *reg = innovation_registry_create(2, 1);
+    Genome a, b, c;
+    genome_init_minimal(&a, 2, 1, &def, &rng);
+    genome_init_minimal(&b, 2, 1, &def, &rng);
+    memset(&c, 0, sizeof c);
+    assert_int_equal(a.trait_count, 3);
+    bool moved = false;
+    for (int t = 0; t < 200; ++t) {
+        float before = a.traits[0];
+        genome_mutate(&a, &def, reg, &rng);
+        moved = moved || a.traits[0] != before;
+        for (int k = 0; k < 3; ++k) {
+            assert_true(a.traits[k] >= 0.0f && a.traits[k] <= 1.0f);
+        }
+        genome_crossover(&c, &a, &b, &def, &rng);
+        for (int k = 0; k < 3; ++k) {
+            assert_true(c.traits[k] == a.traits[k] || c.traits[k] == b.traits[k]);
+        }
+        assert_valid(&c, false);
+    }
+    assert_true(moved);
+    genome_fini(&a);
+    genome_fini(&b);
+    genome_fini(&c);
+    innovation_registry_destroy(reg);
+}
+
 static void test_distance(void **state)
 {
     (void)state;
@@ -470,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_eval_order),
         cmocka_unit_test(test_registry_shares_ids),
         cmocka_unit_test(test_add_node_avoids_bias),
+        cmocka_unit_test(test_traits),
         cmocka_unit_test(test_distance),
         cmocka_unit_test(test_operators_keep_validity),
         cmocka_unit_test(test_add_conn_respects_recurrence),
