@@ -19,9 +19,10 @@
  *     shares, rounding by largest remainder (ties to the older species);
  *  3. each species with more than elite_min_species_size members keeps its
  *     champion unchanged (with keep_champion, so does the species holding
- *     the best genome of the generation, whatever its size); the other children come from the best
- *     survival_rate of the species: mutation of one parent (mutate_only_rate)
- *     or crossover of two (the second from another species with
+ *     the generation's best genome, whatever its size, and it gets at least
+ *     that one child); the other children come from the best survival_rate
+ *     of the species: mutation of one parent (mutate_only_rate) or
+ *     crossover of two (the second from another species with
  *     interspecies_rate) followed by mutation;
  *  4. each surviving species takes a random member of generation g as its
  *     representative; each child joins the first species (by id) whose
