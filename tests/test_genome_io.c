@@ -286,6 +286,42 @@ static void test_json_import_and_errors(void **state)
     expect_json_error(replace(good_json, "\"tanh\"", "\"swish\""), "bad.json:7:");
 }
 
+/* Random damage to JSON text: refused with a message or parsed into a
+ * valid genome; never a crash (run under ASan). */
+static void test_json_fuzz(void **state)
+{
+    (void)state;
+    Pcg32 rng = pcg32_stream(13, 0, RNG_PURPOSE_USER);
+    static const char alphabet[] = "{}[],:\"0123456789.-eE truefalsnl\\\n";
+    Genome g, h;
+    genome_init(&h, 0, 1);
+    int refused = 0;
+    for (int t = 0; t < 3000; ++t) {
+        make_genome(&g, (uint64_t)t % 40, t % 2);
+        ByteBuf b;
+        buf_init(&b);
+        genome_write_json(&g, &b);
+        int hits = 1 + (int)pcg32_bounded(&rng, 3);
+        for (int k = 0; k < hits; ++k) {
+            b.data[pcg32_bounded(&rng, (uint32_t)b.len)] =
+                (unsigned char)alphabet[pcg32_bounded(&rng, sizeof alphabet - 1)];
+        }
+        size_t len = pcg32_bounded(&rng, 5) == 0 ? pcg32_bounded(&rng, (uint32_t)b.len) : b.len;
+        PetriError err;
+        error_clear(&err);
+        if (genome_parse_json(&h, (const char *)b.data, len, "fuzz.json", &err) == PETRI_OK) {
+            assert_int_equal(genome_validate(&h, NULL), PETRI_OK);
+        } else {
+            ++refused;
+            assert_non_null(strstr(err.msg, "fuzz.json"));
+        }
+        buf_fini(&b);
+        genome_fini(&g);
+    }
+    assert_true(refused > 1000);
+    genome_fini(&h);
+}
+
 static void test_dot(void **state)
 {
     (void)state;
@@ -456,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_payload_fuzz),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_json_import_and_errors),
+        cmocka_unit_test(test_json_fuzz),
         cmocka_unit_test(test_dot),
         cmocka_unit_test(test_cli_export),
         cmocka_unit_test(test_documented_evaluator),
