@@ -483,8 +483,10 @@ void open_ended_step(Evolution *ev, PopStats *stats, ByteBuf *lineage, ByteBuf *
         petri_free(t.fitness[p], (size_t)t.cap[p] * sizeof(double));
     }
     ev->generation++;
-    int alive_total = world_agent_count(w);
-    if (alive_total > 0 || def->evolution.floor > 0) {
+    /* Total extinction ends the run (the loop sees every count at 0)
+     * rather than silently starting over; a population that is only
+     * low is reseeded. */
+    if (world_agent_count(w) > 0) {
         for (int p = 0; p < ev->pop_count; ++p) {
             reseed(ev, p);
         }
@@ -634,11 +636,10 @@ PetriStatus open_ended_load(Evolution *ev, ByteReader *r, PetriError *err)
         for (uint32_t i = 0; i < n; ++i) {
             double f = 0.0;
             Genome g;
+            memset(&g, 0, sizeof g);
             reader_f64(r, &f);
             if (r->bad || !isfinite(f) || load_genome(&g, r, ev->inputs[p], err) != PETRI_OK) {
-                if (!r->bad) {
-                    genome_fini(&g);
-                }
+                genome_fini(&g);
                 return error_add(err, PETRI_EFORMAT, "checkpoint: error: bad hall of fame");
             }
             /* Entries were saved best first: offering them in order
@@ -651,11 +652,10 @@ PetriStatus open_ended_load(Evolution *ev, ByteReader *r, PetriError *err)
         if (has) {
             double f = 0.0;
             Genome g;
+            memset(&g, 0, sizeof g);
             reader_f64(r, &f);
             if (r->bad || !isfinite(f) || load_genome(&g, r, ev->inputs[p], err) != PETRI_OK) {
-                if (!r->bad) {
-                    genome_fini(&g);
-                }
+                genome_fini(&g);
                 return error_add(err, PETRI_EFORMAT, "checkpoint: error: bad champion");
             }
             if (ev->has_best[p]) {

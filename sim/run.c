@@ -352,8 +352,12 @@ static int run_loop(RunState *rs, uint64_t target, bool quiet)
         gen = evolution_generation(rs->ev);
         double wall = rs->wall_before + (clock_seconds() - rs->t0);
         write_stats_rows(rs, gen, st, wall);
-        fwrite(lineage.data, 1, lineage.len, rs->lineage);
-        fwrite(species.data, 1, species.len, rs->species);
+        if (lineage.len > 0) {
+            fwrite(lineage.data, 1, lineage.len, rs->lineage);
+        }
+        if (species.len > 0) {
+            fwrite(species.data, 1, species.len, rs->species);
+        }
         saved = false;
         progress_detail(rs, st, detail, sizeof detail);
         progress_update(&prog, gen, detail);
