@@ -441,7 +441,7 @@ static void test_documented_evaluator(void **state)
     snprintf(script, sizeof script, "%s/evaluate.py", tmpdir);
     write_raw(script, start, (size_t)(end - start));
     petri_free(doc, len + 1);
-    for (uint64_t s = 0; s < 12; ++s) {
+    for (uint64_t s = 0; s < 4; ++s) {
         Genome g;
         Pcg32 rng = pcg32_stream(s, 1, RNG_PURPOSE_USER);
         genome_init_random(&g, 3, 2, 5, 20, true, &rng);
