@@ -135,9 +135,12 @@ int sim_resume_main(int argc, char **argv);
 typedef struct Habitat Habitat;
 
 /* Cumulative wall time of each phase, ns, and the agent-steps done (the
- * sum over ticks of the agents alive at the tick's start). */
+ * sum over ticks of the agents alive at the tick's start). Sense, think
+ * and act are timed apart only with phase timing on; otherwise they run
+ * fused, timed together in `agents` (begin's grid build included). */
 typedef struct TickTimes {
     uint64_t sense, think, act, resolve, environment, record;
+    uint64_t agents;
     uint64_t ticks, agent_steps;
 } TickTimes;
 
@@ -168,6 +171,10 @@ uint32_t habitat_birth(Habitat *h, uint32_t parent_id, const Genome *g, float en
  * every agent of a baseline population whose reproduce intent holds gives
  * half its energy to a child, in id order (tests and benchmarks). */
 void habitat_set_baseline_births(Habitat *h, bool on);
+/* Phase timing (default off): sense, think and act as three timed loops
+ * with barriers between them, for the benchmark's breakdown; off, they
+ * run as one loop, which is faster. Results are the same either way. */
+void habitat_set_phase_timing(Habitat *h, bool on);
 /* Runs `ticks` ticks with omp_get_max_threads() threads. */
 void habitat_step(Habitat *h, int ticks);
 const TickTimes *habitat_times(const Habitat *h);

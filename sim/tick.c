@@ -32,6 +32,7 @@ struct Habitat {
     uint64_t seed;
     Pcg32 spawn[WORLD_MAX_POPULATIONS];
     bool baseline_births;
+    bool phase_timing;
     TickTimes times;
 };
 
@@ -194,40 +195,69 @@ static void baseline_births(Habitat *h)
     }
 }
 
-void habitat_step(Habitat *h, int ticks)
+static inline void think_one(World *w, BrainPool *pool, int s)
+{
+    int32_t b = world_agent_tag(w, s);
+    if (b >= 0) {
+        brain_step(pool, b, world_inputs(w, s), world_outputs(w, s));
+    } else {
+        world_control_baseline(w, s);
+    }
+}
+
+/* Sense, think and act of one agent read only the frozen state and its
+ * own rows, so by default they run as one loop without barriers between
+ * them (dynamic chunks balance dense and sparse parts of the world). With
+ * phase timing on, they run as three loops, each timed. */
+static uint64_t agents_phases(Habitat *h, int n, uint64_t t0, uint64_t *t1, uint64_t *t2)
 {
     World *w = h->world;
     BrainPool *pool = h->brains;
+    if (!h->phase_timing) {
+#pragma omp parallel for schedule(dynamic, 32)
+        for (int k = 0; k < n; ++k) {
+            int s = world_grid_slot(w, k);
+            world_sense(w, s);
+            think_one(w, pool, s);
+            world_act(w, s);
+        }
+        *t1 = *t2 = t0;
+        return clock_ns();
+    }
+    uint64_t a = t0, b = t0;
+#pragma omp parallel
+    {
+#pragma omp for schedule(dynamic, 32)
+        for (int k = 0; k < n; ++k) {
+            world_sense(w, world_grid_slot(w, k));
+        }
+#pragma omp master
+        a = clock_ns();
+#pragma omp for schedule(dynamic, 32)
+        for (int s = 0; s < n; ++s) {
+            think_one(w, pool, s);
+        }
+#pragma omp master
+        b = clock_ns();
+#pragma omp for schedule(static)
+        for (int s = 0; s < n; ++s) {
+            world_act(w, s);
+        }
+    }
+    *t1 = a;
+    *t2 = b;
+    return clock_ns();
+}
+
+void habitat_step(Habitat *h, int ticks)
+{
+    World *w = h->world;
     for (int t = 0; t < ticks; ++t) {
         uint64_t t0 = clock_ns();
         world_tick_begin(w);
         const int n = world_agent_count(w);
-        uint64_t t1 = t0, t2 = t0;
-#pragma omp parallel
-        {
-#pragma omp for schedule(static)
-            for (int k = 0; k < n; ++k) {
-                world_sense(w, world_grid_slot(w, k));
-            }
-#pragma omp master
-            t1 = clock_ns();
-#pragma omp for schedule(static)
-            for (int s = 0; s < n; ++s) {
-                int32_t b = world_agent_tag(w, s);
-                if (b >= 0) {
-                    brain_step(pool, b, world_inputs(w, s), world_outputs(w, s));
-                } else {
-                    world_control_baseline(w, s);
-                }
-            }
-#pragma omp master
-            t2 = clock_ns();
-#pragma omp for schedule(static)
-            for (int s = 0; s < n; ++s) {
-                world_act(w, s);
-            }
-        }
-        uint64_t t3 = clock_ns();
+        uint64_t t1, t2;
+        uint64_t t3 = agents_phases(h, n, t0, &t1, &t2);
         world_resolve(w);
         uint64_t t4 = clock_ns();
         world_environment(w);
@@ -238,15 +268,24 @@ void habitat_step(Habitat *h, int ticks)
         }
         uint64_t t6 = clock_ns();
         TickTimes *tt = &h->times;
-        tt->sense += t1 - t0;
-        tt->think += t2 - t1;
-        tt->act += t3 - t2;
+        if (h->phase_timing) {
+            tt->sense += t1 - t0;
+            tt->think += t2 - t1;
+            tt->act += t3 - t2;
+        } else {
+            tt->agents += t3 - t0;
+        }
         tt->resolve += t4 - t3;
         tt->environment += t5 - t4;
         tt->record += t6 - t5;
         tt->ticks += 1;
         tt->agent_steps += (uint64_t)n;
     }
+}
+
+void habitat_set_phase_timing(Habitat *h, bool on)
+{
+    h->phase_timing = on;
 }
 
 const TickTimes *habitat_times(const Habitat *h)

@@ -57,6 +57,21 @@ static void test_hash_same_at_1_to_4_threads(void **state)
     omp_set_num_threads(1);
 }
 
+static void test_phase_timing_changes_nothing(void **state)
+{
+    (void)state;
+    omp_set_num_threads(2);
+    Habitat *h = busy();
+    habitat_set_phase_timing(h, true);
+    habitat_step(h, 300);
+    const TickTimes *tt = habitat_times(h);
+    assert_true(tt->sense > 0 && tt->think > 0 && tt->agents == 0);
+    uint64_t phased = habitat_hash(h);
+    habitat_destroy(h);
+    assert_true(phased == busy_hash(2, 300));
+    omp_set_num_threads(1);
+}
+
 static void test_hash_matches_petri_binary(void **state)
 {
     (void)state;
@@ -162,14 +177,59 @@ static void test_scenarios_are_named(void **state)
     }
 }
 
+/* Every shipped world loads, makes a habitat and runs a few ticks. */
+static void test_shipped_configs_run(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"configs/default.yaml", "configs/foraging.yaml",
+                                        "configs/predator_prey.yaml", "configs/crowd.yaml"};
+    omp_set_num_threads(2);
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; ++f) {
+        RunDef *def = malloc(sizeof *def);
+        assert_non_null(def);
+        PetriError err;
+        error_clear(&err);
+        if (run_def_load(def, files[f], NULL, 0, &err) != PETRI_OK) {
+            error_print(&err, stderr);
+            fail_msg("%s does not load", files[f]);
+        }
+        Habitat *h = NULL;
+        if (habitat_create(&def->world, def->populations, def->population_count, def->seed, &h,
+                           &err) != PETRI_OK) {
+            error_print(&err, stderr);
+            fail_msg("%s does not make a world", files[f]);
+        }
+        World *w = habitat_world(h);
+        for (int p = 0; p < def->population_count; ++p) {
+            if (def->populations[p].controller != CONTROLLER_BRAIN) {
+                habitat_populate(h, p, NULL, 0, def->populations[p].count);
+                continue;
+            }
+            Pcg32 rng = pcg32_stream(1, (uint64_t)p, RNG_PURPOSE_USER);
+            Genome g;
+            genome_init_random(&g, world_input_count(w, p), WORLD_OUTPUTS, 2, 12, false, &rng);
+            const Genome *gs[1] = {&g};
+            habitat_populate(h, p, gs, 1, def->populations[p].count);
+            genome_fini(&g);
+        }
+        habitat_step(h, 5);
+        assert_true(world_agent_count(w) > 0);
+        habitat_destroy(h);
+        free(def);
+    }
+    omp_set_num_threads(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_same_at_1_to_4_threads),
+        cmocka_unit_test(test_phase_timing_changes_nothing),
         cmocka_unit_test(test_hash_matches_petri_binary),
         cmocka_unit_test(test_busy_is_busy_and_balanced),
         cmocka_unit_test(test_steady_habitat_allocates_nothing),
         cmocka_unit_test(test_scenarios_are_named),
+        cmocka_unit_test(test_shipped_configs_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
