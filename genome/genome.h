@@ -284,6 +284,17 @@ double neat_population_fitness(const NeatPopulation *pop, int index);
 void neat_population_set_fitness(NeatPopulation *pop, int index, double fitness);
 /* Species id of genome `index` (ids are serial, never reused). */
 uint32_t neat_population_species_of(const NeatPopulation *pop, int index);
+
+typedef struct NeatSpeciesInfo {
+    uint32_t id;
+    int size;             /* members in the current generation */
+    int created;          /* generation it was founded in */
+    int last_improved;    /* generation its best fitness last rose */
+    double best_fitness;  /* best fitness of a member so far (-DBL_MAX: none yet) */
+} NeatSpeciesInfo;
+/* The current species, by id: fills out[0 .. min(count, cap)) and returns
+ * the count (call with cap 0 to size the array). */
+int neat_population_species(const NeatPopulation *pop, NeatSpeciesInfo *out, int cap);
 /* Calls fn for every genome in parallel (OpenMP, schedule(dynamic)) and
  * stores each result in its own slot; fn must be thread-safe and must not
  * depend on which thread runs it. */

@@ -218,6 +218,27 @@ uint32_t neat_population_species_of(const NeatPopulation *pop, int index)
     return pop->species_of[index];
 }
 
+int neat_population_species(const NeatPopulation *pop, NeatSpeciesInfo *out, int cap)
+{
+    int n = pop->species_count < cap ? pop->species_count : cap;
+    for (int s = 0; s < n; ++s) {
+        const Species *sp = &pop->species[s];
+        out[s] = (NeatSpeciesInfo){
+            .id = sp->id,
+            .created = sp->created,
+            .last_improved = sp->last_improved,
+            .best_fitness = sp->best_fitness,
+        };
+    }
+    for (int i = 0; i < pop->size && n > 0; ++i) {
+        int s = neat_species_index(pop, pop->species_of[i]);
+        if (s >= 0 && s < n) {
+            out[s].size++;
+        }
+    }
+    return pop->species_count;
+}
+
 const Genome *neat_population_best_ever(const NeatPopulation *pop, double *fitness)
 {
     if (!pop->has_best) {

@@ -335,6 +335,19 @@ static void test_threshold_moves(void **state)
         }
         prev = st.compat_threshold;
         most = st.species_count > most ? st.species_count : most;
+        /* the species table adds up to the population, sorted by id */
+        NeatSpeciesInfo info[200];
+        int count = neat_population_species(pop, info, 200);
+        assert_int_equal(count, st.species_count);
+        int total = 0;
+        for (int k = 0; k < count; ++k) {
+            assert_true(info[k].size > 0);
+            assert_true(k == 0 || info[k].id > info[k - 1].id);
+            assert_true(info[k].created <= st.generation);
+            total += info[k].size;
+        }
+        assert_int_equal(total, neat_population_size(pop));
+        assert_int_equal(neat_population_species(pop, NULL, 0), count);
     }
     assert_true(most > 1);
     neat_population_destroy(pop);
