@@ -64,35 +64,44 @@ static double sign_of(double v)
     return v > 0.0 ? 1.0 : v < 0.0 ? -1.0 : 0.0;
 }
 
-/* One pole's effective force on the cart and effective mass. */
-static void pole_effective(double theta, double dtheta, double m, double l, double *force,
-                           double *mass)
+/* What one pole contributes, from its angle, angular velocity, mass and
+ * half-length: its effective force on the cart and effective mass, and
+ * what its angular acceleration needs besides the cart's acceleration. */
+typedef struct PoleTerms {
+    double sin_t, cos_t;
+    double force, mass;
+    double hinge; /* mu_p theta' / (m l) */
+} PoleTerms;
+
+static PoleTerms pole_terms(double theta, double dtheta, double m, double l)
 {
-    double s = sin(theta), c = cos(theta);
-    *force = m * l * dtheta * dtheta * s +
-             0.75 * m * c * (POLE_MU_HINGE * dtheta / (m * l) - POLE_GRAVITY * s);
-    *mass = m * (1.0 - 0.75 * c * c);
+    PoleTerms p;
+    sincos(theta, &p.sin_t, &p.cos_t);
+    p.hinge = POLE_MU_HINGE * dtheta / (m * l);
+    p.force = m * l * dtheta * dtheta * p.sin_t +
+              0.75 * m * p.cos_t * (p.hinge - POLE_GRAVITY * p.sin_t);
+    p.mass = m * (1.0 - 0.75 * p.cos_t * p.cos_t);
+    return p;
 }
 
-static double pole_angular_accel(double theta, double dtheta, double ddx, double m, double l)
+static double pole_angular_accel(const PoleTerms *p, double ddx, double l)
 {
-    return 0.75 / l *
-           (POLE_GRAVITY * sin(theta) - ddx * cos(theta) - POLE_MU_HINGE * dtheta / (m * l));
+    return 0.75 / l * (POLE_GRAVITY * p->sin_t - ddx * p->cos_t - p->hinge);
 }
 
 PoleState pole_derivative(const PoleState *s, double force)
 {
-    double f1, me1, f2, me2;
-    pole_effective(s->theta1, s->dtheta1, POLE_MASS1, POLE_HALF1, &f1, &me1);
-    pole_effective(s->theta2, s->dtheta2, POLE_MASS2, POLE_HALF2, &f2, &me2);
-    double ddx = (force - POLE_MU_CART * sign_of(s->dx) + f1 + f2) / (POLE_CART_MASS + me1 + me2);
+    PoleTerms p1 = pole_terms(s->theta1, s->dtheta1, POLE_MASS1, POLE_HALF1);
+    PoleTerms p2 = pole_terms(s->theta2, s->dtheta2, POLE_MASS2, POLE_HALF2);
+    double ddx = (force - POLE_MU_CART * sign_of(s->dx) + p1.force + p2.force) /
+                 (POLE_CART_MASS + p1.mass + p2.mass);
     return (PoleState){
         .x = s->dx,
         .dx = ddx,
         .theta1 = s->dtheta1,
-        .dtheta1 = pole_angular_accel(s->theta1, s->dtheta1, ddx, POLE_MASS1, POLE_HALF1),
+        .dtheta1 = pole_angular_accel(&p1, ddx, POLE_HALF1),
         .theta2 = s->dtheta2,
-        .dtheta2 = pole_angular_accel(s->theta2, s->dtheta2, ddx, POLE_MASS2, POLE_HALF2),
+        .dtheta2 = pole_angular_accel(&p2, ddx, POLE_HALF2),
     };
 }
 
