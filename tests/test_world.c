@@ -128,6 +128,91 @@ static void test_vision_wraps_on_torus(void **state)
     world_destroy(w);
 }
 
+static float input_named(World *w, int slot, const char *name)
+{
+    int pop = world_agent_pop(w, slot);
+    char buf[64];
+    for (int i = 0; i < world_input_count(w, pop); ++i) {
+        world_input_name(w, pop, i, buf, sizeof buf);
+        if (strcmp(buf, name) == 0) {
+            return world_inputs(w, slot)[i];
+        }
+    }
+    fail_msg("no input %s", name);
+    return 0;
+}
+
+static void test_scalar_senses(void **state)
+{
+    (void)state;
+    World *w = bare_world(WORLD_EDGES_TORUS, 64);
+    put(w, 0, 20, 20, 0.0f);
+    put(w, 1, 20.6f, 20, 0.0f); /* overlapping: touch */
+    put(w, 0, 40, 40, 0.0f);    /* alone, with food ahead of it */
+    world_set_agent_energy(w, 2, 25.0f);
+    world_set_food(w, 43, 41, 4.0f, 0.0f); /* cell (21, 20): ahead */
+    w->signal[1] = 1.0f;                    /* the neighbour signals */
+    sense_all(w);
+    assert_float_equal(input_named(w, 0, "touch"), 1.0f, 0.0);
+    assert_float_equal(input_named(w, 2, "touch"), 0.0f, 0.0);
+    assert_true(input_named(w, 0, "signal") > 0.9f);
+    assert_float_equal(input_named(w, 2, "signal"), 0.0f, 0.0);
+    assert_float_equal(input_named(w, 2, "energy"), 25.0f / 100.0f, 1e-6);
+    assert_true(input_named(w, 2, "smell.ahead") > 0.0f);
+    assert_float_equal(input_named(w, 2, "smell.left"), 0.0f, 1e-6);
+    float noise = input_named(w, 2, "noise");
+    assert_true(noise >= -1.0f && noise <= 1.0f);
+    /* the clock at tick 0: sin 0, cos 1 */
+    assert_float_equal(input_named(w, 2, "clock.sin"), 0.0f, 1e-6);
+    assert_float_equal(input_named(w, 2, "clock.cos"), 1.0f, 1e-6);
+    world_destroy(w);
+}
+
+static void test_patches_drift_and_seasons(void **state)
+{
+    (void)state;
+    WorldDef wd = world_default_def();
+    wd.size[0] = wd.size[1] = 64;
+    wd.food.patches = 2;
+    wd.food.patch_radius = 10;
+    wd.food.initial = 0;
+    wd.food.regrowth = 0.01;
+    wd.food.drift = 0.5;
+    wd.food.season_period = 100;
+    wd.food.season_amplitude = 0.9;
+    PopulationDef p = population_default_def();
+    p.count = 0;
+    World *w = NULL;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(world_create(&wd, &p, 1, 11, &w, &err), PETRI_OK);
+    float x0 = w->patch_x[0], y0 = w->patch_y[0];
+    double grown_first = 0, grown_half = 0;
+    for (int t = 0; t < 50; ++t) {
+        double g0 = world_ledger(w).growth;
+        world_step(w);
+        double g = world_ledger(w).growth - g0;
+        if (t == 12) {
+            grown_first = g; /* patch 0 near its peak season */
+        }
+        if (t == 37) {
+            grown_half = g;
+        }
+    }
+    float dx = w->patch_x[0] - x0, dy = w->patch_y[0] - y0;
+    assert_true(dx * dx + dy * dy > 1.0f); /* the patch moved */
+    assert_true(grown_first > 0 && grown_half > 0);
+    assert_true(fabs(grown_first - grown_half) > 1e-3); /* growth changes with the season */
+    int nx, ny;
+    int cells = world_food_cells(w, &nx, &ny);
+    int with_food = 0;
+    for (int c = 0; c < cells; ++c) {
+        with_food += world_food_plant(w, c) > 0;
+    }
+    assert_true(with_food > 0 && with_food < cells); /* in patches, not everywhere */
+    world_destroy(w);
+}
+
 static World *obstacle_world(bool with_obstacle)
 {
     WorldDef wd = world_default_def();
@@ -452,6 +537,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vision_sectors),
         cmocka_unit_test(test_vision_wraps_on_torus),
+        cmocka_unit_test(test_scalar_senses),
+        cmocka_unit_test(test_patches_drift_and_seasons),
         cmocka_unit_test(test_obstacle_occludes),
         cmocka_unit_test(test_walls_and_obstacles_hold_bodies),
         cmocka_unit_test(test_torus_wraps_movement),

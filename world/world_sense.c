@@ -432,8 +432,9 @@ void world_sense(World *w, int s)
         float ep = pp->eat_plants, em = pp->eat_meat;
         float gx = food_edible_at(w, ix + 1, iy, ep, em) - food_edible_at(w, ix - 1, iy, ep, em);
         float gy = food_edible_at(w, ix, iy + 1, ep, em) - food_edible_at(w, ix, iy - 1, ep, em);
+        /* a difference of a full cell across two cells reads 1 */
         float cap = (float)w->def.food.capacity;
-        float inv = cap > 0 ? 0.5f / cap : 0.0f;
+        float inv = 0.5f / (cap > 1.0f ? cap : 1.0f);
         row[L->smell] = clamp1((gx * k.c + gy * k.s) * inv);
         row[L->smell + 1] = clamp1((gy * k.c - gx * k.s) * inv);
     }
