@@ -76,7 +76,12 @@ struct BrainPool {
 
 /* ------------------------------------------------------------ activations */
 
-float brain_activation_f32(int act, float x)
+/* Internal activation code of a node without incoming connections: its
+ * value activation(bias) is computed once when compiling and kept in the
+ * op's bias field, so a step only copies it. */
+enum { BRAIN_ACT_CONST = 255 };
+
+static inline float act_f32(int act, float x)
 {
     switch (act) {
     case ACT_IDENTITY:
@@ -110,10 +115,18 @@ float brain_activation_f32(int act, float x)
         return fabsf(x);
     case ACT_STEP:
         return x > 0.0f ? 1.0f : 0.0f;
+    case BRAIN_ACT_CONST:
+        return x;
     default:
         assert(!"unknown activation");
         return x;
     }
+}
+
+float brain_activation_f32(int act, float x)
+{
+    assert(act >= 0 && act < ACT_COUNT);
+    return act_f32(act, x);
 }
 
 /* ------------------------------------------------------------ pool */
@@ -410,8 +423,13 @@ int brain_pool_add(BrainPool *pool, const Genome *g)
         for (int j = first[s]; j < first[s + 1]; ++j) {
             conns[k++] = tmp[j];
         }
-        ops[o++] = (BrainOp){
+        BrainOp op = {
             .slot = s, .conn_end = k, .bias = g->nodes[s].bias, .act = g->nodes[s].activation};
+        if (first[s] == first[s + 1]) {
+            op.bias = act_f32(op.act, op.bias);
+            op.act = BRAIN_ACT_CONST;
+        }
+        ops[o++] = op;
     }
     assert(o == op_count && k == compiled);
     memset(pool->values + pool->value_len, 0, (size_t)n * sizeof *pool->values);
@@ -475,7 +493,7 @@ void brain_step(BrainPool *pool, int brain, const float *inputs, float *outputs)
         for (; k < op.conn_end; ++k) {
             s += c[k].weight * v[c[k].src];
         }
-        v[op.slot] = brain_activation_f32(op.act, s);
+        v[op.slot] = act_f32(op.act, s);
     }
     memcpy(outputs, v + in + 1, (size_t)b->outputs * sizeof *v);
 }
