@@ -175,6 +175,22 @@ void habitat_set_baseline_births(Habitat *h, bool on);
  * with barriers between them, for the benchmark's breakdown; off, they
  * run as one loop, which is faster. Results are the same either way. */
 void habitat_set_phase_timing(Habitat *h, bool on);
+/* Called after every tick (after baseline births) with that tick's
+ * events (world_events): deaths with their final counters, kills and
+ * births, in id order. It may read the world but not change it. The
+ * world keeps only the last tick's events, so a caller that steps many
+ * ticks at once and needs every death (fitness of the dead) sets a sink. */
+typedef void (*HabitatEventSink)(void *user, const World *w, const WorldEvent *events,
+                                 int count);
+void habitat_set_event_sink(Habitat *h, HabitatEventSink sink, void *user);
+/* Rebuilds the brain pool from the living brain agents only (open-ended
+ * runs add a brain per birth and the pool never shrinks otherwise):
+ * genome_of(user, id) gives each agent's genome, compiled again in slot
+ * order and retagged; recurrent state restarts at 0. Between ticks; the
+ * result depends only on the state, so it is deterministic when called at
+ * fixed ticks. */
+void habitat_rebuild_brains(Habitat *h, const Genome *(*genome_of)(void *user, uint32_t id),
+                            void *user);
 /* Runs `ticks` ticks with omp_get_max_threads() threads. */
 void habitat_step(Habitat *h, int ticks);
 const TickTimes *habitat_times(const Habitat *h);

@@ -33,6 +33,8 @@ struct Habitat {
     Pcg32 spawn[WORLD_MAX_POPULATIONS];
     bool baseline_births;
     bool phase_timing;
+    HabitatEventSink sink;
+    void *sink_user;
     TickTimes times;
 };
 
@@ -266,6 +268,11 @@ void habitat_step(Habitat *h, int ticks)
         if (h->baseline_births) {
             baseline_births(h);
         }
+        if (h->sink != NULL) {
+            int count;
+            const WorldEvent *ev = world_events(w, &count);
+            h->sink(h->sink_user, w, ev, count);
+        }
         uint64_t t6 = clock_ns();
         TickTimes *tt = &h->times;
         if (h->phase_timing) {
@@ -280,6 +287,29 @@ void habitat_step(Habitat *h, int ticks)
         tt->record += t6 - t5;
         tt->ticks += 1;
         tt->agent_steps += (uint64_t)n;
+    }
+}
+
+void habitat_set_event_sink(Habitat *h, HabitatEventSink sink, void *user)
+{
+    h->sink = sink;
+    h->sink_user = user;
+}
+
+void habitat_rebuild_brains(Habitat *h, const Genome *(*genome_of)(void *user, uint32_t id),
+                            void *user)
+{
+    World *w = h->world;
+    brain_pool_clear(h->brains);
+    int n = world_agent_count(w);
+    for (int s = 0; s < n; ++s) {
+        if (world_agent_tag(w, s) < 0) {
+            continue;
+        }
+        const Genome *g = genome_of(user, world_agent_id(w, s));
+        assert(g != NULL && habitat_genome_fits(h, world_agent_pop(w, s), g));
+        int b = brain_pool_add(h->brains, g);
+        world_set_agent_tag(w, s, b);
     }
 }
 

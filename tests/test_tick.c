@@ -177,6 +177,106 @@ static void test_scenarios_are_named(void **state)
     }
 }
 
+static void count_deaths(void *user, const World *w, const WorldEvent *ev, int n)
+{
+    (void)w;
+    for (int i = 0; i < n; ++i) {
+        *(int *)user += ev[i].kind == EVENT_DEATH;
+    }
+}
+
+static void test_event_sink_sees_every_tick(void **state)
+{
+    (void)state;
+    omp_set_num_threads(2);
+    Habitat *h = busy();
+    int by_sink = 0;
+    habitat_set_event_sink(h, count_deaths, &by_sink);
+    habitat_step(h, 300);
+    habitat_destroy(h);
+    h = busy();
+    int by_tick = 0;
+    for (int t = 0; t < 300; ++t) {
+        habitat_step(h, 1);
+        int n;
+        const WorldEvent *ev = world_events(habitat_world(h), &n);
+        count_deaths(&by_tick, habitat_world(h), ev, n);
+    }
+    habitat_destroy(h);
+    assert_true(by_sink > 0);
+    assert_int_equal(by_sink, by_tick);
+    omp_set_num_threads(1);
+}
+
+enum { REBUILD_AGENTS = 40 };
+typedef struct GenomeBank {
+    Genome g[REBUILD_AGENTS];
+    uint32_t id[REBUILD_AGENTS];
+} GenomeBank;
+
+static const Genome *bank_genome(void *user, uint32_t id)
+{
+    GenomeBank *b = user;
+    for (int i = 0; i < REBUILD_AGENTS; ++i) {
+        if (b->id[i] == id) {
+            return &b->g[i];
+        }
+    }
+    return NULL;
+}
+
+static uint64_t rebuild_run(GenomeBank *bank, bool rebuild)
+{
+    const TickScenario *sc = tick_scenario_find("busy");
+    WorldDef wd;
+    PopulationDef pops[WORLD_MAX_POPULATIONS];
+    int np;
+    sc->build(&wd, pops, &np);
+    Habitat *h = NULL;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(habitat_create(&wd, pops, np, 3, &h, &err), PETRI_OK);
+    World *w = habitat_world(h);
+    for (int i = 0; i < REBUILD_AGENTS; ++i) {
+        Pcg32 rng = pcg32_stream(5, (uint64_t)i, RNG_PURPOSE_USER);
+        genome_init_random(&bank->g[i], world_input_count(w, 0), WORLD_OUTPUTS, 3, 14, false,
+                           &rng);
+        bank->id[i] = habitat_add(h, 0, &bank->g[i], NULL);
+    }
+    habitat_populate(h, 2, NULL, 0, 4); /* hunters thin the brains out */
+    habitat_step(h, 150);
+    if (rebuild) {
+        habitat_rebuild_brains(h, bank_genome, bank);
+        int brains = 0;
+        for (int s = 0; s < world_agent_count(w); ++s) {
+            brains += world_agent_tag(w, s) >= 0;
+        }
+        assert_int_equal(brain_pool_count(habitat_brains(h)), brains);
+        assert_true(brains < REBUILD_AGENTS);
+    }
+    habitat_step(h, 100);
+    uint64_t hash = habitat_hash(h);
+    habitat_destroy(h);
+    for (int i = 0; i < REBUILD_AGENTS; ++i) {
+        genome_fini(&bank->g[i]);
+    }
+    return hash;
+}
+
+static void test_rebuild_brains_keeps_only_the_living(void **state)
+{
+    (void)state;
+    GenomeBank *bank = malloc(sizeof *bank);
+    assert_non_null(bank);
+    omp_set_num_threads(1);
+    uint64_t a = rebuild_run(bank, true);
+    omp_set_num_threads(3);
+    uint64_t b = rebuild_run(bank, true);
+    assert_true(a == b);
+    free(bank);
+    omp_set_num_threads(1);
+}
+
 /* Every shipped world loads, makes a habitat and runs a few ticks. */
 static void test_shipped_configs_run(void **state)
 {
@@ -230,6 +330,8 @@ int main(void)
         cmocka_unit_test(test_steady_habitat_allocates_nothing),
         cmocka_unit_test(test_scenarios_are_named),
         cmocka_unit_test(test_shipped_configs_run),
+        cmocka_unit_test(test_event_sink_sees_every_tick),
+        cmocka_unit_test(test_rebuild_brains_keeps_only_the_living),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
