@@ -179,7 +179,7 @@ typedef struct AgentSpawn {
 
 typedef enum WorldEventKind { EVENT_BIRTH = 0, EVENT_DEATH, EVENT_KILL } WorldEventKind;
 
-/* One event of the last tick. Births: id, other = parent. Deaths: id,
+/* One event. Births: id, other = parent. Deaths: id,
  * cause, other = killer (or WORLD_NO_ID), counters = final counters.
  * Kills: id = killer, other = victim. */
 typedef struct WorldEvent {
@@ -193,10 +193,9 @@ typedef struct WorldEvent {
     AgentCounters counters;
 } WorldEvent;
 
-/* Energy flows, summed in id or cell order (doubles). After every tick,
- * world_energy_total changes by exactly (in float tolerance)
- *   added + growth + corpses - metabolism - thrust - brain - attack_cost
- *   - attack_loss - digestion_loss - decay - removed. */
+/* Energy flows, summed in id or cell order (doubles). Between any two
+ * moments outside a tick, world_energy_total changes by ledger_net's
+ * change (in float tolerance): the ledger balances every tick (tested). */
 typedef struct EnergyLedger {
     double added;          /* energy of agents added from outside (founders) */
     double growth;         /* plant growth */
@@ -280,7 +279,9 @@ uint64_t world_seed(const World *w);
 int world_input_count(const World *w, int pop);
 void world_input_name(const World *w, int pop, int i, char *out, size_t cap);
 /* Row pointers of the agent in slot: inputs are world_input_count long,
- * outputs WORLD_OUTPUTS. Valid until the next packing. */
+ * outputs WORLD_OUTPUTS. Rows are scratch of the tick: they hold what
+ * world_sense and the controller wrote for the agent in this slot until
+ * world_tick_end packs out the dead (rows do not move with agents). */
 float *world_inputs(World *w, int slot);
 float *world_outputs(World *w, int slot);
 
