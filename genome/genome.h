@@ -306,6 +306,11 @@ void neat_population_evaluate(NeatPopulation *pop, NeatEvalFn fn, void *ctx);
 void neat_population_epoch(NeatPopulation *pop);
 /* Statistics of the current generation (fitness as currently set). */
 NeatStats neat_population_stats(const NeatPopulation *pop);
+/* Parents of genome `index` of the current generation, as indices into
+ * the previous generation: a is the parent that gave the structure (or
+ * the one copied), b the other parent of a crossover or -1. Both are -1 in
+ * the first generation and after a load. */
+void neat_population_parents(const NeatPopulation *pop, int index, int *a, int *b);
 /* The best genome evaluated so far (NULL before the first epoch or
  * evaluate) and its fitness. */
 const Genome *neat_population_best_ever(const NeatPopulation *pop, double *fitness);

@@ -64,6 +64,9 @@ struct NeatPopulation {
     bool has_best;
     double best_fitness;
     Genome best;
+    /* parents of each genome of this generation, as indices into the
+     * previous one (-1: none); not saved: read right after an epoch */
+    int32_t *parent_a, *parent_b;
     /* scratch */
     int *order;
     double *fit;

@@ -136,6 +136,11 @@ NeatPopulation *neat_population_alloc(const NeatDef *def, int inputs, int output
     pop->next = petri_calloc((size_t)size, sizeof(Genome));
     pop->fitness = petri_calloc((size_t)size, sizeof(double));
     pop->species_of = petri_calloc((size_t)size, sizeof(uint32_t));
+    pop->parent_a = petri_alloc((size_t)size * sizeof(int32_t));
+    pop->parent_b = petri_alloc((size_t)size * sizeof(int32_t));
+    for (int i = 0; i < size; ++i) {
+        pop->parent_a[i] = pop->parent_b[i] = -1;
+    }
     pop->order = petri_calloc((size_t)size, sizeof(int));
     pop->fit = petri_calloc((size_t)size, sizeof(double));
     pop->reg = innovation_registry_create(inputs, outputs);
@@ -174,6 +179,8 @@ void neat_population_destroy(NeatPopulation *pop)
     petri_free(pop->next, n * sizeof(Genome));
     petri_free(pop->fitness, n * sizeof(double));
     petri_free(pop->species_of, n * sizeof(uint32_t));
+    petri_free(pop->parent_a, n * sizeof(int32_t));
+    petri_free(pop->parent_b, n * sizeof(int32_t));
     petri_free(pop->order, n * sizeof(int));
     petri_free(pop->fit, n * sizeof(double));
     innovation_registry_destroy(pop->reg);
@@ -237,6 +244,12 @@ int neat_population_species(const NeatPopulation *pop, NeatSpeciesInfo *out, int
         }
     }
     return pop->species_count;
+}
+
+void neat_population_parents(const NeatPopulation *pop, int index, int *a, int *b)
+{
+    *a = pop->parent_a[index];
+    *b = pop->parent_b[index];
 }
 
 const Genome *neat_population_best_ever(const NeatPopulation *pop, double *fitness)
@@ -425,12 +438,16 @@ static void assign_offspring(NeatPopulation *pop, const double *share)
     petri_free(frac, (size_t)n * sizeof(double));
 }
 
-/* Makes one child of species s into *child. */
-static void make_child(NeatPopulation *pop, const Species *s, int pool, Genome *child)
+/* Makes one child of species s into *child; *a and *b get its parents
+ * (b is -1 for a child by mutation alone). */
+static void make_child(NeatPopulation *pop, const Species *s, int pool, Genome *child,
+                       int32_t *a, int32_t *b)
 {
     const NeatDef *def = &pop->def;
     Pcg32 *rng = &pop->rng;
     int p1 = pop->order[s->start + (int)pcg32_bounded(rng, (uint32_t)pool)];
+    *a = p1;
+    *b = -1;
     if (pool == 1 || pcg32_double(rng) < def->mutate_only_rate) {
         genome_copy(child, &pop->genomes[p1]);
     } else {
@@ -458,6 +475,8 @@ static void make_child(NeatPopulation *pop, const Species *s, int pool, Genome *
         const Genome *fitter = &pop->genomes[first ? p1 : p2];
         const Genome *other = &pop->genomes[first ? p2 : p1];
         genome_crossover(child, fitter, other, def, rng);
+        *a = first ? p1 : p2;
+        *b = first ? p2 : p1;
     }
     genome_mutate(child, def, pop->reg, rng);
 }
@@ -534,13 +553,16 @@ void neat_population_epoch(NeatPopulation *pop)
         int k = sp->offspring;
         if (sp->size > def->elite_min_species_size ||
             (def->keep_champion && sp->id == pop->species_of[best])) {
+            pop->parent_a[c] = pop->order[sp->start];
+            pop->parent_b[c] = -1;
             genome_copy(&pop->next[c++], &pop->genomes[pop->order[sp->start]]);
             --k;
         }
         int pool = (int)ceil(def->survival_rate * sp->size);
         pool = pool < 1 ? 1 : pool > sp->size ? sp->size : pool;
         for (; k > 0; --k) {
-            make_child(pop, sp, pool, &pop->next[c++]);
+            make_child(pop, sp, pool, &pop->next[c], &pop->parent_a[c], &pop->parent_b[c]);
+            c++;
         }
     }
 

@@ -211,6 +211,7 @@ static int find_id(const uint32_t *ids, int n, uint32_t id)
 
 typedef struct ArenaResult {
     double *fitness;   /* [total]: this episode's fitness of every agent */
+    ByteBuf deaths_csv; /* lineage rows of this arena's deaths */
     int deaths[WORLD_MAX_POPULATIONS];
     double food;       /* plant energy left at the end */
 } ArenaResult;
@@ -272,10 +273,15 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
             if (evs[i].kind != EVENT_DEATH) {
                 continue;
             }
-            res->deaths[evs[i].pop]++;
+            int p = evs[i].pop;
+            res->deaths[p]++;
             int f = find_id(ids, founders, evs[i].id);
             if (f >= 0) {
-                res->fitness[gidx[f]] = fitness_of(&def->fitness[evs[i].pop], &evs[i].counters, 0.0);
+                res->fitness[gidx[f]] = fitness_of(&def->fitness[p], &evs[i].counters, 0.0);
+                buf_printf(&res->deaths_csv, "%llu,%llu,death,%s,%d,,,,%s\n",
+                           (unsigned long long)ev->generation + 1,
+                           (unsigned long long)evs[i].tick, def->populations[p].name,
+                           gidx[f] - ev->offset[p], death_cause_name((int)evs[i].cause));
             }
         }
     }
@@ -332,6 +338,24 @@ static void species_rows(const Evolution *ev, int p, const double *fit, ByteBuf 
     }
 }
 
+/* Lineage rows of the genomes just bred: id is the genome's index in its
+ * generation, parents are indices in the generation before. */
+static void birth_rows(const Evolution *ev, int p, ByteBuf *out)
+{
+    const NeatPopulation *np = ev->neat[p];
+    int n = neat_population_size(np);
+    for (int i = 0; i < n; ++i) {
+        int a, b;
+        neat_population_parents(np, i, &a, &b);
+        buf_printf(out, "%llu,,birth,%s,%d,%d,", (unsigned long long)ev->generation + 1,
+                   ev->def.populations[p].name, i, a);
+        if (b >= 0) {
+            buf_printf(out, "%d", b);
+        }
+        buf_printf(out, ",%u,\n", neat_population_species_of(np, i));
+    }
+}
+
 static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
                               ByteBuf *species)
 {
@@ -340,6 +364,7 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
     ArenaResult *res = petri_calloc((size_t)episodes, sizeof *res);
     for (int e = 0; e < episodes; ++e) {
         res[e].fitness = petri_calloc((size_t)ev->total, sizeof(double));
+        buf_init(&res[e].deaths_csv);
     }
     if (episodes >= omp_get_max_threads() && episodes > 1) {
 #pragma omp parallel for schedule(dynamic, 1)
@@ -363,6 +388,10 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
     double food = 0.0;
     for (int e = 0; e < episodes; ++e) {
         food += res[e].food;
+        if (res[e].deaths_csv.len > 0) {
+            buf_put(lineage, res[e].deaths_csv.data, res[e].deaths_csv.len);
+        }
+        buf_fini(&res[e].deaths_csv);
     }
     food /= episodes;
     for (int p = 0; p < ev->pop_count; ++p) {
@@ -391,9 +420,9 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
             species_rows(ev, p, f, species);
             /* Keep the best genome ever, then breed the next generation. */
             neat_population_epoch(ev->neat[p]);
+            birth_rows(ev, p, lineage);
         }
     }
-    (void)lineage;
     petri_free(scratch, (size_t)ev->total * sizeof(double));
     petri_free(fit, (size_t)ev->total * sizeof(double));
     for (int e = 0; e < episodes; ++e) {
