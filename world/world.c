@@ -164,7 +164,18 @@ static void layout_init(InputLayout *L, const PopulationDef *p)
         }
         L->pbin[b] = (uint8_t)j;
     }
-    for (int i = 0; i < 4 * WORLD_MAX_SECTORS; ++i) {
+    L->bound_p[s->sectors + 1] = INFINITY;
+    L->one_step = true;
+    for (int b = 0; b < WORLD_PBINS; ++b) {
+        float lo = -2.0f + 4.0f * (float)b / (float)WORLD_PBINS;
+        float hi = -2.0f + 4.0f * (float)(b + 1) / (float)WORLD_PBINS;
+        int inside = 0;
+        for (int k = 0; k <= s->sectors; ++k) {
+            inside += L->bound_p[k] > lo && L->bound_p[k] <= hi;
+        }
+        L->one_step = L->one_step && inside <= 1;
+    }
+    for (int i = 0; i < WORLD_BEST_SLOTS; ++i) {
         L->best_init[i] = L->range2;
     }
 }

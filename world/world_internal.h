@@ -12,12 +12,17 @@
 #include "world/world.h"
 
 #include <assert.h>
+#include <math.h>
 
 #define PETRI_WORLD_ASSERT(x) assert(x)
 
 #define WORLD_PI 3.14159265358979323846f
 #define WORLD_TAU 6.28318530717958647692f
 #define WORLD_PBINS 256
+/* best-distance slots of a sense: 4 kinds x sectors, then a sink that
+ * takes the updates of what is not seen (so the update needs no branch) */
+#define WORLD_BEST_SINK (4 * WORLD_MAX_SECTORS)
+#define WORLD_BEST_SLOTS (WORLD_BEST_SINK + 1)
 
 /* floor() to int for |x| < 2^31, without a libm call. */
 static inline int world_floor_int(float x)
@@ -30,13 +35,12 @@ static inline int world_floor_int(float x)
  * monotonic function of the angle, 0 ahead, +-1 at the sides, 2 behind. */
 static inline float world_pseudo_angle(float x, float y)
 {
-    float ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
-    float sum = ax + ay;
-    if (sum == 0.0f) {
-        return 0.0f;
-    }
-    float p = 1.0f - x / sum;
-    return y < 0 ? -p : p;
+    /* written without branches (they mispredict in the sensor's loops):
+     * (0, 0) reads as straight ahead */
+    float sum = fabsf(x) + fabsf(y);
+    float zero = (float)(sum == 0.0f);
+    float p = 1.0f - (x + zero) / (sum + zero);
+    return copysignf(p, y);
 }
 
 /* Input layout of one population: offsets into its row, -1 when the sense
@@ -59,10 +63,11 @@ typedef struct InputLayout {
     /* the same boundaries as pseudo-angles (world_pseudo_angle), and a
      * table from pseudo-angle bins to the count of boundaries at or below
      * the bin's lower edge: binning costs one division and a lookup */
-    float bound_p[WORLD_MAX_SECTORS + 1];
+    float bound_p[WORLD_MAX_SECTORS + 2]; /* [K + 1]: +inf */
     uint8_t pbin[WORLD_PBINS];
+    bool one_step; /* every bin holds at most one boundary */
     /* every best-distance slot set to range2: copied at the start of a sense */
-    float best_init[4 * WORLD_MAX_SECTORS];
+    float best_init[WORLD_BEST_SLOTS];
 } InputLayout;
 
 /* Per-population numbers the tick reads, in float. */

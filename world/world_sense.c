@@ -55,7 +55,7 @@ static inline float clamp1(float v)
 
 /* What the neighbour pass gathers. */
 typedef struct SenseAcc {
-    float best[4][WORLD_MAX_SECTORS];
+    float best[WORLD_BEST_SLOTS]; /* [kind * WORLD_MAX_SECTORS + sector], then the sink */
     uint64_t seen; /* bit kind * WORLD_MAX_SECTORS + sector: something seen there */
     float sig;
     int touch;
@@ -74,67 +74,58 @@ typedef struct SenseCtx {
     bool vision, signal, occl, full;
 } SenseCtx;
 
-/* Sector of a direction (fx ahead, fy left) in the field of view, or -1. */
-static inline int sector_of(const SenseCtx *restrict k, float fx, float fy)
+/* The best-distance slot of a direction (fx ahead, fy left) for a kind:
+ * kind * WORLD_MAX_SECTORS + sector, or WORLD_BEST_SINK outside the
+ * field of view. Branch-free but for a bin holding several boundaries
+ * (a constant of the layout): directions fall left, right, ahead and
+ * behind at random, and mispredicted branches cost more than arithmetic. */
+__attribute__((always_inline)) static inline int view_slot(const InputLayout *restrict L,
+                                                           bool full, int kind, float fx,
+                                                           float fy)
 {
-    const InputLayout *L = k->L;
-    if (L->narrow && fx < 0.0f) {
-        return -1; /* behind, for a view of at most 180 degrees */
-    }
     float p = world_pseudo_angle(fx, fy);
     int b = (int)((p + 2.0f) * (float)(WORLD_PBINS / 4));
-    b = b < 0 ? 0 : (b >= WORLD_PBINS ? WORLD_PBINS - 1 : b);
+    b = b < WORLD_PBINS - 1 ? b : WORLD_PBINS - 1;
     int j = L->pbin[b];
-    int K = L->sectors;
-    /* a bin may hold a boundary: step past the ones at or below p */
-    while (j <= K && p >= L->bound_p[j]) {
-        ++j;
+    if (L->one_step) {
+        j += p >= L->bound_p[j]; /* bound_p[K + 1] is +inf */
+    } else {
+        while (j <= L->sectors && p >= L->bound_p[j]) {
+            ++j;
+        }
     }
     int sec = j - 1;
-    if (sec < 0 || sec >= K) {
-        return k->full ? (sec < 0 ? 0 : K - 1) : -1;
+    int K = L->sectors;
+    if (full) {
+        sec = sec > 0 ? sec : 0;
+        sec = sec < K - 1 ? sec : K - 1;
+        return kind * WORLD_MAX_SECTORS + sec;
     }
-    return sec;
+    int ok = (unsigned)sec < (unsigned)K;
+    int idx = kind * WORLD_MAX_SECTORS + sec;
+    return WORLD_BEST_SINK + ((idx - WORLD_BEST_SINK) & -ok);
 }
 
-__attribute__((always_inline)) static inline void see(const SenseCtx *restrict k,
-                                                      SenseAcc *restrict a, int kind, float dx,
-                                                      float dy, float d2)
+/* Keeps d2 as the nearest of its (kind, direction) slot when nearer and
+ * `valid`; the sink takes the rest. */
+__attribute__((always_inline)) static inline void see_update(const SenseCtx *restrict k,
+                                                             float *restrict best,
+                                                             uint64_t *seen, int kind, float dx,
+                                                             float dy, float d2, int valid)
 {
     float fx = dx * k->c + dy * k->s;
     float fy = dy * k->c - dx * k->s;
-    int sec = sector_of(k, fx, fy);
-    if (sec < 0) {
-        return;
+    int idx = view_slot(k->L, k->full, kind, fx, fy);
+    idx = WORLD_BEST_SINK + ((idx - WORLD_BEST_SINK) & -valid);
+    float old = best[idx];
+    float keep = d2 < old ? d2 : old; /* minss: no branch */
+    int better = (d2 < old) & (idx != WORLD_BEST_SINK);
+    if (k->occl && better && world_segment_blocked(k->w, k->x, k->y, dx, dy)) {
+        better = 0;
+        keep = old;
     }
-    if (d2 < a->best[kind][sec] &&
-        (!k->occl || !world_segment_blocked(k->w, k->x, k->y, dx, dy))) {
-        a->best[kind][sec] = d2;
-        a->seen |= 1ull << (kind * WORLD_MAX_SECTORS + sec);
-    }
-}
-
-/* sector_of with the layout's tables in registers. */
-__attribute__((always_inline)) static inline int bin_sector(const uint8_t *restrict pbin,
-                                                            const float *restrict bp, int K,
-                                                            bool narrow, bool full, float fx,
-                                                            float fy)
-{
-    if (narrow && fx < 0.0f) {
-        return -1;
-    }
-    float p = world_pseudo_angle(fx, fy);
-    int b = (int)((p + 2.0f) * (float)(WORLD_PBINS / 4));
-    b = b < 0 ? 0 : (b >= WORLD_PBINS ? WORLD_PBINS - 1 : b);
-    int j = pbin[b];
-    while (j <= K && p >= bp[j]) {
-        ++j;
-    }
-    int sec = j - 1;
-    if (sec < 0 || sec >= K) {
-        return full ? (sec < 0 ? 0 : K - 1) : -1;
-    }
-    return sec;
+    best[idx] = keep;
+    *seen |= (uint64_t)better << (idx & 63);
 }
 
 /* Items of one run of cells; (ox, oy) is the observer's position minus
@@ -153,16 +144,12 @@ static inline void scan_run(const SenseCtx *restrict k, SenseAcc *restrict a,
     const float c = k->c, sn = k->s;
     const float qr2 = k->qr2, near2 = k->near2, range2 = k->range2, inv_range2 = k->inv_range2;
     const float myr = k->myr, reach = k->reach;
-    const bool signal = k->signal, vision = k->vision;
+    const bool vision = k->vision;
     float sig = a->sig;
     int touch = a->touch;
     int32_t target = a->target;
     float target_d2 = a->target_d2;
-    const InputLayout *L = k->L;
-    const uint8_t *pbin = L->pbin;
-    const float *bp = L->bound_p;
-    const int K = L->sectors;
-    const bool narrow = L->narrow, full = k->full, occl = k->occl;
+    float *restrict best = a->best;
     uint64_t seen = a->seen;
     for (; it < end; ++it) {
         float dx = it->x - ox;
@@ -172,10 +159,10 @@ static inline void scan_run(const SenseCtx *restrict k, SenseAcc *restrict a,
             dy = world_wrap_dx(w, dy, w->half_h, w->height);
         }
         float d2 = dx * dx + dy * dy;
-        if (d2 > qr2 || it->slot == self) {
+        if (d2 > qr2) {
             continue;
         }
-        if (d2 <= near2) {
+        if (d2 <= near2 && it->slot != self) {
             /* within touch or reach of some body: the exact tests */
             float rr = myr + it->radius;
             touch |= d2 < rr * rr;
@@ -191,24 +178,11 @@ static inline void scan_run(const SenseCtx *restrict k, SenseAcc *restrict a,
                 }
             }
         }
-        if (d2 >= range2) {
-            continue;
-        }
-        if (signal) {
-            sig += it->signal * (1.0f - d2 * inv_range2);
-        }
+        int in = (d2 < range2) & (it->slot != self);
+        /* times 1 or 0: the same sum as adding the neighbours in range only */
+        sig += it->signal * (1.0f - d2 * inv_range2) * (float)in;
         if (vision) {
-            float fx = dx * c + dy * sn;
-            float fy = dy * c - dx * sn;
-            int sec = bin_sector(pbin, bp, K, narrow, full, fx, fy);
-            if (sec >= 0) {
-                int kind = it->pop == pop ? 1 : 2;
-                float *slot = &a->best[kind][sec];
-                if (d2 < *slot && (!occl || !world_segment_blocked(w, k->x, k->y, dx, dy))) {
-                    *slot = d2;
-                    seen |= 1ull << (kind * WORLD_MAX_SECTORS + sec);
-                }
-            }
+            see_update(k, best, &seen, 1 + (it->pop != pop), dx, dy, d2, in);
         }
     }
     a->seen = seen;
@@ -336,15 +310,10 @@ static void scan_food(const SenseCtx *k, SenseAcc *a)
                 cx = 0;
             }
             float e = prow[cx] * ep + mrow[cx] * em;
-            if (e < vis || e <= 0.0f) {
-                continue;
-            }
             float dx = ((float)ix + 0.5f) * w->fcell_w - k->x;
             float d2 = dx * dx + dy2;
-            if (d2 >= k->range2) {
-                continue;
-            }
-            see(k, a, 0, dx, dy, d2);
+            int valid = (e >= vis) & (e > 0.0f) & (d2 < k->range2);
+            see_update(k, a->best, &a->seen, 0, dx, dy, d2, valid);
         }
     }
 }
@@ -409,7 +378,7 @@ void world_sense(World *w, int s)
                 float uy = L->sector_c[i] * k.s + L->sector_s[i] * k.c;
                 float d = world_ray_distance(w, k.x, k.y, ux, uy, L->range);
                 if (d < L->range) {
-                    a.best[3][i] = d * d;
+                    a.best[3 * WORLD_MAX_SECTORS + i] = d * d;
                     a.seen |= 1ull << (3 * WORLD_MAX_SECTORS + i);
                 }
             }
@@ -421,7 +390,7 @@ void world_sense(World *w, int s)
             int bit = __builtin_ctzll(seen);
             seen &= seen - 1;
             int kind = bit / WORLD_MAX_SECTORS, i = bit % WORLD_MAX_SECTORS;
-            v[kind * K + i] = 1.0f - sqrtf(a.best[kind][i]) * L->inv_range;
+            v[kind * K + i] = 1.0f - sqrtf(a.best[bit]) * L->inv_range;
         }
     }
     if (L->touch >= 0) {
