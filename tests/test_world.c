@@ -117,6 +117,38 @@ static void test_vision_sectors(void **state)
     world_destroy(w);
 }
 
+static void test_vision_all_around(void **state)
+{
+    (void)state;
+    WorldDef wd = world_default_def();
+    wd.size[0] = wd.size[1] = 64;
+    wd.food.patches = 0;
+    wd.food.capacity = 0;
+    wd.food.initial = 0;
+    PopulationDef pops[2] = {population_default_def(), population_default_def()};
+    snprintf(pops[1].name, sizeof pops[1].name, "b");
+    for (int p = 0; p < 2; ++p) {
+        pops[p].senses.fov = 360;
+        pops[p].senses.sectors = 4; /* [-180,-90) [-90,0) [0,90) [90,180) */
+        pops[p].senses.range = 8;
+    }
+    World *w = NULL;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(world_create(&wd, pops, 2, 1, &w, &err), PETRI_OK);
+    put(w, 0, 30, 30, 0.5f);
+    float a = 0.5f + 135.0f * WORLD_PI / 180.0f; /* behind on the left */
+    put(w, 1, 30 + 4 * cosf(a), 30 + 4 * sinf(a), 0.0f);
+    float b = 0.5f - 45.0f * WORLD_PI / 180.0f; /* ahead on the right */
+    put(w, 1, 30 + 2 * cosf(b), 30 + 2 * sinf(b), 0.0f);
+    sense_all(w);
+    assert_float_equal(vis(w, 0, 2, 3), 0.5f, 1e-5);
+    assert_float_equal(vis(w, 0, 2, 1), 0.75f, 1e-5);
+    assert_float_equal(vis(w, 0, 2, 0), 0.0f, 0.0);
+    assert_float_equal(vis(w, 0, 2, 2), 0.0f, 0.0);
+    world_destroy(w);
+}
+
 static void test_vision_wraps_on_torus(void **state)
 {
     (void)state;
@@ -536,6 +568,7 @@ int main(void)
     omp_set_num_threads(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vision_sectors),
+        cmocka_unit_test(test_vision_all_around),
         cmocka_unit_test(test_vision_wraps_on_torus),
         cmocka_unit_test(test_scalar_senses),
         cmocka_unit_test(test_patches_drift_and_seasons),
