@@ -228,8 +228,6 @@ static inline float world_wrap_dx(const World *w, float d, float half, float ful
     }
     return d;
 }
-/* world_sense.c */
-float world_atan2(float y, float x);
 /* world_event.c */
 void world_event_push(World *w, const WorldEvent *e);
 

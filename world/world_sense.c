@@ -20,28 +20,6 @@
 #include <math.h>
 #include <string.h>
 
-/* atan2 to about 1e-5 radians: a minimax polynomial on [0, 1] folded to
- * every octant. Only binning depends on it, so the accuracy is ample. */
-float world_atan2(float y, float x)
-{
-    float ax = fabsf(x), ay = fabsf(y);
-    float mx = ax > ay ? ax : ay;
-    float mn = ax > ay ? ay : ax;
-    if (mx == 0.0f) {
-        return 0.0f;
-    }
-    float a = mn / mx;
-    float s = a * a;
-    float r = ((-0.0464964749f * s + 0.15931422f) * s - 0.327622764f) * s * a + a;
-    if (ay > ax) {
-        r = 1.57079637f - r;
-    }
-    if (x < 0) {
-        r = 3.14159274f - r;
-    }
-    return y < 0 ? -r : r;
-}
-
 static inline int wrap_index(int i, int n)
 {
     i %= n;
@@ -71,7 +49,7 @@ typedef struct SenseCtx {
     float x, y, c, s;
     float myr, reach, qr2, range2, inv_range2;
     float near2; /* (own radius + largest radius + reach)^2: touch and attack */
-    bool vision, signal, occl, full;
+    bool vision, occl, full;
 } SenseCtx;
 
 /* The best-distance slot of a direction (fx ahead, fy left) for a kind:
@@ -353,7 +331,6 @@ void world_sense(World *w, int s)
         .range2 = L->range2,
         .inv_range2 = 1.0f / L->range2,
         .vision = L->vision >= 0,
-        .signal = L->signal >= 0,
         .occl = w->gobst[w->gcell_of[s]] != 0,
         .full = L->half_fov >= WORLD_PI * 0.9999f,
     };
