@@ -228,6 +228,22 @@ int bench_main(int argc, char **argv)
             fflush(stdout);
         }
     }
+    if (!json && strcmp(sc->name, "standard-3k") == 0) {
+        /* the targets, and how far this run is from them */
+        for (int i = 0; i < nthreads; ++i) {
+            if (res[i].threads == 1) {
+                printf("target: >= 4.10 million agent-steps/s at 1 thread (10x biosim4); "
+                       "this run: %.2f million, %.0f%% of it\n",
+                       res[i].steps_per_s / 1e6, 100.0 * res[i].steps_per_s / 4.1e6);
+            }
+            if (res[i].threads == 2 && res[0].threads == 1) {
+                printf("target: >= 1.8x at 2 threads; this run: %.2fx%s\n",
+                       res[i].steps_per_s / res[0].steps_per_s,
+                       res[i].load < 0.9 ? " (the cores were shared: see docs/performance.md)"
+                                         : "");
+            }
+        }
+    }
     if (json) {
         printf("{\"scenario\": \"%s\", \"agents\": %d, \"ticks\": %d, \"results\": [", sc->name,
                agents, ticks);
