@@ -323,6 +323,33 @@ static void test_walls_and_obstacles_hold_bodies(void **state)
     world_destroy(w);
 }
 
+static void test_push_apart_separates_bodies(void **state)
+{
+    (void)state;
+    WorldDef wd = world_default_def();
+    wd.size[0] = wd.size[1] = 32;
+    wd.push_apart = true;
+    wd.food.patches = 0;
+    PopulationDef p = population_default_def();
+    p.count = 0;
+    p.metabolism = 0;
+    World *w = NULL;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(world_create(&wd, &p, 1, 1, &w, &err), PETRI_OK);
+    put(w, 0, 10.0f, 10.0f, 0.0f);
+    put(w, 0, 10.4f, 10.0f, 0.0f); /* overlap 0.6 of radii sum 1.0 */
+    put(w, 0, 20.0f, 20.0f, 0.0f);
+    put(w, 0, 20.0f, 20.0f, 0.0f); /* coincident */
+    manual_tick(w);
+    float d01 = fabsf(w->x[1] - w->x[0]);
+    assert_float_equal(d01, 1.0f, 1e-4);    /* each moved half the overlap */
+    assert_float_equal(w->x[0], 9.7f, 1e-4);
+    assert_true(w->x[2] < w->x[3]);          /* the lower id went left */
+    assert_float_equal(w->x[3] - w->x[2], 1.0f, 1e-4);
+    world_destroy(w);
+}
+
 static void test_torus_wraps_movement(void **state)
 {
     (void)state;
@@ -575,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_obstacle_occludes),
         cmocka_unit_test(test_walls_and_obstacles_hold_bodies),
         cmocka_unit_test(test_torus_wraps_movement),
+        cmocka_unit_test(test_push_apart_separates_bodies),
         cmocka_unit_test(test_energy_ledger_balances),
         cmocka_unit_test(test_contested_food),
         cmocka_unit_test(test_contested_attack),

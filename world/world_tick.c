@@ -296,15 +296,18 @@ static void push_apart(World *w)
                             continue;
                         }
                         float d = sqrtf(d2);
+                        float ux, uy;
                         if (d < 1e-6f) {
                             /* coincident: the lower slot goes left */
-                            dx = (int)g->slot < s ? 1.0f : -1.0f;
-                            dy = 0.0f;
-                            d = 1.0f;
+                            ux = (int)g->slot < s ? 1.0f : -1.0f;
+                            uy = 0.0f;
+                        } else {
+                            ux = dx / d;
+                            uy = dy / d;
                         }
-                        float k2 = 0.5f * (rr - (d < 1e-6f ? 0.0f : d)) / d;
-                        px += dx * k2;
-                        py += dy * k2;
+                        float push = 0.5f * (rr - d);
+                        px += ux * push;
+                        py += uy * push;
                     }
                 }
             }
