@@ -283,6 +283,11 @@ static void test_obstacle_occludes(void **state)
     world_destroy(w);
 
     w = obstacle_world(true);
+    ObstacleDef od[4];
+    assert_int_equal(world_obstacles(w, od, 4), 1);
+    assert_int_equal(od[0].shape, OBSTACLE_CIRCLE);
+    assert_float_equal(od[0].center[0], 36.0, 1e-6);
+    assert_float_equal(od[0].radius, 1.0, 1e-6);
     sense_all(w);
     assert_float_equal(vis(w, 0, 2, 4), 0.0f, 0.0);          /* hidden */
     assert_float_equal(vis(w, 0, 3, 4), 1.0f - 2.0f / 8.0f, 1e-4); /* surface at 2 */

@@ -321,6 +321,9 @@ const WorldEvent *world_events(const World *w, int *count);
 int world_food_cells(const World *w, int *nx, int *ny);
 float world_food_plant(const World *w, int cell);
 float world_food_meat(const World *w, int cell);
+/* Obstacles as placed, the seed's random ones included (for drawing):
+ * returns the count, copies up to cap of them into out (may be NULL). */
+int world_obstacles(const World *w, ObstacleDef *out, int cap);
 /* Is a body of radius r at (x, y) clear of walls and obstacles? */
 bool world_point_free(const World *w, float x, float y, float r);
 /* Sets the plant and meat of the cell holding (x, y) (ledger: "added"). */

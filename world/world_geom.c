@@ -221,3 +221,15 @@ float world_ray_distance(const World *w, float ax, float ay, float ux, float uy,
     }
     return best < 0 ? 0 : best;
 }
+
+int world_obstacles(const World *w, ObstacleDef *out, int cap)
+{
+    for (int i = 0; i < w->obst_count && out != NULL && i < cap; ++i) {
+        const Obstacle *o = &w->obst[i];
+        out[i] = (ObstacleDef){.shape = o->shape,
+                               .center = {o->cx, o->cy},
+                               .size = {2.0 * o->hw, 2.0 * o->hh},
+                               .radius = o->r};
+    }
+    return w->obst_count;
+}
