@@ -295,6 +295,33 @@ static void test_obstacle_occludes(void **state)
     world_destroy(w);
 }
 
+static void test_walls_are_seen(void **state)
+{
+    (void)state;
+    WorldDef wd = world_default_def();
+    wd.size[0] = wd.size[1] = 32;
+    wd.edges = WORLD_EDGES_WALLS;
+    wd.food.patches = 0;
+    wd.food.capacity = 0;
+    wd.food.initial = 0;
+    PopulationDef p = population_default_def();
+    p.count = 0;
+    p.senses.sectors = 9;
+    p.senses.range = 8;
+    World *w = NULL;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(world_create(&wd, &p, 1, 1, &w, &err), PETRI_OK);
+    put(w, 0, 30.0f, 16.0f, 0.0f); /* 2 from the east wall, facing it */
+    put(w, 0, 16.0f, 16.0f, 0.0f); /* in the middle: no wall within 8 */
+    sense_all(w);
+    assert_float_equal(vis(w, 0, 3, 4), 0.75f, 1e-5);
+    for (int k = 0; k < 9; ++k) {
+        assert_float_equal(vis(w, 1, 3, k), 0.0f, 0.0);
+    }
+    world_destroy(w);
+}
+
 static void test_walls_and_obstacles_hold_bodies(void **state)
 {
     (void)state;
@@ -605,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_scalar_senses),
         cmocka_unit_test(test_patches_drift_and_seasons),
         cmocka_unit_test(test_obstacle_occludes),
+        cmocka_unit_test(test_walls_are_seen),
         cmocka_unit_test(test_walls_and_obstacles_hold_bodies),
         cmocka_unit_test(test_torus_wraps_movement),
         cmocka_unit_test(test_push_apart_separates_bodies),
