@@ -92,6 +92,9 @@ typedef struct GridItem {
     uint32_t pop;
 } GridItem;
 
+/* The neighbour loop streams these: keep them small. */
+_Static_assert(sizeof(GridItem) == 24, "GridItem is the neighbour loop's stride");
+
 /* Obstacles in float, with their bounding boxes. */
 typedef struct Obstacle {
     int shape;
@@ -109,12 +112,15 @@ typedef struct Intent {
     uint8_t eat, attack, reproduce;
 } Intent;
 
+_Static_assert(sizeof(Intent) <= 16, "intents are hot per-agent data");
+
 /* An attack or a meal to resolve. */
 typedef struct Claim {
     uint32_t key;     /* target slot or food cell */
     float dist2;
     uint32_t slot;    /* claimant slot (slot order is id order) */
 } Claim;
+_Static_assert(sizeof(Claim) == 12, "claims are sorted by the thousand each tick");
 
 struct World {
     WorldDef def;
