@@ -30,32 +30,6 @@ double fitness_of(const FitnessDef *f, const AgentCounters *c, double energy_fin
            f->offspring * (double)c->offspring + f->energy_final * energy_final;
 }
 
-void arena_tick(World *w, BrainPool *brains)
-{
-    world_tick_begin(w);
-    int n = world_agent_count(w);
-#pragma omp parallel for schedule(static)
-    for (int s = 0; s < n; ++s) {
-        world_sense(w, s);
-    }
-#pragma omp parallel for schedule(static)
-    for (int s = 0; s < n; ++s) {
-        int32_t tag = world_agent_tag(w, s);
-        if (tag >= 0) {
-            brain_step(brains, tag, world_inputs(w, s), world_outputs(w, s));
-        } else {
-            world_control_baseline(w, s);
-        }
-    }
-#pragma omp parallel for schedule(static)
-    for (int s = 0; s < n; ++s) {
-        world_act(w, s);
-    }
-    world_resolve(w);
-    world_environment(w);
-    world_tick_end(w);
-}
-
 double world_plant_total(const World *w)
 {
     int nx, ny;
@@ -219,35 +193,40 @@ typedef struct ArenaResult {
 static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
 {
     const RunDef *def = &ev->def;
-    World *w;
     PetriError err;
     error_clear(&err);
     uint64_t seed = derive_seed(def->seed, ev->generation, (uint64_t)episode, RNG_PURPOSE_ARENA);
     WorldDef wd = def->world;
     PopulationDef pops[WORLD_MAX_POPULATIONS];
     memcpy(pops, def->populations, sizeof pops);
-    if (world_create(&wd, pops, ev->pop_count, seed, &w, &err) != PETRI_OK) {
+    Habitat *h;
+    if (habitat_create(&wd, pops, ev->pop_count, seed, &h, &err) != PETRI_OK) {
         /* The same defs made the probe world: this cannot fail. */
         error_print(&err, stderr);
         abort();
     }
-    world_populate(w);
-    BrainPool *brains = brain_pool_create();
-    /* Slots are in id order and ids are handed out population by
-     * population, so the k-th agent of population p is genome k. */
-    int seen[WORLD_MAX_POPULATIONS] = {0};
-    int n = world_agent_count(w);
-    for (int s = 0; s < n; ++s) {
-        int p = world_agent_pop(w, s);
-        int k = seen[p]++;
+    World *w = habitat_world(h);
+    /* Population by population, genome k of population p becomes the
+     * k-th agent of p, at a random place from p's spawn stream. */
+    int max_count = 0;
+    for (int p = 0; p < ev->pop_count; ++p) {
+        max_count = def->populations[p].count > max_count ? def->populations[p].count : max_count;
+    }
+    const Genome **gs = petri_alloc((size_t)max_count * sizeof *gs);
+    for (int p = 0; p < ev->pop_count; ++p) {
+        int count = def->populations[p].count;
         if (ev->neat[p] != NULL) {
-            const Genome *g = neat_population_genome(ev->neat[p], k);
-            int b = brain_pool_add(brains, g);
-            world_set_agent_tag(w, s, b);
-            world_set_agent_upkeep(w, s, brain_hidden_count(brains, b) + g->outputs,
-                                   brain_conn_count(brains, b));
+            for (int k = 0; k < count; ++k) {
+                gs[k] = neat_population_genome(ev->neat[p], k);
+            }
+            habitat_populate(h, p, gs, count, count);
+        } else {
+            habitat_populate(h, p, NULL, 0, count);
         }
     }
+    petri_free(gs, (size_t)max_count * sizeof *gs);
+    int seen[WORLD_MAX_POPULATIONS] = {0};
+    int n = world_agent_count(w);
     /* Founders' ids, sorted (slots are in id order), with the global
      * genome index of each, to credit counters to the right genome. */
     uint32_t *ids = petri_alloc((size_t)n * sizeof *ids);
@@ -266,7 +245,7 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
         res->fitness[i] = 0.0;
     }
     for (int t = 0; t < def->evolution.episode_ticks && world_agent_count(w) > 0; ++t) {
-        arena_tick(w, brains);
+        habitat_step(h, 1);
         int ne;
         const WorldEvent *evs = world_events(w, &ne);
         for (int i = 0; i < ne; ++i) {
@@ -297,8 +276,7 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
     petri_free(ids, (size_t)founders * sizeof *ids);
     petri_free(gidx, (size_t)founders * sizeof *gidx);
     res->food = world_plant_total(w);
-    brain_pool_destroy(brains);
-    world_destroy(w);
+    habitat_destroy(h);
 }
 
 /* ------------------------------------------------------------ a generation */

@@ -23,8 +23,9 @@ struct Evolution {
     /* generational */
     NeatPopulation *neat[WORLD_MAX_POPULATIONS]; /* NULL for baseline populations */
     /* open-ended */
-    World *world;
-    BrainPool *brains;      /* brain b belongs to the agent tagged b */
+    Habitat *habitat;       /* the persistent world and its brains */
+    World *world;           /* habitat_world(habitat) */
+    BrainPool *brains;      /* habitat_brains(habitat): brain b is the agent tagged b */
     Genome *genomes;        /* genomes[b]: the genome of brain b */
     int genome_count, genome_cap;
     InnovationRegistry *registry[WORLD_MAX_POPULATIONS];
@@ -37,10 +38,6 @@ struct Evolution {
 
 /* Fitness of an agent from its counters (energy_final: energy left). */
 double fitness_of(const FitnessDef *f, const AgentCounters *c, double energy_final);
-/* One tick of a world whose brain agents are tagged with their brain in
- * brains: sense, think, act in parallel over agents, then resolve,
- * environment and record. */
-void arena_tick(World *w, BrainPool *brains);
 /* Plant energy in the world, summed in cell order. */
 double world_plant_total(const World *w);
 /* A seed for (a, b, purpose) derived from the run seed. */

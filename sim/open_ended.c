@@ -111,13 +111,17 @@ PetriStatus open_ended_create(Evolution *ev, PetriError *err)
     WorldDef wd = def->world;
     PopulationDef pops[WORLD_MAX_POPULATIONS];
     memcpy(pops, def->populations, sizeof pops);
-    PetriStatus s = world_create(&wd, pops, ev->pop_count,
-                                 derive_seed(def->seed, 0, 0, RNG_PURPOSE_WORLD), &ev->world, err);
+    PetriStatus s = habitat_create(&wd, pops, ev->pop_count,
+                                   derive_seed(def->seed, 0, 0, RNG_PURPOSE_WORLD), &ev->habitat,
+                                   err);
     if (s != PETRI_OK) {
         return s;
     }
-    ev->brains = brain_pool_create();
-    world_populate(ev->world);
+    ev->world = habitat_world(ev->habitat);
+    ev->brains = habitat_brains(ev->habitat);
+    for (int p = 0; p < ev->pop_count; ++p) {
+        habitat_populate(ev->habitat, p, NULL, 0, def->populations[p].count);
+    }
     NeatDef nd = oe_neat(ev);
     for (int p = 0; p < ev->pop_count; ++p) {
         ev->registry[p] = innovation_registry_create(ev->inputs[p], WORLD_OUTPUTS);
@@ -141,7 +145,7 @@ PetriStatus open_ended_create(Evolution *ev, PetriError *err)
 
 void open_ended_fini(Evolution *ev)
 {
-    if (ev->world == NULL && ev->brains == NULL) {
+    if (ev->habitat == NULL) {
         return;
     }
     genomes_clear(ev);
@@ -160,8 +164,8 @@ void open_ended_fini(Evolution *ev)
             genome_fini(&ev->best[p]);
         }
     }
-    brain_pool_destroy(ev->brains);
-    world_destroy(ev->world);
+    habitat_destroy(ev->habitat);
+    ev->habitat = NULL;
     ev->world = NULL;
     ev->brains = NULL;
 }
@@ -416,7 +420,7 @@ void open_ended_step(Evolution *ev, PopStats *stats, ByteBuf *lineage, ByteBuf *
         innovation_registry_next_generation(ev->registry[p]);
     }
     for (int tick = 0; tick < def->evolution.epoch_ticks; ++tick) {
-        arena_tick(w, ev->brains);
+        habitat_step(ev->habitat, 1);
         int ne;
         const WorldEvent *evs = world_events(w, &ne);
         for (int i = 0; i < ne; ++i) {
@@ -571,12 +575,17 @@ PetriStatus open_ended_load(Evolution *ev, ByteReader *r, PetriError *err)
     const RunDef *def = &ev->def;
     PopulationDef pops[WORLD_MAX_POPULATIONS];
     memcpy(pops, def->populations, sizeof pops);
-    PetriStatus s = world_load(&def->world, pops, ev->pop_count,
-                               derive_seed(def->seed, 0, 0, RNG_PURPOSE_WORLD), r, &ev->world, err);
+    uint64_t seed = derive_seed(def->seed, 0, 0, RNG_PURPOSE_WORLD);
+    World *w;
+    PetriStatus s = world_load(&def->world, pops, ev->pop_count, seed, r, &w, err);
     if (s != PETRI_OK) {
         return s;
     }
-    ev->brains = brain_pool_create();
+    /* Open-ended runs place every agent themselves (from the mutation
+     * streams), so the habitat's spawn streams never matter. */
+    ev->habitat = habitat_adopt(w, seed);
+    ev->world = w;
+    ev->brains = habitat_brains(ev->habitat);
     for (int p = 0; p < ev->pop_count; ++p) {
         ev->registry[p] = innovation_registry_create(ev->inputs[p], WORLD_OUTPUTS);
     }

@@ -147,6 +147,9 @@ typedef struct TickTimes {
 /* A world without agents and an empty brain pool. */
 PetriStatus habitat_create(const WorldDef *world, const PopulationDef *pops, int pop_count,
                            uint64_t seed, Habitat **out, PetriError *err);
+/* A habitat around an existing world (a world loaded from a checkpoint),
+ * which it now owns, with an empty brain pool and fresh spawn streams. */
+Habitat *habitat_adopt(World *w, uint64_t seed);
 void habitat_destroy(Habitat *h);
 World *habitat_world(Habitat *h);
 BrainPool *habitat_brains(Habitat *h);

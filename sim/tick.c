@@ -47,15 +47,20 @@ PetriStatus habitat_create(const WorldDef *world, const PopulationDef *pops, int
     if (st != PETRI_OK) {
         return st;
     }
+    *out = habitat_adopt(w, seed);
+    return PETRI_OK;
+}
+
+Habitat *habitat_adopt(World *w, uint64_t seed)
+{
     Habitat *h = petri_calloc(1, sizeof *h);
     h->world = w;
     h->brains = brain_pool_create();
     h->seed = seed;
-    for (int p = 0; p < pop_count; ++p) {
+    for (int p = 0; p < world_population_count(w); ++p) {
         h->spawn[p] = pcg32_stream(seed, (uint64_t)p, RNG_PURPOSE_SPAWN);
     }
-    *out = h;
-    return PETRI_OK;
+    return h;
 }
 
 void habitat_destroy(Habitat *h)
