@@ -37,7 +37,8 @@ static const Command commands[] = {
      "default filled in, as YAML that loads back to the same settings. Every\n"
      "error is reported as FILE:LINE:COL: error: MESSAGE; the exit code is 2.\n"
      "--reference prints the config reference (docs/config.md)."},
-    {"bench", bench_main, "petri bench [SCENARIO] [--threads 1,2,4] [--json]",
+    {"bench", bench_main,
+     "petri bench [SCENARIO] [--threads 1,2,4] [--json] [--ticks N] [--warmup N] [--hash]",
      "measure agent-steps per second", "Runs a named throughput scenario."},
     {"task", task_main, "petri task NAME [--runs N] [--seed S] [--json] [--out DIR]",
      "run a classic benchmark task (xor, pole2, pole2-novel)",
