@@ -570,6 +570,20 @@ static PetriStatus load_genome(Genome *g, ByteReader *r, int inputs, PetriError 
     return PETRI_OK;
 }
 
+/* A (fitness, genome) pair as open_ended_save writes it. */
+static PetriStatus load_scored_genome(Genome *g, double *f, ByteReader *r, int inputs,
+                                      PetriError *err)
+{
+    memset(g, 0, sizeof *g);
+    *f = 0.0;
+    reader_f64(r, f);
+    if (r->bad || !isfinite(*f) || load_genome(g, r, inputs, err) != PETRI_OK) {
+        genome_fini(g);
+        return PETRI_EFORMAT;
+    }
+    return PETRI_OK;
+}
+
 PetriStatus open_ended_load(Evolution *ev, ByteReader *r, PetriError *err)
 {
     const RunDef *def = &ev->def;
@@ -643,12 +657,9 @@ PetriStatus open_ended_load(Evolution *ev, ByteReader *r, PetriError *err)
             return error_add(err, PETRI_EFORMAT, "checkpoint: error: bad hall of fame");
         }
         for (uint32_t i = 0; i < n; ++i) {
-            double f = 0.0;
+            double f;
             Genome g;
-            memset(&g, 0, sizeof g);
-            reader_f64(r, &f);
-            if (r->bad || !isfinite(f) || load_genome(&g, r, ev->inputs[p], err) != PETRI_OK) {
-                genome_fini(&g);
+            if (load_scored_genome(&g, &f, r, ev->inputs[p], err) != PETRI_OK) {
                 return error_add(err, PETRI_EFORMAT, "checkpoint: error: bad hall of fame");
             }
             /* Entries were saved best first: offering them in order
@@ -659,12 +670,9 @@ PetriStatus open_ended_load(Evolution *ev, ByteReader *r, PetriError *err)
         uint8_t has = 0;
         reader_u8(r, &has);
         if (has) {
-            double f = 0.0;
+            double f;
             Genome g;
-            memset(&g, 0, sizeof g);
-            reader_f64(r, &f);
-            if (r->bad || !isfinite(f) || load_genome(&g, r, ev->inputs[p], err) != PETRI_OK) {
-                genome_fini(&g);
+            if (load_scored_genome(&g, &f, r, ev->inputs[p], err) != PETRI_OK) {
                 return error_add(err, PETRI_EFORMAT, "checkpoint: error: bad champion");
             }
             if (ev->has_best[p]) {

@@ -319,7 +319,7 @@ static PetriStatus write_summary(RunState *rs, const char *reason, double wall, 
     return s;
 }
 
-static int run_loop(RunState *rs, uint64_t target, bool quiet)
+static int run_loop(RunState *rs, uint64_t target)
 {
     PetriError err;
     error_clear(&err);
@@ -448,7 +448,6 @@ static int run_loop(RunState *rs, uint64_t target, bool quiet)
     if (sim_stop_signal != 0) {
         fprintf(out, "resume with: petri resume %s\n", rs->dir);
     }
-    (void)quiet;
     return sim_stop_signal != 0 ? 130 : 0;
 }
 
@@ -470,18 +469,28 @@ static void close_tables(RunState *rs)
     rs->stats = rs->species = rs->lineage = NULL;
 }
 
-int sim_run_main(int argc, char **argv)
+/* Parses the flags of `cmd` and applies --quiet and --threads. */
+static int begin_command(const char *cmd, int argc, char **argv, RunOptions *o)
 {
-    RunOptions o;
-    int rc = parse_options("run", argc, argv, &o);
+    int rc = parse_options(cmd, argc, argv, o);
     if (rc != 0) {
         return rc;
     }
-    if (o.quiet) {
+    if (o->quiet) {
         log_set_level(LOG_WARN);
     }
-    if (o.threads > 0) {
-        omp_set_num_threads(o.threads);
+    if (o->threads > 0) {
+        omp_set_num_threads(o->threads);
+    }
+    return 0;
+}
+
+int sim_run_main(int argc, char **argv)
+{
+    RunOptions o;
+    int rc = begin_command("run", argc, argv, &o);
+    if (rc != 0) {
+        return rc;
     }
     static RunState rs; /* large: keep it off the stack */
     memset(&rs, 0, sizeof rs);
@@ -543,7 +552,7 @@ int sim_run_main(int argc, char **argv)
              rs.def.evolution.generations,
              rs.def.evolution.mode == EVOLUTION_OPEN_ENDED ? "epochs" : "generations",
              (unsigned long long)rs.def.seed, omp_get_max_threads(), rs.dir);
-    rc = run_loop(&rs, (uint64_t)rs.def.evolution.generations, o.quiet);
+    rc = run_loop(&rs, (uint64_t)rs.def.evolution.generations);
     close_tables(&rs);
     evolution_destroy(rs.ev);
     return rc;
@@ -552,15 +561,9 @@ int sim_run_main(int argc, char **argv)
 int sim_resume_main(int argc, char **argv)
 {
     RunOptions o;
-    int rc = parse_options("resume", argc, argv, &o);
+    int rc = begin_command("resume", argc, argv, &o);
     if (rc != 0) {
         return rc;
-    }
-    if (o.quiet) {
-        log_set_level(LOG_WARN);
-    }
-    if (o.threads > 0) {
-        omp_set_num_threads(o.threads);
     }
     static RunState rs;
     memset(&rs, 0, sizeof rs);
@@ -636,7 +639,7 @@ int sim_resume_main(int argc, char **argv)
     log_info("resuming %s from %s at %s %llu, running to %llu", rs.dir, path,
              rs.def.evolution.mode == EVOLUTION_OPEN_ENDED ? "epoch" : "generation",
              (unsigned long long)evolution_generation(rs.ev), (unsigned long long)target);
-    rc = run_loop(&rs, target, o.quiet);
+    rc = run_loop(&rs, target);
     close_tables(&rs);
     evolution_destroy(rs.ev);
     return rc;
