@@ -10,15 +10,48 @@
  * Obstacles and walls are found by one ray per sector, and occlude other
  * objects, only in grid cells flagged as near one (most cells are not).
  *
+ * How it runs: the grid cells in range are copied, as offsets from the
+ * observer, into a small buffer of arrays of fields (Cands); the buffer
+ * is then processed four candidates at a time with gcc's vector
+ * extensions (plain IEEE float lanes: the same bits at any optimisation
+ * level, no fused multiply-add): distance, range masks, the signal sum,
+ * the pseudo-angle and the sector as the count of sector boundaries at
+ * or below it. Only the per-sector minimum is a scalar step per lane,
+ * and lanes that are not seen go to a sink slot, so nothing branches on
+ * the data but the rare touch/attack test and occlusion.
+ *
  * world_sense writes only its own slot (input row, target, stream), so
  * it runs in parallel over slots. Neighbour order is the grid's, which
- * depends only on the state, so float sums (the signal) are the same at
- * every thread count.
+ * depends only on the state; the signal is summed in four lanes (lane i
+ * takes candidates 4j + i of each buffer) added in a fixed order at the
+ * end, so it is the same at every thread count.
  */
 #include "world/world_internal.h"
 
 #include <math.h>
 #include <string.h>
+
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+static inline v4f v4f_load(const float *p)
+{
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline v4i v4i_load(const int32_t *p)
+{
+    v4i v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline v4f v4f_and(v4f a, v4i m)
+{
+    return (v4f)((v4i)a & m);
+}
 
 static inline int wrap_index(int i, int n)
 {
@@ -31,11 +64,21 @@ static inline float clamp1(float v)
     return v > 1.0f ? 1.0f : (v < -1.0f ? -1.0f : v);
 }
 
+/* Candidates buffered for the vector pass: a multiple of 4. */
+#define CAND_MAX 128
+
+typedef struct Cands {
+    float dx[CAND_MAX + 4], dy[CAND_MAX + 4];
+    float val[CAND_MAX + 4];   /* agents: signal; food: edible energy */
+    int32_t slot[CAND_MAX + 4];
+    int32_t kb[CAND_MAX + 4];  /* agents: population */
+    int n;
+} Cands;
+
 /* What the neighbour pass gathers. */
 typedef struct SenseAcc {
     float best[WORLD_BEST_SLOTS]; /* [kind * WORLD_MAX_SECTORS + sector], then the sink */
-    uint64_t seen; /* bit kind * WORLD_MAX_SECTORS + sector: something seen there */
-    float sig;
+    v4f sig;   /* signal sum, per lane */
     int touch;
     int32_t target;
     float target_d2;
@@ -44,145 +87,221 @@ typedef struct SenseAcc {
 typedef struct SenseCtx {
     const World *w;
     const InputLayout *L;
-    uint32_t self;
+    int32_t self;
     int pop;
     float x, y, c, s;
     float myr, reach, qr2, range2, inv_range2;
     float near2; /* (own radius + largest radius + reach)^2: touch and attack */
     bool vision, occl, full;
+    int nb; /* sector boundaries: K + 1 */
+    v4f bound[WORLD_MAX_SECTORS + 1]; /* L->bound_p broadcast */
 } SenseCtx;
 
-/* The best-distance slot of a direction (fx ahead, fy left) for a kind:
- * kind * WORLD_MAX_SECTORS + sector, or WORLD_BEST_SINK outside the
- * field of view. Branch-free but for a bin holding several boundaries
- * (a constant of the layout): directions fall left, right, ahead and
- * behind at random, and mispredicted branches cost more than arithmetic. */
-__attribute__((always_inline)) static inline int view_slot(const InputLayout *restrict L,
-                                                           bool full, int kind, float fx,
-                                                           float fy)
+/* How many of the nb boundaries (ascending, padded with +inf to
+ * WORLD_MAX_SECTORS + 1) lie at or below p, lane by lane: unrolled for
+ * the usual sector counts, so the boundaries stay in registers. */
+__attribute__((always_inline)) static inline v4i sector_count(const v4f *restrict bound, v4f p,
+                                                               int nb)
 {
-    float p = world_pseudo_angle(fx, fy);
-    int b = (int)((p + 2.0f) * (float)(WORLD_PBINS / 4));
-    b = b < WORLD_PBINS - 1 ? b : WORLD_PBINS - 1;
-    int j = L->pbin[b];
-    if (L->one_step) {
-        j += p >= L->bound_p[j]; /* bound_p[K + 1] is +inf */
+    v4i cnt = {0, 0, 0, 0};
+    if (nb <= 5) {
+#pragma GCC unroll 5
+        for (int j = 0; j < 5; ++j) {
+            cnt -= p >= bound[j];
+        }
+    } else if (nb <= 9) {
+#pragma GCC unroll 9
+        for (int j = 0; j < 9; ++j) {
+            cnt -= p >= bound[j];
+        }
     } else {
-        while (j <= L->sectors && p >= L->bound_p[j]) {
-            ++j;
+#pragma GCC unroll 17
+        for (int j = 0; j < WORLD_MAX_SECTORS + 1; ++j) {
+            cnt -= p >= bound[j];
         }
     }
-    int sec = j - 1;
-    int K = L->sectors;
-    if (full) {
-        sec = sec > 0 ? sec : 0;
-        sec = sec < K - 1 ? sec : K - 1;
-        return kind * WORLD_MAX_SECTORS + sec;
-    }
-    int ok = (unsigned)sec < (unsigned)K;
-    int idx = kind * WORLD_MAX_SECTORS + sec;
-    return WORLD_BEST_SINK + ((idx - WORLD_BEST_SINK) & -ok);
+    return cnt;
 }
 
-/* Keeps d2 as the nearest of its (kind, direction) slot when nearer and
- * `valid`; the sink takes the rest. */
-__attribute__((always_inline)) static inline void see_update(const SenseCtx *restrict k,
-                                                             float *restrict best,
-                                                             uint64_t *seen, int kind, float dx,
-                                                             float dy, float d2, int valid)
+/* Bins four directions (dx, dy) at squared distances d2 into their
+ * best-distance slots kb + sector, for the lanes of `valid`; keeps the
+ * nearest per slot. The sector is the count of boundaries (pseudo-angles,
+ * ascending) at or below the direction's pseudo-angle, minus one. */
+__attribute__((always_inline)) static inline void bin_block(const SenseCtx *restrict k,
+                                                            float *restrict best, v4f dx, v4f dy,
+                                                            v4f d2, v4i valid, v4i kb,
+                                                            const float *dxs, const float *dys)
 {
-    float fx = dx * k->c + dy * k->s;
-    float fy = dy * k->c - dx * k->s;
-    int idx = view_slot(k->L, k->full, kind, fx, fy);
-    idx = WORLD_BEST_SINK + ((idx - WORLD_BEST_SINK) & -valid);
-    float old = best[idx];
-    float keep = d2 < old ? d2 : old; /* minss: no branch */
-    int better = (d2 < old) & (idx != WORLD_BEST_SINK);
-    if (k->occl && better && world_segment_blocked(k->w, k->x, k->y, dx, dy)) {
-        better = 0;
-        keep = old;
+    const v4i abs_mask = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX};
+    const v4i one_bits = {0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000};
+    v4f fx = dx * k->c + dy * k->s;
+    v4f fy = dy * k->c - dx * k->s;
+    /* world_pseudo_angle, lane by lane */
+    v4f sum = v4f_and(fx, abs_mask) + v4f_and(fy, abs_mask);
+    v4f zero = (v4f)((sum == 0.0f) & one_bits);
+    v4f p = 1.0f - (fx + zero) / (sum + zero);
+    p = (v4f)(((v4i)p & abs_mask) | ((v4i)fy & ~abs_mask));
+    v4i sec = sector_count(k->bound, p, k->nb) - 1;
+    const int K = k->nb - 1;
+    if (k->full) {
+        sec &= sec > 0;
+        v4i top = {K - 1, K - 1, K - 1, K - 1};
+        sec ^= (sec ^ top) & (sec > top);
+    } else {
+        valid &= (sec >= 0) & (sec < K);
     }
-    best[idx] = keep;
-    *seen |= (uint64_t)better << (idx & 63);
+    v4i idx = WORLD_BEST_SINK + ((kb + sec - WORLD_BEST_SINK) & valid);
+    if (!k->occl) {
+#pragma GCC unroll 4
+        for (int l = 0; l < 4; ++l) {
+            float d = d2[l];
+            float *b = best + idx[l];
+            float old = *b;
+            *b = d < old ? d : old; /* minss: no branch */
+        }
+        return;
+    }
+    for (int l = 0; l < 4; ++l) {
+        float d = d2[l];
+        float *b = best + idx[l];
+        if (idx[l] != WORLD_BEST_SINK && d < *b &&
+            !world_segment_blocked(k->w, k->x, k->y, dxs[l], dys[l])) {
+            *b = d;
+        }
+    }
 }
 
-/* Items of one run of cells; (ox, oy) is the observer's position minus
- * the offset of the copy of the plane the run lies in (torus), so the
- * loop needs no wrap. With `wrap` (a range that spans the whole world)
- * each offset is wrapped instead. The context is copied into locals and
- * the accumulators kept in registers: stores into the best-distance
- * table could otherwise alias them and force reloads. */
-static inline void scan_run(const SenseCtx *restrict k, SenseAcc *restrict a,
+/* Within touch or attack reach of candidate i (rare): the exact tests;
+ * the target is the nearest in front, ties to the lower slot. */
+static void near_one(const SenseCtx *k, SenseAcc *a, const Cands *cb, int i, float d2)
+{
+    const World *w = k->w;
+    int32_t slot = cb->slot[i];
+    float rr = k->myr + w->pp[w->pop[slot]].radius;
+    a->touch |= d2 < rr * rr;
+    float rch = rr + k->reach;
+    if (d2 <= rch * rch) {
+        float dx = cb->dx[i], dy = cb->dy[i];
+        float fx = dx * k->c + dy * k->s;
+        float fy = dy * k->c - dx * k->s;
+        /* within 45 degrees of the heading; ties to the lower slot */
+        if (fx >= fabsf(fy) && (d2 < a->target_d2 || (d2 == a->target_d2 && slot < a->target))) {
+            a->target = slot;
+            a->target_d2 = d2;
+        }
+    }
+}
+
+/* The vector pass over the buffered agents; empties the buffer. */
+static void flush_agents(const SenseCtx *restrict k, SenseAcc *restrict a, Cands *restrict cb)
+{
+    int n = cb->n;
+    for (int i = n; i < ((n + 3) & ~3); ++i) {
+        /* padding: the observer itself at its own place, never counted */
+        cb->dx[i] = 0;
+        cb->dy[i] = 0;
+        cb->val[i] = 0;
+        cb->slot[i] = k->self;
+        cb->kb[i] = k->pop;
+    }
+    const v4f zero = {0, 0, 0, 0};
+    v4f sig = a->sig;
+    for (int i = 0; i < n; i += 4) {
+        v4f dx = v4f_load(cb->dx + i), dy = v4f_load(cb->dy + i);
+        v4f d2 = dx * dx + dy * dy;
+        v4i other = v4i_load(cb->slot + i) != k->self;
+        v4i inq = (d2 <= k->qr2) & other;
+        v4i near = (d2 <= k->near2) & inq;
+        v4i any = near | __builtin_shuffle(near, (v4i){2, 3, 0, 1});
+        any |= __builtin_shuffle(any, (v4i){1, 0, 3, 2});
+        if (any[0]) {
+            for (int l = 0; l < 4; ++l) {
+                if (near[l]) {
+                    near_one(k, a, cb, i + l, d2[l]);
+                }
+            }
+        }
+        v4i in = (d2 < k->range2) & inq;
+        /* masked to +0: the same as adding the neighbours in range only */
+        sig += v4f_and(v4f_load(cb->val + i) * (1.0f - d2 * k->inv_range2), in);
+        if (k->vision) {
+            /* kin: kind 1, other populations: kind 2 */
+            v4i kb = WORLD_MAX_SECTORS + ((v4i_load(cb->kb + i) != k->pop) & WORLD_MAX_SECTORS);
+            bin_block(k, a->best, dx, dy, d2, in, kb, cb->dx + i, cb->dy + i);
+        }
+    }
+    (void)zero;
+    a->sig = sig;
+    cb->n = 0;
+}
+
+/* The vector pass over buffered food cells (val: edible energy). */
+static void flush_food(const SenseCtx *restrict k, SenseAcc *restrict a, Cands *restrict cb,
+                       float visible)
+{
+    int n = cb->n;
+    for (int i = n; i < ((n + 3) & ~3); ++i) {
+        cb->dx[i] = 0;
+        cb->dy[i] = 0;
+        cb->val[i] = 0; /* never visible: e > 0 fails */
+    }
+    const v4i kb = {0, 0, 0, 0};
+    for (int i = 0; i < n; i += 4) {
+        v4f dx = v4f_load(cb->dx + i), dy = v4f_load(cb->dy + i);
+        v4f e = v4f_load(cb->val + i);
+        v4f d2 = dx * dx + dy * dy;
+        v4i valid = (e >= visible) & (e > 0.0f) & (d2 < k->range2);
+        bin_block(k, a->best, dx, dy, d2, valid, kb, cb->dx + i, cb->dy + i);
+    }
+    cb->n = 0;
+}
+
+/* Buffers the agents of one run of cells; (ox, oy) is the observer's
+ * position minus the offset of the copy of the plane the run lies in
+ * (torus), so no wrap is needed. With `wrap` (a range that spans the
+ * whole world) each offset is wrapped instead. */
+static inline void take_run(const SenseCtx *restrict k, SenseAcc *restrict a, Cands *restrict cb,
                             const GridItem *restrict it, const GridItem *end, float ox, float oy,
                             bool wrap)
 {
     const World *w = k->w;
-    const uint32_t self = k->self;
-    const uint32_t pop = (uint32_t)k->pop;
-    const float c = k->c, sn = k->s;
-    const float qr2 = k->qr2, near2 = k->near2, range2 = k->range2, inv_range2 = k->inv_range2;
-    const float myr = k->myr, reach = k->reach;
-    const bool vision = k->vision;
-    float sig = a->sig;
-    int touch = a->touch;
-    int32_t target = a->target;
-    float target_d2 = a->target_d2;
-    float *restrict best = a->best;
-    uint64_t seen = a->seen;
-    for (; it < end; ++it) {
-        float dx = it->x - ox;
-        float dy = it->y - oy;
-        if (wrap) {
-            dx = world_wrap_dx(w, dx, w->half_w, w->width);
-            dy = world_wrap_dx(w, dy, w->half_h, w->height);
+    while (it < end) {
+        if (cb->n == CAND_MAX) {
+            flush_agents(k, a, cb);
         }
-        float d2 = dx * dx + dy * dy;
-        if (d2 > qr2) {
-            continue;
-        }
-        if (d2 <= near2 && it->slot != self) {
-            /* within touch or reach of some body: the exact tests */
-            float rr = myr + it->radius;
-            touch |= d2 < rr * rr;
-            float rch = rr + reach;
-            if (d2 <= rch * rch) {
-                float fx = dx * c + dy * sn;
-                float fy = dy * c - dx * sn;
-                /* within 45 degrees of the heading; ties to the lower slot */
-                if (fx >= fabsf(fy) &&
-                    (d2 < target_d2 || (d2 == target_d2 && (int32_t)it->slot < target))) {
-                    target = (int32_t)it->slot;
-                    target_d2 = d2;
-                }
+        int n = cb->n;
+        int take = CAND_MAX - n;
+        take = end - it < take ? (int)(end - it) : take;
+        for (int i = n; i < n + take; ++i, ++it) {
+            float dx = it->x - ox;
+            float dy = it->y - oy;
+            if (wrap) {
+                dx = world_wrap_dx(w, dx, w->half_w, w->width);
+                dy = world_wrap_dx(w, dy, w->half_h, w->height);
             }
+            cb->dx[i] = dx;
+            cb->dy[i] = dy;
+            cb->val[i] = it->signal;
+            cb->slot[i] = (int32_t)it->slot;
+            cb->kb[i] = (int32_t)it->pop;
         }
-        int in = (d2 < range2) & (it->slot != self);
-        /* times 1 or 0: the same sum as adding the neighbours in range only */
-        sig += it->signal * (1.0f - d2 * inv_range2) * (float)in;
-        if (vision) {
-            see_update(k, best, &seen, 1 + (it->pop != pop), dx, dy, d2, in);
-        }
+        cb->n = n + take;
     }
-    a->seen = seen;
-    a->sig = sig;
-    a->touch = touch;
-    a->target = target;
-    a->target_d2 = target_d2;
 }
 
-static void scan_items(const SenseCtx *k, SenseAcc *a, const GridItem *it, const GridItem *end,
-                       float ox, float oy)
+static void scan_items(const SenseCtx *k, SenseAcc *a, Cands *cb, const GridItem *it,
+                       const GridItem *end, float ox, float oy)
 {
-    scan_run(k, a, it, end, ox, oy, false);
+    take_run(k, a, cb, it, end, ox, oy, false);
 }
 
-static void scan_items_wrapped(const SenseCtx *k, SenseAcc *a, const GridItem *it,
+static void scan_items_wrapped(const SenseCtx *k, SenseAcc *a, Cands *cb, const GridItem *it,
                                const GridItem *end)
 {
-    scan_run(k, a, it, end, k->x, k->y, true);
+    take_run(k, a, cb, it, end, k->x, k->y, true);
 }
 
-static void scan_agents(const SenseCtx *k, SenseAcc *a, float radius)
+static void scan_agents(const SenseCtx *k, SenseAcc *a, Cands *cb, float radius)
 {
     const World *w = k->w;
     int ix0 = world_floor_int((k->x - radius) * w->ginv_w);
@@ -207,13 +326,13 @@ static void scan_agents(const SenseCtx *k, SenseAcc *a, float radius)
             jx0 = jx0 < ix0 ? ix0 : jx0;
             jx1 = jx1 > ix1 ? ix1 : jx1;
             int row = iy * w->gx;
-            scan_items(k, a, g + w->gstart[row + jx0], g + w->gstart[row + jx1 + 1], k->x, k->y);
+            scan_items(k, a, cb, g + w->gstart[row + jx0], g + w->gstart[row + jx1 + 1], k->x, k->y);
         }
         return;
     }
     if (ix1 - ix0 + 1 >= w->gx || iy1 - iy0 + 1 >= w->gy) {
         /* the range spans the world: every cell once, offsets wrapped */
-        scan_items_wrapped(k, a, g, g + w->gstart[w->gx * w->gy]);
+        scan_items_wrapped(k, a, cb, g, g + w->gstart[w->gx * w->gy]);
         return;
     }
     const float r2 = radius * radius;
@@ -239,18 +358,18 @@ static void scan_agents(const SenseCtx *k, SenseAcc *a, float radius)
         int a1 = jx1 < 0 ? jx1 + w->gx : (jx1 >= w->gx ? jx1 - w->gx : jx1);
         if (a0 <= a1) {
             float ox = jx0 < 0 ? k->x + w->width : (jx0 >= w->gx ? k->x - w->width : k->x);
-            scan_items(k, a, g + w->gstart[row + a0], g + w->gstart[row + a1 + 1], ox, oy);
+            scan_items(k, a, cb, g + w->gstart[row + a0], g + w->gstart[row + a1 + 1], ox, oy);
         } else {
             /* [a0, gx) is left of 0 when jx0 < 0; [0, a1] is right of gx otherwise */
             float left = jx0 < 0 ? k->x + w->width : k->x;
             float right = jx0 < 0 ? k->x : k->x - w->width;
-            scan_items(k, a, g + w->gstart[row + a0], g + w->gstart[row + w->gx], left, oy);
-            scan_items(k, a, g + w->gstart[row], g + w->gstart[row + a1 + 1], right, oy);
+            scan_items(k, a, cb, g + w->gstart[row + a0], g + w->gstart[row + w->gx], left, oy);
+            scan_items(k, a, cb, g + w->gstart[row], g + w->gstart[row + a1 + 1], right, oy);
         }
     }
 }
 
-static void scan_food(const SenseCtx *k, SenseAcc *a)
+static void scan_food(const SenseCtx *k, SenseAcc *a, Cands *cb)
 {
     const World *w = k->w;
     const PopParams *pp = &w->pp[k->pop];
@@ -275,8 +394,12 @@ static void scan_food(const SenseCtx *k, SenseAcc *a)
         }
         /* only the cells whose centres can lie within the chord of this row */
         float half = sqrtf(k->range2 - dy2);
-        int jx0 = world_floor_int((k->x - half) * w->finv_w - 0.5f);
-        int jx1 = world_floor_int((k->x + half) * w->finv_w - 0.5f) + 1;
+        /* in cell units the centres within the chord are t0 < ix < t1; a
+         * margin of 1/64 cell keeps every cell that rounding could admit
+         * (the vector pass makes the exact test d2 < range2) */
+        float t0 = (k->x - half) * w->finv_w - 0.5f, t1 = (k->x + half) * w->finv_w - 0.5f;
+        int jx0 = -world_floor_int(-(t0 - 0.015625f));
+        int jx1 = world_floor_int(t1 + 0.015625f);
         jx0 = jx0 < ix0 ? ix0 : jx0;
         jx1 = jx1 > ix1 ? ix1 : jx1;
         size_t rbase = (size_t)wrap_index(iy, w->fy) * (size_t)w->fx;
@@ -287,13 +410,16 @@ static void scan_food(const SenseCtx *k, SenseAcc *a)
             if (cx == w->fx) {
                 cx = 0;
             }
-            float e = prow[cx] * ep + mrow[cx] * em;
-            float dx = ((float)ix + 0.5f) * w->fcell_w - k->x;
-            float d2 = dx * dx + dy2;
-            int valid = (e >= vis) & (e > 0.0f) & (d2 < k->range2);
-            see_update(k, a->best, &a->seen, 0, dx, dy, d2, valid);
+            if (cb->n == CAND_MAX) {
+                flush_food(k, a, cb, vis);
+            }
+            int i = cb->n++;
+            cb->dx[i] = ((float)ix + 0.5f) * w->fcell_w - k->x;
+            cb->dy[i] = dy;
+            cb->val[i] = prow[cx] * ep + mrow[cx] * em;
         }
     }
+    flush_food(k, a, cb, vis);
 }
 
 static float food_edible_at(const World *w, int ix, int iy, float ep, float em)
@@ -318,7 +444,7 @@ void world_sense(World *w, int s)
     SenseCtx k = {
         .w = w,
         .L = L,
-        .self = (uint32_t)s,
+        .self = (int32_t)s,
         .pop = p,
         .x = w->x[s],
         .y = w->y[s],
@@ -333,41 +459,49 @@ void world_sense(World *w, int s)
         .vision = L->vision >= 0,
         .occl = w->gobst[w->gcell_of[s]] != 0,
         .full = L->half_fov >= WORLD_PI * 0.9999f,
+        .nb = L->sectors + 1,
     };
-    SenseAcc a;
     int K = L->sectors;
+    for (int j = 0; j <= WORLD_MAX_SECTORS; ++j) {
+        float b = j <= K ? L->bound_p[j] : INFINITY;
+        k.bound[j] = (v4f){b, b, b, b};
+    }
+    SenseAcc a;
+    Cands cb;
+    cb.n = 0;
     memcpy(a.best, L->best_init, sizeof a.best);
-    a.seen = 0;
-    a.sig = 0;
+    a.sig = (v4f){0, 0, 0, 0};
     a.touch = w->touch[s];
     a.target = -1;
     a.target_d2 = INFINITY;
-    scan_agents(&k, &a, w->qradius[p]);
+    scan_agents(&k, &a, &cb, w->qradius[p]);
+    flush_agents(&k, &a, &cb);
     w->target[s] = a.target;
     w->target_d2[s] = a.target_d2;
 
     float *row = w->inputs + (size_t)s * (size_t)w->stride;
     if (k.vision) {
-        scan_food(&k, &a);
-        if (k.occl) {
+        scan_food(&k, &a, &cb);
+        float *v = row + L->vision;
+        /* a slot below range2 saw something (slots start at range2 and
+         * take only distances below it) */
+        for (int kind = 0; kind < 3; ++kind) {
+            const float *b = a.best + kind * WORLD_MAX_SECTORS;
             for (int i = 0; i < K; ++i) {
+                v[kind * K + i] = b[i] < L->range2 ? 1.0f - sqrtf(b[i]) * L->inv_range : 0.0f;
+            }
+        }
+        for (int i = 0; i < K; ++i) {
+            float o = 0.0f;
+            if (k.occl) {
                 float ux = L->sector_c[i] * k.c - L->sector_s[i] * k.s;
                 float uy = L->sector_c[i] * k.s + L->sector_s[i] * k.c;
                 float d = world_ray_distance(w, k.x, k.y, ux, uy, L->range);
                 if (d < L->range) {
-                    a.best[3 * WORLD_MAX_SECTORS + i] = d * d;
-                    a.seen |= 1ull << (3 * WORLD_MAX_SECTORS + i);
+                    o = 1.0f - sqrtf(d * d) * L->inv_range;
                 }
             }
-        }
-        float *v = row + L->vision;
-        memset(v, 0, sizeof(float) * 4 * (size_t)K);
-        uint64_t seen = a.seen;
-        while (seen) {
-            int bit = __builtin_ctzll(seen);
-            seen &= seen - 1;
-            int kind = bit / WORLD_MAX_SECTORS, i = bit % WORLD_MAX_SECTORS;
-            v[kind * K + i] = 1.0f - sqrtf(a.best[bit]) * L->inv_range;
+            v[3 * K + i] = o;
         }
     }
     if (L->touch >= 0) {
@@ -404,6 +538,6 @@ void world_sense(World *w, int s)
         row[L->noise] = pcg32_float(&w->rng[s]) * 2.0f - 1.0f;
     }
     if (L->signal >= 0) {
-        row[L->signal] = clamp1(a.sig);
+        row[L->signal] = clamp1((a.sig[0] + a.sig[1]) + (a.sig[2] + a.sig[3]));
     }
 }
