@@ -29,6 +29,7 @@
 #include "world/world_internal.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 typedef float v4f __attribute__((vector_size(16)));
@@ -64,14 +65,12 @@ static inline float clamp1(float v)
     return v > 1.0f ? 1.0f : (v < -1.0f ? -1.0f : v);
 }
 
-/* Candidates buffered for the vector pass: a multiple of 4. */
+/* Food cells buffered for the vector pass: a multiple of 4. */
 #define CAND_MAX 128
 
 typedef struct Cands {
     float dx[CAND_MAX + 4], dy[CAND_MAX + 4];
-    float val[CAND_MAX + 4];   /* agents: signal; food: edible energy */
-    int32_t slot[CAND_MAX + 4];
-    int32_t kb[CAND_MAX + 4];  /* agents: population */
+    float val[CAND_MAX + 4];   /* edible energy */
     int n;
 } Cands;
 
@@ -129,8 +128,7 @@ __attribute__((always_inline)) static inline v4i sector_count(const v4f *restric
  * ascending) at or below the direction's pseudo-angle, minus one. */
 __attribute__((always_inline)) static inline void bin_block(const SenseCtx *restrict k,
                                                             float *restrict best, v4f dx, v4f dy,
-                                                            v4f d2, v4i valid, v4i kb,
-                                                            const float *dxs, const float *dys)
+                                                            v4f d2, v4i valid, v4i kb)
 {
     const v4i abs_mask = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX};
     const v4i one_bits = {0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000};
@@ -165,74 +163,10 @@ __attribute__((always_inline)) static inline void bin_block(const SenseCtx *rest
         float d = d2[l];
         float *b = best + idx[l];
         if (idx[l] != WORLD_BEST_SINK && d < *b &&
-            !world_segment_blocked(k->w, k->x, k->y, dxs[l], dys[l])) {
+            !world_segment_blocked(k->w, k->x, k->y, dx[l], dy[l])) {
             *b = d;
         }
     }
-}
-
-/* Within touch or attack reach of candidate i (rare): the exact tests;
- * the target is the nearest in front, ties to the lower slot. */
-static void near_one(const SenseCtx *k, SenseAcc *a, const Cands *cb, int i, float d2)
-{
-    const World *w = k->w;
-    int32_t slot = cb->slot[i];
-    float rr = k->myr + w->pp[w->pop[slot]].radius;
-    a->touch |= d2 < rr * rr;
-    float rch = rr + k->reach;
-    if (d2 <= rch * rch) {
-        float dx = cb->dx[i], dy = cb->dy[i];
-        float fx = dx * k->c + dy * k->s;
-        float fy = dy * k->c - dx * k->s;
-        /* within 45 degrees of the heading; ties to the lower slot */
-        if (fx >= fabsf(fy) && (d2 < a->target_d2 || (d2 == a->target_d2 && slot < a->target))) {
-            a->target = slot;
-            a->target_d2 = d2;
-        }
-    }
-}
-
-/* The vector pass over the buffered agents; empties the buffer. */
-static void flush_agents(const SenseCtx *restrict k, SenseAcc *restrict a, Cands *restrict cb)
-{
-    int n = cb->n;
-    for (int i = n; i < ((n + 3) & ~3); ++i) {
-        /* padding: the observer itself at its own place, never counted */
-        cb->dx[i] = 0;
-        cb->dy[i] = 0;
-        cb->val[i] = 0;
-        cb->slot[i] = k->self;
-        cb->kb[i] = k->pop;
-    }
-    const v4f zero = {0, 0, 0, 0};
-    v4f sig = a->sig;
-    for (int i = 0; i < n; i += 4) {
-        v4f dx = v4f_load(cb->dx + i), dy = v4f_load(cb->dy + i);
-        v4f d2 = dx * dx + dy * dy;
-        v4i other = v4i_load(cb->slot + i) != k->self;
-        v4i inq = (d2 <= k->qr2) & other;
-        v4i near = (d2 <= k->near2) & inq;
-        v4i any = near | __builtin_shuffle(near, (v4i){2, 3, 0, 1});
-        any |= __builtin_shuffle(any, (v4i){1, 0, 3, 2});
-        if (any[0]) {
-            for (int l = 0; l < 4; ++l) {
-                if (near[l]) {
-                    near_one(k, a, cb, i + l, d2[l]);
-                }
-            }
-        }
-        v4i in = (d2 < k->range2) & inq;
-        /* masked to +0: the same as adding the neighbours in range only */
-        sig += v4f_and(v4f_load(cb->val + i) * (1.0f - d2 * k->inv_range2), in);
-        if (k->vision) {
-            /* kin: kind 1, other populations: kind 2 */
-            v4i kb = WORLD_MAX_SECTORS + ((v4i_load(cb->kb + i) != k->pop) & WORLD_MAX_SECTORS);
-            bin_block(k, a->best, dx, dy, d2, in, kb, cb->dx + i, cb->dy + i);
-        }
-    }
-    (void)zero;
-    a->sig = sig;
-    cb->n = 0;
 }
 
 /* The vector pass over buffered food cells (val: edible energy). */
@@ -251,57 +185,136 @@ static void flush_food(const SenseCtx *restrict k, SenseAcc *restrict a, Cands *
         v4f e = v4f_load(cb->val + i);
         v4f d2 = dx * dx + dy * dy;
         v4i valid = (e >= visible) & (e > 0.0f) & (d2 < k->range2);
-        bin_block(k, a->best, dx, dy, d2, valid, kb, cb->dx + i, cb->dy + i);
+        bin_block(k, a->best, dx, dy, d2, valid, kb);
     }
     cb->n = 0;
 }
 
-/* Buffers the agents of one run of cells; (ox, oy) is the observer's
- * position minus the offset of the copy of the plane the run lies in
- * (torus), so no wrap is needed. With `wrap` (a range that spans the
- * whole world) each offset is wrapped instead. */
-static inline void take_run(const SenseCtx *restrict k, SenseAcc *restrict a, Cands *restrict cb,
+/* Within touch or attack reach of a candidate (rare): the exact tests;
+ * the target is the nearest in front, ties to the lower slot. */
+static void near_one(const SenseCtx *k, SenseAcc *a, const GridItem *it, float dx, float dy,
+                     float d2)
+{
+    int32_t slot = (int32_t)it->slot;
+    float rr = k->myr + it->radius;
+    a->touch |= d2 < rr * rr;
+    float rch = rr + k->reach;
+    if (d2 <= rch * rch) {
+        float fx = dx * k->c + dy * k->s;
+        float fy = dy * k->c - dx * k->s;
+        /* within 45 degrees of the heading; ties to the lower slot */
+        if (fx >= fabsf(fy) && (d2 < a->target_d2 || (d2 == a->target_d2 && slot < a->target))) {
+            a->target = slot;
+            a->target_d2 = d2;
+        }
+    }
+}
+
+/* Four grid items (24 bytes each) as arrays of fields: six loads and
+ * eleven shuffles. */
+typedef struct ItemBlock {
+    v4f x, y, sig;
+    v4i slot, pop;
+} ItemBlock;
+
+_Static_assert(offsetof(GridItem, x) == 0 && offsetof(GridItem, y) == 4 &&
+                   offsetof(GridItem, signal) == 8 && offsetof(GridItem, radius) == 12 &&
+                   offsetof(GridItem, slot) == 16 && offsetof(GridItem, pop) == 20,
+               "load_block's shuffles follow GridItem's layout");
+
+static inline ItemBlock load_block(const GridItem *it)
+{
+    const float *f = (const float *)(const void *)it;
+    v4f A = v4f_load(f), B = v4f_load(f + 4), C = v4f_load(f + 8);
+    v4f D = v4f_load(f + 12), E = v4f_load(f + 16), F = v4f_load(f + 20);
+    /* A = x0 y0 s0 r0, B = t0 p0 x1 y1, C = s1 r1 t1 p1 (t slot, p pop) */
+    v4f xy01 = __builtin_shuffle(A, B, (v4i){0, 1, 6, 7});
+    v4f xy23 = __builtin_shuffle(D, E, (v4i){0, 1, 6, 7});
+    v4f sr01 = __builtin_shuffle(A, C, (v4i){2, 3, 4, 5});
+    v4f sr23 = __builtin_shuffle(D, F, (v4i){2, 3, 4, 5});
+    v4f tp01 = __builtin_shuffle(B, C, (v4i){0, 1, 6, 7});
+    v4f tp23 = __builtin_shuffle(E, F, (v4i){0, 1, 6, 7});
+    ItemBlock b = {
+        .x = __builtin_shuffle(xy01, xy23, (v4i){0, 2, 4, 6}),
+        .y = __builtin_shuffle(xy01, xy23, (v4i){1, 3, 5, 7}),
+        .sig = __builtin_shuffle(sr01, sr23, (v4i){0, 2, 4, 6}),
+        .slot = (v4i)__builtin_shuffle(tp01, tp23, (v4i){0, 2, 4, 6}),
+        .pop = (v4i)__builtin_shuffle(tp01, tp23, (v4i){1, 3, 5, 7}),
+    };
+    return b;
+}
+
+/* The agents of one run of cells, four at a time; (ox, oy) is the
+ * observer's position minus the offset of the copy of the plane the run
+ * lies in (torus), so no wrap is needed. With `wrap` (a range that spans
+ * the whole world) each offset is wrapped instead. Lanes past the run's
+ * end hold other items (or zeros at the end of the array) and are
+ * masked out. */
+static inline void scan_run(const SenseCtx *restrict k, SenseAcc *restrict a,
                             const GridItem *restrict it, const GridItem *end, float ox, float oy,
                             bool wrap)
 {
     const World *w = k->w;
-    while (it < end) {
-        if (cb->n == CAND_MAX) {
-            flush_agents(k, a, cb);
+    const GridItem *last = w->gitems + w->count; /* items past it are not to be read */
+    const v4i lane = {0, 1, 2, 3};
+    v4f sig = a->sig;
+    for (; it < end; it += 4) {
+        ItemBlock bl;
+        if (it + 4 <= last) {
+            bl = load_block(it);
+        } else {
+            GridItem tmp[4];
+            memset(tmp, 0, sizeof tmp);
+            memcpy(tmp, it, sizeof(GridItem) * (size_t)(last - it));
+            bl = load_block(tmp);
         }
-        int n = cb->n;
-        int take = CAND_MAX - n;
-        take = end - it < take ? (int)(end - it) : take;
-        for (int i = n; i < n + take; ++i, ++it) {
-            float dx = it->x - ox;
-            float dy = it->y - oy;
-            if (wrap) {
-                dx = world_wrap_dx(w, dx, w->half_w, w->width);
-                dy = world_wrap_dx(w, dy, w->half_h, w->height);
+        v4f dx = bl.x - ox;
+        v4f dy = bl.y - oy;
+        if (wrap) {
+            const v4f hw = {w->half_w, w->half_w, w->half_w, w->half_w};
+            const v4f hh = {w->half_h, w->half_h, w->half_h, w->half_h};
+            dx -= v4f_and((v4f){w->width, w->width, w->width, w->width}, dx > hw);
+            dx += v4f_and((v4f){w->width, w->width, w->width, w->width}, dx < -hw);
+            dy -= v4f_and((v4f){w->height, w->height, w->height, w->height}, dy > hh);
+            dy += v4f_and((v4f){w->height, w->height, w->height, w->height}, dy < -hh);
+        }
+        v4f d2 = dx * dx + dy * dy;
+        v4i inq = (d2 <= k->qr2) & (bl.slot != k->self) & (lane < (int32_t)(end - it));
+        v4i near = (d2 <= k->near2) & inq;
+        v4i any = near | __builtin_shuffle(near, (v4i){2, 3, 0, 1});
+        any |= __builtin_shuffle(any, (v4i){1, 0, 3, 2});
+        if (any[0]) {
+            for (int l = 0; l < 4; ++l) {
+                if (near[l]) {
+                    near_one(k, a, it + l, dx[l], dy[l], d2[l]);
+                }
             }
-            cb->dx[i] = dx;
-            cb->dy[i] = dy;
-            cb->val[i] = it->signal;
-            cb->slot[i] = (int32_t)it->slot;
-            cb->kb[i] = (int32_t)it->pop;
         }
-        cb->n = n + take;
+        v4i in = (d2 < k->range2) & inq;
+        /* masked to +0: the same as adding the neighbours in range only */
+        sig += v4f_and(bl.sig * (1.0f - d2 * k->inv_range2), in);
+        if (k->vision) {
+            /* kin: kind 1, other populations: kind 2 */
+            v4i kb = WORLD_MAX_SECTORS + ((bl.pop != k->pop) & WORLD_MAX_SECTORS);
+            bin_block(k, a->best, dx, dy, d2, in, kb);
+        }
     }
+    a->sig = sig;
 }
 
-static void scan_items(const SenseCtx *k, SenseAcc *a, Cands *cb, const GridItem *it,
-                       const GridItem *end, float ox, float oy)
+static void scan_items(const SenseCtx *k, SenseAcc *a, const GridItem *it, const GridItem *end,
+                       float ox, float oy)
 {
-    take_run(k, a, cb, it, end, ox, oy, false);
+    scan_run(k, a, it, end, ox, oy, false);
 }
 
-static void scan_items_wrapped(const SenseCtx *k, SenseAcc *a, Cands *cb, const GridItem *it,
+static void scan_items_wrapped(const SenseCtx *k, SenseAcc *a, const GridItem *it,
                                const GridItem *end)
 {
-    take_run(k, a, cb, it, end, k->x, k->y, true);
+    scan_run(k, a, it, end, k->x, k->y, true);
 }
 
-static void scan_agents(const SenseCtx *k, SenseAcc *a, Cands *cb, float radius)
+static void scan_agents(const SenseCtx *k, SenseAcc *a, float radius)
 {
     const World *w = k->w;
     int ix0 = world_floor_int((k->x - radius) * w->ginv_w);
@@ -326,13 +339,13 @@ static void scan_agents(const SenseCtx *k, SenseAcc *a, Cands *cb, float radius)
             jx0 = jx0 < ix0 ? ix0 : jx0;
             jx1 = jx1 > ix1 ? ix1 : jx1;
             int row = iy * w->gx;
-            scan_items(k, a, cb, g + w->gstart[row + jx0], g + w->gstart[row + jx1 + 1], k->x, k->y);
+            scan_items(k, a, g + w->gstart[row + jx0], g + w->gstart[row + jx1 + 1], k->x, k->y);
         }
         return;
     }
     if (ix1 - ix0 + 1 >= w->gx || iy1 - iy0 + 1 >= w->gy) {
         /* the range spans the world: every cell once, offsets wrapped */
-        scan_items_wrapped(k, a, cb, g, g + w->gstart[w->gx * w->gy]);
+        scan_items_wrapped(k, a, g, g + w->gstart[w->gx * w->gy]);
         return;
     }
     const float r2 = radius * radius;
@@ -358,13 +371,13 @@ static void scan_agents(const SenseCtx *k, SenseAcc *a, Cands *cb, float radius)
         int a1 = jx1 < 0 ? jx1 + w->gx : (jx1 >= w->gx ? jx1 - w->gx : jx1);
         if (a0 <= a1) {
             float ox = jx0 < 0 ? k->x + w->width : (jx0 >= w->gx ? k->x - w->width : k->x);
-            scan_items(k, a, cb, g + w->gstart[row + a0], g + w->gstart[row + a1 + 1], ox, oy);
+            scan_items(k, a, g + w->gstart[row + a0], g + w->gstart[row + a1 + 1], ox, oy);
         } else {
             /* [a0, gx) is left of 0 when jx0 < 0; [0, a1] is right of gx otherwise */
             float left = jx0 < 0 ? k->x + w->width : k->x;
             float right = jx0 < 0 ? k->x : k->x - w->width;
-            scan_items(k, a, cb, g + w->gstart[row + a0], g + w->gstart[row + w->gx], left, oy);
-            scan_items(k, a, cb, g + w->gstart[row], g + w->gstart[row + a1 + 1], right, oy);
+            scan_items(k, a, g + w->gstart[row + a0], g + w->gstart[row + w->gx], left, oy);
+            scan_items(k, a, g + w->gstart[row], g + w->gstart[row + a1 + 1], right, oy);
         }
     }
 }
@@ -474,8 +487,7 @@ void world_sense(World *w, int s)
     a.touch = w->touch[s];
     a.target = -1;
     a.target_d2 = INFINITY;
-    scan_agents(&k, &a, &cb, w->qradius[p]);
-    flush_agents(&k, &a, &cb);
+    scan_agents(&k, &a, w->qradius[p]);
     w->target[s] = a.target;
     w->target_d2[s] = a.target_d2;
 
