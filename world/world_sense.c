@@ -56,6 +56,9 @@ static inline v4f v4f_and(v4f a, v4i m)
 
 static inline int wrap_index(int i, int n)
 {
+    if ((unsigned)i < (unsigned)n) {
+        return i; /* the usual case: no division */
+    }
     i %= n;
     return i < 0 ? i + n : i;
 }
@@ -93,6 +96,9 @@ typedef struct SenseCtx {
     float near2; /* (own radius + largest radius + reach)^2: touch and attack */
     bool vision, occl, full;
     int nb; /* sector boundaries: K + 1 */
+    /* the same numbers broadcast to four lanes, once per sense */
+    v4f vc, vs, vqr2, vnear2, vrange2, vinv_range2;
+    v4i vself, vpop;
     v4f bound[WORLD_MAX_SECTORS + 1]; /* L->bound_p broadcast */
 } SenseCtx;
 
@@ -132,8 +138,8 @@ __attribute__((always_inline)) static inline void bin_block(const SenseCtx *rest
 {
     const v4i abs_mask = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX};
     const v4i one_bits = {0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000};
-    v4f fx = dx * k->c + dy * k->s;
-    v4f fy = dy * k->c - dx * k->s;
+    v4f fx = dx * k->vc + dy * k->vs;
+    v4f fy = dy * k->vc - dx * k->vs;
     /* world_pseudo_angle, lane by lane */
     v4f sum = v4f_and(fx, abs_mask) + v4f_and(fy, abs_mask);
     v4f zero = (v4f)((sum == 0.0f) & one_bits);
@@ -184,7 +190,7 @@ static void flush_food(const SenseCtx *restrict k, SenseAcc *restrict a, Cands *
         v4f dx = v4f_load(cb->dx + i), dy = v4f_load(cb->dy + i);
         v4f e = v4f_load(cb->val + i);
         v4f d2 = dx * dx + dy * dy;
-        v4i valid = (e >= visible) & (e > 0.0f) & (d2 < k->range2);
+        v4i valid = (e >= visible) & (e > 0.0f) & (d2 < k->vrange2);
         bin_block(k, a->best, dx, dy, d2, valid, kb);
     }
     cb->n = 0;
@@ -279,8 +285,8 @@ static inline void scan_run(const SenseCtx *restrict k, SenseAcc *restrict a,
             dy += v4f_and((v4f){w->height, w->height, w->height, w->height}, dy < -hh);
         }
         v4f d2 = dx * dx + dy * dy;
-        v4i inq = (d2 <= k->qr2) & (bl.slot != k->self) & (lane < (int32_t)(end - it));
-        v4i near = (d2 <= k->near2) & inq;
+        v4i inq = (d2 <= k->vqr2) & (bl.slot != k->vself) & (lane < (int32_t)(end - it));
+        v4i near = (d2 <= k->vnear2) & inq;
         v4i any = near | __builtin_shuffle(near, (v4i){2, 3, 0, 1});
         any |= __builtin_shuffle(any, (v4i){1, 0, 3, 2});
         if (any[0]) {
@@ -290,12 +296,12 @@ static inline void scan_run(const SenseCtx *restrict k, SenseAcc *restrict a,
                 }
             }
         }
-        v4i in = (d2 < k->range2) & inq;
+        v4i in = (d2 < k->vrange2) & inq;
         /* masked to +0: the same as adding the neighbours in range only */
-        sig += v4f_and(bl.sig * (1.0f - d2 * k->inv_range2), in);
+        sig += v4f_and(bl.sig * (1.0f - d2 * k->vinv_range2), in);
         if (k->vision) {
             /* kin: kind 1, other populations: kind 2 */
-            v4i kb = WORLD_MAX_SECTORS + ((bl.pop != k->pop) & WORLD_MAX_SECTORS);
+            v4i kb = WORLD_MAX_SECTORS + ((bl.pop != k->vpop) & WORLD_MAX_SECTORS);
             bin_block(k, a->best, dx, dy, d2, in, kb);
         }
     }
@@ -329,7 +335,8 @@ static void scan_agents(const SenseCtx *k, SenseAcc *a, float radius)
         iy1 = iy1 >= w->gy ? w->gy - 1 : iy1;
         for (int iy = iy0; iy <= iy1; ++iy) {
             float y0 = (float)iy * w->gcell_h, y1 = y0 + w->gcell_h;
-            float dyr = k->y < y0 ? y0 - k->y : (k->y > y1 ? k->y - y1 : 0.0f);
+            float dyr = y0 - k->y > k->y - y1 ? y0 - k->y : k->y - y1; /* maxss: no branch */
+        dyr = dyr > 0.0f ? dyr : 0.0f;
             float half = sqrtf(radius * radius - dyr * dyr);
             if (!(half >= 0.0f)) {
                 continue;
@@ -352,7 +359,8 @@ static void scan_agents(const SenseCtx *k, SenseAcc *a, float radius)
     for (int iy = iy0; iy <= iy1; ++iy) {
         /* only the cells that meet the chord of the circle in this row */
         float y0 = (float)iy * w->gcell_h, y1 = y0 + w->gcell_h;
-        float dyr = k->y < y0 ? y0 - k->y : (k->y > y1 ? k->y - y1 : 0.0f);
+        float dyr = y0 - k->y > k->y - y1 ? y0 - k->y : k->y - y1; /* maxss: no branch */
+        dyr = dyr > 0.0f ? dyr : 0.0f;
         float half = sqrtf(r2 - dyr * dyr);
         if (!(half >= 0.0f)) {
             continue;
@@ -454,26 +462,33 @@ void world_sense(World *w, int s)
     const int p = w->pop[s];
     const InputLayout *L = &w->layout[p];
     const PopParams *pp = &w->pp[p];
-    SenseCtx k = {
-        .w = w,
-        .L = L,
-        .self = (int32_t)s,
-        .pop = p,
-        .x = w->x[s],
-        .y = w->y[s],
-        .c = w->cos_h[s],
-        .s = w->sin_h[s],
-        .myr = pp->radius,
-        .reach = pp->attack_reach,
-        .qr2 = w->qradius2[p],
-        .near2 = w->near2[p],
-        .range2 = L->range2,
-        .inv_range2 = 1.0f / L->range2,
-        .vision = L->vision >= 0,
-        .occl = w->gobst[w->gcell_of[s]] != 0,
-        .full = L->half_fov >= WORLD_PI * 0.9999f,
-        .nb = L->sectors + 1,
-    };
+    SenseCtx k; /* every field set below: no zeroing of the whole */
+    k.w = w;
+    k.L = L;
+    k.self = (int32_t)s;
+    k.pop = p;
+    k.x = w->x[s];
+    k.y = w->y[s];
+    k.c = w->cos_h[s];
+    k.s = w->sin_h[s];
+    k.myr = pp->radius;
+    k.reach = pp->attack_reach;
+    k.qr2 = w->qradius2[p];
+    k.near2 = w->near2[p];
+    k.range2 = L->range2;
+    k.inv_range2 = 1.0f / L->range2;
+    k.vision = L->vision >= 0;
+    k.occl = w->gobst[w->gcell_of[s]] != 0;
+    k.full = L->half_fov >= WORLD_PI * 0.9999f;
+    k.nb = L->sectors + 1;
+    k.vc = (v4f){k.c, k.c, k.c, k.c};
+    k.vs = (v4f){k.s, k.s, k.s, k.s};
+    k.vqr2 = (v4f){k.qr2, k.qr2, k.qr2, k.qr2};
+    k.vnear2 = (v4f){k.near2, k.near2, k.near2, k.near2};
+    k.vrange2 = (v4f){k.range2, k.range2, k.range2, k.range2};
+    k.vinv_range2 = (v4f){k.inv_range2, k.inv_range2, k.inv_range2, k.inv_range2};
+    k.vself = (v4i){s, s, s, s};
+    k.vpop = (v4i){p, p, p, p};
     int K = L->sectors;
     for (int j = 0; j <= WORLD_MAX_SECTORS; ++j) {
         float b = j <= K ? L->bound_p[j] : INFINITY;
@@ -500,7 +515,12 @@ void world_sense(World *w, int s)
         for (int kind = 0; kind < 3; ++kind) {
             const float *b = a.best + kind * WORLD_MAX_SECTORS;
             for (int i = 0; i < K; ++i) {
-                v[kind * K + i] = b[i] < L->range2 ? 1.0f - sqrtf(b[i]) * L->inv_range : 0.0f;
+                /* masked, not branched: seen or not is a coin toss */
+                float x = 1.0f - sqrtf(b[i]) * L->inv_range;
+                uint32_t u;
+                memcpy(&u, &x, sizeof u);
+                u &= -(uint32_t)(b[i] < L->range2);
+                memcpy(&v[kind * K + i], &u, sizeof u);
             }
         }
         for (int i = 0; i < K; ++i) {
