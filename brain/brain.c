@@ -76,10 +76,36 @@ struct BrainPool {
 
 /* ------------------------------------------------------------ activations */
 
-/* Internal activation code of a node without incoming connections: its
- * value activation(bias) is computed once when compiling and kept in the
- * op's bias field, so a step only copies it. */
-enum { BRAIN_ACT_CONST = 255 };
+/* exp(x) in float, written out so that it gives the same bits at every
+ * optimisation level and on every libm: x = n ln2 + r with n the nearest
+ * integer to x / ln2 (rounded by adding and subtracting 1.5 * 2^23),
+ * ln2 split in two so that n * ln2_hi is exact, |r| <= ln2 / 2, then
+ * exp(r) by its Taylor polynomial of degree 6 (truncation below 1.2e-7)
+ * and 2^n put into the exponent bits. Relative error about 3e-7 over
+ * [-87, 88]; arguments beyond are clamped (exp(-87) is 1.6e-38, exp(88)
+ * is 1.7e38), NaN is returned as is. */
+static inline float exp_f32(float x)
+{
+    if (x != x) {
+        return x;
+    }
+    x = x > 88.0f ? 88.0f : x;
+    x = x < -87.0f ? -87.0f : x;
+    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) * (1 << 23);
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
 
 static inline float act_f32(int act, float x)
 {
@@ -87,36 +113,27 @@ static inline float act_f32(int act, float x)
     case ACT_IDENTITY:
         return x;
     case ACT_SIGMOID:
-        return 1.0f / (1.0f + expf(-x));
+        return 1.0f / (1.0f + exp_f32(-x));
     case ACT_NEAT_SIGMOID:
-        return 1.0f / (1.0f + expf(-4.9f * x));
-    case ACT_TANH: {
-        /* tanh(x) = 1 - 2/(exp(2x)+1); exact limits at +-inf, absolute error
-         * about 1e-7, cheaper than tanhf. */
-        if (x > 20.0f) {
-            return 1.0f;
-        }
-        if (x < -20.0f) {
-            return -1.0f;
-        }
+        return 1.0f / (1.0f + exp_f32(-4.9f * x));
+    case ACT_TANH:
+        /* tanh(x) = 1 - 2/(exp(2x)+1): exact limits (exp_f32 clamps its
+         * argument); near 0 the subtraction cancels, so the series
+         * x - x^3/3 there */
         if (fabsf(x) < 0.01f) {
-            /* near 0 the subtraction cancels: use the series x - x^3/3 */
             return x - x * x * x * (1.0f / 3.0f);
         }
-        return 1.0f - 2.0f / (expf(2.0f * x) + 1.0f);
-    }
+        return 1.0f - 2.0f / (exp_f32(2.0f * x) + 1.0f);
     case ACT_RELU:
         return x > 0.0f ? x : 0.0f;
     case ACT_GAUSS:
-        return expf(-x * x);
+        return exp_f32(-x * x);
     case ACT_SIN:
         return sinf(x);
     case ACT_ABS:
         return fabsf(x);
     case ACT_STEP:
         return x > 0.0f ? 1.0f : 0.0f;
-    case BRAIN_ACT_CONST:
-        return x;
     default:
         assert(!"unknown activation");
         return x;
@@ -426,8 +443,10 @@ int brain_pool_add(BrainPool *pool, const Genome *g)
         BrainOp op = {
             .slot = s, .conn_end = k, .bias = g->nodes[s].bias, .act = g->nodes[s].activation};
         if (first[s] == first[s + 1]) {
+            /* no inputs: the value is activation(bias), computed once;
+             * identity then copies it */
             op.bias = act_f32(op.act, op.bias);
-            op.act = BRAIN_ACT_CONST;
+            op.act = ACT_IDENTITY;
         }
         ops[o++] = op;
     }
