@@ -54,6 +54,20 @@ static inline v4f v4f_and(v4f a, v4i m)
     return (v4f)((v4i)a & m);
 }
 
+/* Square roots of four lanes, correctly rounded like sqrtf. */
+static inline v4f v4f_sqrt(v4f x)
+{
+#if defined(__SSE__)
+    return __builtin_ia32_sqrtps(x);
+#else
+    v4f r;
+    for (int l = 0; l < 4; ++l) {
+        r[l] = sqrtf(x[l]);
+    }
+    return r;
+#endif
+}
+
 static inline int wrap_index(int i, int n)
 {
     if ((unsigned)i < (unsigned)n) {
@@ -490,7 +504,9 @@ void world_sense(World *w, int s)
     k.vself = (v4i){s, s, s, s};
     k.vpop = (v4i){p, p, p, p};
     int K = L->sectors;
-    for (int j = 0; j <= WORLD_MAX_SECTORS; ++j) {
+    /* as many as sector_count reads: 5, 9 or 17 */
+    int nbound = K + 1 <= 5 ? 5 : (K + 1 <= 9 ? 9 : WORLD_MAX_SECTORS + 1);
+    for (int j = 0; j < nbound; ++j) {
         float b = j <= K ? L->bound_p[j] : INFINITY;
         k.bound[j] = (v4f){b, b, b, b};
     }
@@ -511,17 +527,18 @@ void world_sense(World *w, int s)
         scan_food(&k, &a, &cb);
         float *v = row + L->vision;
         /* a slot below range2 saw something (slots start at range2 and
-         * take only distances below it) */
+         * take only distances below it); masked, not branched: seen or
+         * not is a coin toss */
+        const v4f r2 = k.vrange2;
+        const v4f inv = {L->inv_range, L->inv_range, L->inv_range, L->inv_range};
         for (int kind = 0; kind < 3; ++kind) {
-            const float *b = a.best + kind * WORLD_MAX_SECTORS;
-            for (int i = 0; i < K; ++i) {
-                /* masked, not branched: seen or not is a coin toss */
-                float x = 1.0f - sqrtf(b[i]) * L->inv_range;
-                uint32_t u;
-                memcpy(&u, &x, sizeof u);
-                u &= -(uint32_t)(b[i] < L->range2);
-                memcpy(&v[kind * K + i], &u, sizeof u);
+            float out[WORLD_MAX_SECTORS];
+            for (int i = 0; i < K; i += 4) {
+                v4f b = v4f_load(a.best + kind * WORLD_MAX_SECTORS + i);
+                v4f x = v4f_and(1.0f - v4f_sqrt(b) * inv, b < r2);
+                memcpy(out + i, &x, sizeof x);
             }
+            memcpy(v + kind * K, out, sizeof(float) * (size_t)K);
         }
         for (int i = 0; i < K; ++i) {
             float o = 0.0f;
