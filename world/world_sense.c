@@ -313,7 +313,9 @@ static inline void scan_run(const SenseCtx *restrict k, SenseAcc *restrict a,
         v4i in = (d2 < k->vrange2) & inq;
         /* masked to +0: the same as adding the neighbours in range only */
         sig += v4f_and(bl.sig * (1.0f - d2 * k->vinv_range2), in);
-        if (k->vision) {
+        v4i any_in = in | __builtin_shuffle(in, (v4i){2, 3, 0, 1});
+        any_in |= __builtin_shuffle(any_in, (v4i){1, 0, 3, 2});
+        if (k->vision && any_in[0]) {
             /* kin: kind 1, other populations: kind 2 */
             v4i kb = WORLD_MAX_SECTORS + ((bl.pop != k->vpop) & WORLD_MAX_SECTORS);
             bin_block(k, a->best, dx, dy, d2, in, kb);
