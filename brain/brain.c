@@ -124,8 +124,14 @@ static inline float act_f32(int act, float x)
             return x - x * x * x * (1.0f / 3.0f);
         }
         return 1.0f - 2.0f / (exp_f32(2.0f * x) + 1.0f);
-    case ACT_RELU:
-        return x > 0.0f ? x : 0.0f;
+    case ACT_RELU: {
+        /* masked, not branched: the sign of a sum is a coin toss */
+        uint32_t u;
+        memcpy(&u, &x, sizeof u);
+        u &= -(uint32_t)(x > 0.0f);
+        memcpy(&x, &u, sizeof x);
+        return x;
+    }
     case ACT_GAUSS:
         return exp_f32(-x * x);
     case ACT_SIN:
@@ -133,7 +139,7 @@ static inline float act_f32(int act, float x)
     case ACT_ABS:
         return fabsf(x);
     case ACT_STEP:
-        return x > 0.0f ? 1.0f : 0.0f;
+        return (float)(x > 0.0f);
     default:
         assert(!"unknown activation");
         return x;
