@@ -363,22 +363,50 @@ int brain_pool_add(BrainPool *pool, const Genome *g)
         indeg[v]++;
     }
 
-    /* 2. evaluation order: Kahn's algorithm over feed-forward edges, FIFO
-     * seeded in slot order (any topological order gives the same values). */
+    /* 2. evaluation order: Kahn's algorithm over feed-forward edges, seeded
+     * in slot order (any topological order gives the same values). Among
+     * the nodes ready, one with the activation of the node just placed
+     * goes first, so that runs of equal activations form and the step's
+     * jump on the activation is predicted. A node without inputs counts
+     * as identity (it becomes a constant). */
+    int *inc = stack; /* free after step 1: compiled inputs per node */
+    for (int i = 0; i < n; ++i) {
+        inc[i] = 0;
+    }
+    for (int c = 0; c < m; ++c) {
+        if (rec[c] >= 0) {
+            inc[dst[c]]++;
+        }
+    }
+#define BRAIN_EFF_ACT(u) (inc[u] > 0 ? (int)g->nodes[u].activation : (int)ACT_IDENTITY)
     int qh = 0, qt = 0;
     for (int i = 0; i < n; ++i) {
         if (indeg[i] == 0) {
             order[qt++] = i;
         }
     }
+    int last = -1;
     while (qh < qt) {
-        int u = order[qh++];
+        int pick = qh;
+        for (int j = qh; j < qt && last >= 0; ++j) {
+            if (order[j] > in && BRAIN_EFF_ACT(order[j]) == last) {
+                pick = j;
+                break;
+            }
+        }
+        int u = order[pick];
+        order[pick] = order[qh];
+        order[qh++] = u;
+        if (u > in) {
+            last = BRAIN_EFF_ACT(u);
+        }
         for (int e = head[u]; e >= 0; e = next[e]) {
             if (--indeg[dst[e]] == 0) {
                 order[qt++] = dst[e];
             }
         }
     }
+#undef BRAIN_EFF_ACT
     assert(qt == n);
 
     /* 3. connections grouped by target (CSR), innovation order inside a
