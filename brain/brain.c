@@ -38,10 +38,11 @@
 
 typedef struct BrainInfo {
     int inputs, outputs, hidden;
-    int node_count;    /* N: the value block is N floats */
+    int node_count;    /* N: the value block is N floats (then op_count of scratch) */
     int op_count;      /* computed nodes (hidden + output) */
     int conn_count;    /* compiled (enabled) connections */
     int recurrent;     /* connections that read the previous step */
+    int from_inputs;   /* the first connections: each op's leading ones from inputs */
     size_t op_off, conn_off, value_off;
 } BrainInfo;
 
@@ -67,6 +68,8 @@ struct BrainPool {
     size_t op_len, op_cap;
     BrainConn *conns;
     size_t conn_len, conn_cap;
+    int32_t *conn_op;  /* per leading connection from an input: the op it feeds */
+    size_t conn_op_cap;
     float *values;
     size_t value_len, value_cap;
     /* scratch for compiling, reused between calls (brain_pool_add is serial) */
@@ -168,6 +171,7 @@ void brain_pool_destroy(BrainPool *pool)
     petri_free(pool->brains, (size_t)pool->brain_cap * sizeof *pool->brains);
     petri_free(pool->ops, pool->op_cap * sizeof *pool->ops);
     petri_free(pool->conns, pool->conn_cap * sizeof *pool->conns);
+    petri_free(pool->conn_op, pool->conn_op_cap * sizeof *pool->conn_op);
     petri_free(pool->values, pool->value_cap * sizeof *pool->values);
     petri_free(pool->scratch, pool->scratch_cap);
     petri_free(pool, sizeof *pool);
@@ -190,6 +194,7 @@ size_t brain_pool_bytes(const BrainPool *pool)
 {
     return sizeof *pool + (size_t)pool->brain_cap * sizeof *pool->brains +
            pool->op_cap * sizeof *pool->ops + pool->conn_cap * sizeof *pool->conns +
+           pool->conn_op_cap * sizeof *pool->conn_op +
            pool->value_cap * sizeof *pool->values + pool->scratch_cap;
 }
 
@@ -452,8 +457,11 @@ int brain_pool_add(BrainPool *pool, const Genome *g)
     /* 2 * compiled: the second half is the slot-ordered temporary */
     pool->conns = grow(pool->conns, &pool->conn_cap, pool->conn_len + 2 * (size_t)compiled,
                        sizeof *pool->conns);
-    pool->values = grow(pool->values, &pool->value_cap, pool->value_len + (size_t)n,
-                        sizeof *pool->values);
+    pool->conn_op = grow(pool->conn_op, &pool->conn_op_cap, pool->conn_len + (size_t)compiled,
+                         sizeof *pool->conn_op);
+    /* the value block, then one partial sum per op (scratch of a step) */
+    pool->values = grow(pool->values, &pool->value_cap,
+                        pool->value_len + (size_t)n + (size_t)op_count, sizeof *pool->values);
 
     BrainConn *tmp = pool->conns + pool->conn_len + compiled;
     for (int c = 0; c < m; ++c) {
@@ -463,15 +471,39 @@ int brain_pool_add(BrainPool *pool, const Genome *g)
         BrainConn bc = {.src = src[c], .weight = g->conns[c].weight};
         tmp[fill[dst[c]]++] = bc;
     }
+    /* Each op's leading connections from inputs and bias (before its
+     * first one from a computed node, in innovation order) come first, all
+     * ops together, in evaluation order: the step sums them in one flat
+     * loop, since they read nothing the step computes, and then goes on
+     * per op with the rest. Every sum keeps its order (bias, then
+     * innovation order), so the values are those of one loop per op; only
+     * the loop exits that mispredict are fewer. */
     BrainOp *ops = pool->ops + pool->op_len;
     BrainConn *conns = pool->conns + pool->conn_len;
+    int32_t *conn_op = pool->conn_op + pool->conn_len;
+    int *lead_end = indeg; /* free after step 2 */
     int k = 0, o = 0;
+    for (int i = 0; i < n; ++i) {
+        int s = order[i];
+        if (s <= in) {
+            continue;
+        }
+        int j = first[s];
+        for (; j < first[s + 1] && tmp[j].src <= in; ++j) {
+            conn_op[k] = o;
+            conns[k++] = tmp[j];
+        }
+        lead_end[s] = j;
+        ++o;
+    }
+    info.from_inputs = k;
+    o = 0;
     for (int i = 0; i < n; ++i) {
         int s = order[i];
         if (s <= in) {
             continue; /* inputs and bias are written, not computed */
         }
-        for (int j = first[s]; j < first[s + 1]; ++j) {
+        for (int j = lead_end[s]; j < first[s + 1]; ++j) {
             conns[k++] = tmp[j];
         }
         BrainOp op = {
@@ -485,11 +517,12 @@ int brain_pool_add(BrainPool *pool, const Genome *g)
         ops[o++] = op;
     }
     assert(o == op_count && k == compiled);
-    memset(pool->values + pool->value_len, 0, (size_t)n * sizeof *pool->values);
+    memset(pool->values + pool->value_len, 0,
+           ((size_t)n + (size_t)op_count) * sizeof *pool->values);
 
     pool->op_len += (size_t)op_count;
     pool->conn_len += (size_t)compiled;
-    pool->value_len += (size_t)n;
+    pool->value_len += (size_t)n + (size_t)op_count;
     pool->brains[pool->brain_count] = info;
     return pool->brain_count++;
 }
@@ -539,10 +572,22 @@ void brain_step(BrainPool *pool, int brain, const float *inputs, float *outputs)
     v[in] = 1.0f;
     const BrainOp *ops = pool->ops + b->op_off;
     const BrainConn *restrict c = pool->conns + b->conn_off;
-    int k = 0;
-    for (int o = 0; o < b->op_count; ++o) {
+    const int32_t *restrict co = pool->conn_op + b->conn_off;
+    /* the leading connections from inputs of every op in one loop, into
+     * per-op partial sums; then each op goes on from its partial sum */
+    float *restrict acc = v + b->node_count;
+    const int op_count = b->op_count;
+    for (int o = 0; o < op_count; ++o) {
+        acc[o] = ops[o].bias;
+    }
+    const int lead = b->from_inputs;
+    for (int k = 0; k < lead; ++k) {
+        acc[co[k]] += c[k].weight * v[c[k].src];
+    }
+    int k = lead;
+    for (int o = 0; o < op_count; ++o) {
         const BrainOp op = ops[o];
-        float s = op.bias;
+        float s = acc[o];
         for (; k < op.conn_end; ++k) {
             s += c[k].weight * v[c[k].src];
         }
