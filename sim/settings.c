@@ -62,6 +62,11 @@ RunDef run_default_def(void)
     def.evolution.floor = 10;
     def.evolution.hall_of_fame = 20;
     def.neat = neat_default_def();
+    /* The world reads every output in [-1, 1]: turn left or right, thrust
+     * forward or back, and eat, attack and reproduce only above 0. The
+     * NEAT paper's sigmoid (0 to 1) would leave an agent always turning
+     * one way and always attacking, so a world's brains answer in tanh. */
+    def.neat.output_activation = ACT_TANH;
     snprintf(def.output.dir, sizeof def.output.dir, "%s", "runs");
     return def;
 }
