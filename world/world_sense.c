@@ -534,13 +534,19 @@ void world_sense(World *w, int s)
         const v4f r2 = k.vrange2;
         const v4f inv = {L->inv_range, L->inv_range, L->inv_range, L->inv_range};
         for (int kind = 0; kind < 3; ++kind) {
-            float out[WORLD_MAX_SECTORS];
+            /* fixed-size stores (a copy of K floats would be a libc call) */
+            float *dst = v + kind * K;
             for (int i = 0; i < K; i += 4) {
                 v4f b = v4f_load(a.best + kind * WORLD_MAX_SECTORS + i);
                 v4f x = v4f_and(1.0f - v4f_sqrt(b) * inv, b < r2);
-                memcpy(out + i, &x, sizeof x);
+                if (i + 4 <= K) {
+                    memcpy(dst + i, &x, sizeof x);
+                } else {
+                    for (int l = 0; l < K - i; ++l) {
+                        dst[i + l] = x[l];
+                    }
+                }
             }
-            memcpy(v + kind * K, out, sizeof(float) * (size_t)K);
         }
         for (int i = 0; i < K; ++i) {
             float o = 0.0f;
