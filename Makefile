@@ -4,6 +4,7 @@
 #   make run          install missing packages, build, run the default evolution
 #   make test         build and run every test (prints "N passed, N failed")
 #   make test-asan    the same tests under AddressSanitizer and UBSan
+#   make test-O0      the golden state hashes in a -O0 build
 #   make bench        throughput benchmark (agent-steps per second)
 #   make deps         install missing Debian packages (as root) or print the command
 #   make docs         regenerate docs/config.md from the schema
@@ -75,7 +76,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 PETRI := $(BUILD)/petri
 
-.PHONY: all run test test-asan bench deps deps-test docs clean check-docs
+.PHONY: all run test test-asan test-O0 bench deps deps-test docs clean check-docs
 all: petri
 
 petri: $(PETRI)
@@ -142,6 +143,11 @@ test-asan: deps-test
 	@$(MAKE) --no-print-directory MODE=asan tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/run_tests.sh build/asan
+
+# The golden state hashes again at -O0: the optimiser must change nothing.
+test-O0: deps-test
+	@$(MAKE) --no-print-directory MODE=debug tests
+	@tests/run_tests.sh build/debug test_golden
 
 bench: deps
 	@$(MAKE) --no-print-directory petri
