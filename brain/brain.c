@@ -221,24 +221,6 @@ static void *scratch_take(BrainPool *pool, size_t *used, size_t bytes)
     return pool->scratch + at;
 }
 
-/* Index of node id in the sorted node array, or -1. */
-static int node_index(const Genome *g, uint32_t id)
-{
-    int lo = 0, hi = g->node_count - 1;
-    while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2;
-        uint32_t m = g->nodes[mid].id;
-        if (m == id) {
-            return mid;
-        }
-        if (m < id) {
-            lo = mid + 1;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    return -1;
-}
 
 /* Does `from` reach `target` through the accepted edges? Depth-first with
  * an explicit stack; seen[] holds `stamp` for nodes visited in this search. */
@@ -284,7 +266,7 @@ int brain_find_recurrent(const Genome *g, uint8_t *recurrent)
         if (!cg->enabled) {
             continue;
         }
-        int u = node_index(g, cg->from), v = node_index(g, cg->to);
+        int u = genome_find_node(g, cg->from), v = genome_find_node(g, cg->to);
         assert(u >= 0 && v >= 0);
         uint8_t kind = g->nodes[v].kind;
         if (kind == NODE_INPUT || kind == NODE_BIAS) {
@@ -348,7 +330,7 @@ int brain_pool_add(BrainPool *pool, const Genome *g)
         if (!cg->enabled) {
             continue;
         }
-        int u = node_index(g, cg->from), v = node_index(g, cg->to);
+        int u = genome_find_node(g, cg->from), v = genome_find_node(g, cg->to);
         assert(u >= 0 && v >= 0);
         uint8_t kind = g->nodes[v].kind;
         if (kind == NODE_INPUT || kind == NODE_BIAS) {
