@@ -330,6 +330,39 @@ static void test_outputs_parse(void **state)
     assert_int_equal(sh("%s run %s --out %s --quiet >/dev/null 2>&1", petri, config, dir), 2);
 }
 
+/* A stop condition on the statistics ends the run, and the reason is
+ * recorded; sexual reproduction in the open-ended world records both
+ * parents. */
+static void test_stop_condition_and_sexual_births(void **state)
+{
+    (void)state;
+    run_to("stopped", "--set 'stop.when=prey.fitness_max > 0 and generation >= 2'");
+    char path[700];
+    snprintf(path, sizeof path, "%s/stopped/summary.json", tmp);
+    char *s = slurp(path);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "\"stop_reason\": \"stop.when\""));
+    assert_non_null(strstr(s, "\"generations\": 2,"));
+    free(s);
+
+    run_to("sexual", "--set evolution.mode=open_ended --set evolution.reproduction=sexual "
+                     "--set evolution.epoch_ticks=300 --set populations.0.energy.reproduce=20 "
+                     "--generations 2");
+    snprintf(path, sizeof path, "%s/sexual/lineage.csv", tmp);
+    s = slurp(path);
+    assert_non_null(s);
+    /* A birth row with a mate: "...,birth,prey,ID,PARENT,MATE,,". */
+    int with_mate = 0;
+    for (char *line = strstr(s, ",birth,"); line != NULL; line = strstr(line + 1, ",birth,")) {
+        int id, a, b;
+        if (sscanf(line, ",birth,prey,%d,%d,%d,", &id, &a, &b) == 3 && a != b) {
+            with_mate++;
+        }
+    }
+    assert_true(with_mate > 0);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_sigterm_checkpoints_and_exits_cleanly),
         cmocka_unit_test(test_corrupt_checkpoint_is_refused),
         cmocka_unit_test(test_outputs_parse),
+        cmocka_unit_test(test_stop_condition_and_sexual_births),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
