@@ -38,7 +38,7 @@ typedef struct RunState {
     FILE *stats, *species, *lineage;
     double wall_before;     /* wall seconds of earlier sessions of this run */
     double t0;
-    char config_text[65536];
+    char *config_text;      /* the effective config (petri_alloc, config_len + 1) */
     size_t config_len;
 } RunState;
 
@@ -136,24 +136,29 @@ static PetriStatus write_text_file(const char *dir, const char *name, const Byte
     return file_write_atomic(path, b->data, b->len, err);
 }
 
-static void effective_config(RunState *rs)
+static PetriStatus effective_config(RunState *rs, PetriError *err)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
     if (mem == NULL) {
-        rs->config_len = 0;
-        return;
+        return error_add(err, PETRI_EIO, "petri run: error: out of memory for the config");
     }
     config_write_yaml(run_schema(), &rs->def, mem);
     fclose(mem);
-    if (len >= sizeof rs->config_text) {
-        len = sizeof rs->config_text - 1;
-    }
+    rs->config_text = petri_alloc(len + 1);
     memcpy(rs->config_text, text, len);
     rs->config_text[len] = '\0';
     rs->config_len = len;
     free(text); /* from open_memstream, not the counting allocator */
+    return PETRI_OK;
+}
+
+static void free_config(RunState *rs)
+{
+    petri_free(rs->config_text, rs->config_len + 1);
+    rs->config_text = NULL;
+    rs->config_len = 0;
 }
 
 static void iso_time(char *out, size_t cap)
@@ -485,6 +490,16 @@ static int begin_command(const char *cmd, int argc, char **argv, RunOptions *o)
     return 0;
 }
 
+/* Closes what a run or resume opened; returns rc. */
+static int run_state_end(RunState *rs, int rc)
+{
+    close_tables(rs);
+    evolution_destroy(rs->ev);
+    rs->ev = NULL;
+    free_config(rs);
+    return rc;
+}
+
 int sim_run_main(int argc, char **argv)
 {
     RunOptions o;
@@ -527,16 +542,19 @@ int sim_run_main(int argc, char **argv)
         error_print(&err, stderr);
         return 1;
     }
-    effective_config(&rs);
+    if (effective_config(&rs, &err) != PETRI_OK) {
+        error_print(&err, stderr);
+        return 1;
+    }
     ByteBuf cfg = {.data = (unsigned char *)rs.config_text, .len = rs.config_len};
     if (write_text_file(rs.dir, "config.yaml", &cfg, &err) != PETRI_OK ||
         write_meta(&rs, argc + 1, argv - 1, &err) != PETRI_OK) {
         error_print(&err, stderr);
-        return 1;
+        return run_state_end(&rs, 1);
     }
     if (evolution_create(&rs.def, &rs.ev, &err) != PETRI_OK) {
         error_print(&err, stderr);
-        return 2;
+        return run_state_end(&rs, 2);
     }
     if (csv_open(rs.dir, "stats.csv", STATS_CSV_HEADER, -1, &rs.stats, &err) != PETRI_OK ||
         csv_open(rs.dir, "species.csv", SPECIES_CSV_HEADER, -1, &rs.species, &err) !=
@@ -544,18 +562,14 @@ int sim_run_main(int argc, char **argv)
         csv_open(rs.dir, "lineage.csv", LINEAGE_CSV_HEADER, -1, &rs.lineage, &err) !=
             PETRI_OK) {
         error_print(&err, stderr);
-        close_tables(&rs);
-        evolution_destroy(rs.ev);
-        return 1;
+        return run_state_end(&rs, 1);
     }
     log_info("run %s: %d %s, seed %llu, %d threads, writing to %s", rs.def.name,
              rs.def.evolution.generations,
              rs.def.evolution.mode == EVOLUTION_OPEN_ENDED ? "epochs" : "generations",
              (unsigned long long)rs.def.seed, omp_get_max_threads(), rs.dir);
     rc = run_loop(&rs, (uint64_t)rs.def.evolution.generations);
-    close_tables(&rs);
-    evolution_destroy(rs.ev);
-    return rc;
+    return run_state_end(&rs, rc);
 }
 
 int sim_resume_main(int argc, char **argv)
@@ -589,10 +603,11 @@ int sim_resume_main(int argc, char **argv)
     uint64_t clen = 0, lens[3] = {0, 0, 0};
     double wall = 0.0;
     rc = 2;
-    if (!reader_u64(&r, &clen) || clen >= sizeof rs.config_text || clen > len - r.pos) {
+    if (!reader_u64(&r, &clen) || clen > len - r.pos) {
         error_at(&err, PETRI_EFORMAT, path, 0, 0, "bad config length in checkpoint");
         goto fail;
     }
+    rs.config_text = petri_alloc(clen + 1);
     reader_get(&r, rs.config_text, clen);
     rs.config_text[clen] = '\0';
     rs.config_len = clen;
@@ -618,7 +633,6 @@ int sim_resume_main(int argc, char **argv)
     if (r.pos != r.len) {
         error_at(&err, PETRI_EFORMAT, path, 0, 0, "%zu unexpected bytes after the state",
                  r.len - r.pos);
-        evolution_destroy(rs.ev);
         goto fail;
     }
     petri_free(payload, len + 1);
@@ -629,10 +643,8 @@ int sim_resume_main(int argc, char **argv)
                  &err) != PETRI_OK ||
         csv_open(rs.dir, "lineage.csv", LINEAGE_CSV_HEADER, (int64_t)lens[2], &rs.lineage,
                  &err) != PETRI_OK) {
-        close_tables(&rs);
-        evolution_destroy(rs.ev);
         error_print(&err, stderr);
-        return 1;
+        return run_state_end(&rs, 1);
     }
     uint64_t target = o.generations > 0 ? (uint64_t)o.generations
                                         : (uint64_t)rs.def.evolution.generations;
@@ -640,13 +652,11 @@ int sim_resume_main(int argc, char **argv)
              rs.def.evolution.mode == EVOLUTION_OPEN_ENDED ? "epoch" : "generation",
              (unsigned long long)evolution_generation(rs.ev), (unsigned long long)target);
     rc = run_loop(&rs, target);
-    close_tables(&rs);
-    evolution_destroy(rs.ev);
-    return rc;
+    return run_state_end(&rs, rc);
 fail:
     if (payload != NULL) {
         petri_free(payload, len + 1);
     }
     error_print(&err, stderr);
-    return rc;
+    return run_state_end(&rs, rc);
 }
