@@ -40,7 +40,9 @@ static const Command commands[] = {
     {"bench", bench_main,
      "petri bench [SCENARIO] [--threads 1,2,4] [--json] [--ticks N] [--warmup N] [--hash]",
      "measure agent-steps per second", "Runs a named throughput scenario."},
-    {"task", task_main, "petri task NAME [--runs N] [--seed S] [--json] [--out DIR]",
+    {"task", task_main,
+     "petri task NAME [--runs N] [--seed S] [--json] [--out DIR] [--threads N] "
+     "[--generations N] [--set KEY=VALUE]...",
      "run a classic benchmark task (xor, pole2, pole2-novel)",
      "Runs a classic neuroevolution task many times and prints a table."},
     {"export", genome_export_main, "petri export GENOME --json|--dot",
