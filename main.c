@@ -26,7 +26,8 @@ static const Command commands[] = {
      "(default runs/NAME) gets the effective config, statistics, champions,\n"
      "checkpoints and summary.json. Ctrl-C writes a checkpoint and stops;\n"
      "`petri resume RUNDIR` carries on."},
-    {"resume", sim_resume_main, "petri resume RUNDIR [--generations N] [--threads N] [--quiet]",
+    {"resume", sim_resume_main,
+     "petri resume RUNDIR [--generations N] [--threads N] [--checkpoint FILE] [--quiet]",
      "continue a run from its newest checkpoint",
      "Continues a run exactly where its newest checkpoint left it."},
     {"view", NULL, "petri view CONFIG|RUNDIR [--genome FILE] [--screenshot F.png] [--record F.mp4]",
@@ -45,7 +46,7 @@ static const Command commands[] = {
      "[--generations N] [--set KEY=VALUE]...",
      "run a classic benchmark task (xor, pole2, pole2-novel)",
      "Runs a classic neuroevolution task many times and prints a table."},
-    {"export", genome_export_main, "petri export GENOME --json|--dot",
+    {"export", genome_export_main, "petri export GENOME --json|--dot [-o FILE]",
      "print a genome as JSON or Graphviz DOT", "Converts a binary genome file."},
     {"sweep", NULL, "petri sweep SWEEP.yaml [--jobs N] [--slurm]",
      "run a grid of configs and replicates", "Runs or writes a sweep."},
