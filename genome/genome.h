@@ -89,6 +89,8 @@ typedef struct NeatDef {
     int target_species;            /* 0: fixed threshold */
     double threshold_step;         /* 0.3 */
     int stagnation_limit;          /* 15 */
+    int population_stagnation;     /* generations without a new population best before
+                                    * only the two best species reproduce (0: off) */
     int elite_min_species_size;    /* champion copied when species has > this: 5 */
     double survival_rate;          /* fraction of each species allowed to breed */
     double weight_init_sigma;      /* sigma of initial and replacement weights */

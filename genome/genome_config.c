@@ -32,6 +32,7 @@ NeatDef neat_default_def(void)
         .target_species = 0,
         .threshold_step = 0.3,
         .stagnation_limit = 15,
+        .population_stagnation = 0,    /* NEAT's reference code: 20 (dropoff_age + 5) */
         .elite_min_species_size = 5,
         .survival_rate = 0.2,          /* NEAT's reference code */
         .weight_init_sigma = 1.0,
@@ -105,6 +106,11 @@ static const ConfigRow neat_rows[] = {
     {.key = "stagnation_limit", .type = CONFIG_INT, .offset = offsetof(NeatDef, stagnation_limit),
      .min = 1, .max = 1000000,
      .doc = "generations without improvement after which a species stops reproducing"},
+    {.key = "population_stagnation", .type = CONFIG_INT,
+     .offset = offsetof(NeatDef, population_stagnation), .min = 0, .max = 1000000,
+     .doc = "generations without a new population best after which only the two best species "
+            "reproduce, from their champions, half the offspring each; when set, the best "
+            "genome's species is no longer spared by stagnation_limit (0: off)"},
     {.key = "elite_min_species_size", .type = CONFIG_INT,
      .offset = offsetof(NeatDef, elite_min_species_size), .min = 0, .max = 1000000,
      .doc = "a species with more members than this keeps its champion unchanged"},

@@ -64,6 +64,10 @@ struct NeatPopulation {
     bool has_best;
     double best_fitness;
     Genome best;
+    /* population stagnation clock: the best fitness seen by the epochs
+     * (-DBL_MAX before the first) and the generation it was last beaten */
+    double stagnation_best;
+    int stagnation_since;
     /* parents of each genome of this generation, as indices into the
      * previous one (-1: none); not saved: read right after an epoch */
     int32_t *parent_a, *parent_b;

@@ -12,7 +12,9 @@
  * One epoch, given the fitness slots of generation g:
  *  1. species statistics: each species' best fitness; a species that has
  *     not improved on its best for stagnation_limit generations is dropped,
- *     unless it holds the best genome of the generation;
+ *     unless it holds the best genome of the generation (with
+ *     population_stagnation set, it is dropped all the same, as in NEAT's
+ *     reference code, unless every species would be);
  *  2. fitness sharing: a species' share is the mean of its members'
  *     fitness (shifted up by the lowest fitness when that is negative), and
  *     the population_size children are divided in proportion to the
@@ -30,6 +32,15 @@
  *     empty species disappear;
  *  5. with target_species set, the threshold moves by threshold_step toward
  *     that number of species.
+ *
+ * Population stagnation (NEAT reference code's "delta coding"): with
+ * population_stagnation set, when the population's best fitness has not
+ * risen for that many generations, step 2 is replaced for one epoch: only
+ * the two species with the best champions (ties to the older) reproduce,
+ * half the children each (the first gets the odd one out; a lone species
+ * gets them all), every child a mutation of its species' champion, each
+ * species keeping its champion unchanged; both species' own stagnation
+ * clocks and the population's clock restart, the other species die out.
  */
 #include "genome/genome_internal.h"
 
@@ -146,6 +157,7 @@ NeatPopulation *neat_population_alloc(const NeatDef *def, int inputs, int output
     pop->reg = innovation_registry_create(inputs, outputs);
     pop->rng = pcg32_stream(seed, 0, RNG_PURPOSE_POPULATION);
     pop->threshold = def->compat_threshold;
+    pop->stagnation_best = -DBL_MAX;
     return pop;
 }
 
@@ -481,6 +493,42 @@ static void make_child(NeatPopulation *pop, const Species *s, int pool, Genome *
     genome_mutate(child, def, pop->reg, rng);
 }
 
+/* Population stagnation: the two alive species with the best champions
+ * (ties to the lower position) get half the children each and restart
+ * their stagnation clocks; the others die out. Species that stagnated on
+ * their own still compete for the two places, as in NEAT's reference code.
+ * Restarts the population's clock. */
+static void delta_offspring(NeatPopulation *pop)
+{
+    int first = -1, second = -1;
+    for (int s = 0; s < pop->species_count; ++s) {
+        Species *sp = &pop->species[s];
+        sp->offspring = 0;
+        if (sp->size == 0) {
+            continue;
+        }
+        double top = pop->fit[pop->order[sp->start]];
+        if (first < 0 || top > pop->fit[pop->order[pop->species[first].start]]) {
+            second = first;
+            first = s;
+        } else if (second < 0 || top > pop->fit[pop->order[pop->species[second].start]]) {
+            second = s;
+        }
+    }
+    for (int s = 0; s < pop->species_count; ++s) {
+        pop->species[s].alive = s == first || s == second;
+    }
+    if (second < 0) {
+        pop->species[first].offspring = pop->size;
+    } else {
+        pop->species[second].offspring = pop->size / 2;
+        pop->species[first].offspring = pop->size - pop->size / 2;
+        pop->species[second].last_improved = pop->generation;
+    }
+    pop->species[first].last_improved = pop->generation;
+    pop->stagnation_since = pop->generation;
+}
+
 void neat_population_epoch(NeatPopulation *pop)
 {
     const NeatDef *def = &pop->def;
@@ -496,6 +544,14 @@ void neat_population_epoch(NeatPopulation *pop)
     }
     int best = best_index(pop);
     sort_members(pop);
+    /* the population's stagnation clock (only the epochs' own view of the
+     * best: evaluate() may also see generations that never reach epoch) */
+    if (pop->fit[best] > pop->stagnation_best) {
+        pop->stagnation_best = pop->fit[best];
+        pop->stagnation_since = pop->generation;
+    }
+    bool delta = def->population_stagnation > 0 &&
+                 pop->generation - pop->stagnation_since >= def->population_stagnation;
 
     /* 1. stagnation */
     int n = pop->species_count;
@@ -512,8 +568,11 @@ void neat_population_epoch(NeatPopulation *pop)
             sp->best_fitness = top;
             sp->last_improved = pop->generation;
         }
-        bool holds_best = sp->id == pop->species_of[best];
-        if (pop->generation - sp->last_improved >= def->stagnation_limit && !holds_best) {
+        /* with population stagnation on, as in NEAT's reference code, the
+         * best genome's species is not spared: a population stuck on a
+         * plateau loses it, and the delta step keeps the population alive */
+        bool spared = sp->id == pop->species_of[best] && def->population_stagnation == 0;
+        if (pop->generation - sp->last_improved >= def->stagnation_limit && !spared) {
             sp->alive = false;
             continue;
         }
@@ -524,11 +583,29 @@ void neat_population_epoch(NeatPopulation *pop)
         }
         share[s] = sum / sp->size;
     }
-    assign_offspring(pop, share);
-    if (def->keep_champion) {
+    int home = neat_species_index(pop, pop->species_of[best]);
+    bool any_alive = false;
+    for (int s = 0; s < n; ++s) {
+        any_alive = any_alive || pop->species[s].alive;
+    }
+    if (!any_alive) {
+        /* every species stagnated at once: the best genome's lives on */
+        pop->species[home].alive = true;
+        const Species *sp = &pop->species[home];
+        double sum = 0.0;
+        for (int k = 0; k < sp->size; ++k) {
+            sum += pop->fit[pop->order[sp->start + k]] + shift;
+        }
+        share[home] = sum / sp->size;
+    }
+    if (delta) {
+        delta_offspring(pop);
+    } else {
+        assign_offspring(pop, share);
+    }
+    if (def->keep_champion && !delta && pop->species[home].alive) {
         /* the champion's species gets at least its champion's copy, taken
          * from the species with the most children (the first on ties) */
-        int home = neat_species_index(pop, pop->species_of[best]);
         if (pop->species[home].offspring == 0) {
             int most = 0;
             for (int s = 1; s < n; ++s) {
@@ -551,15 +628,15 @@ void neat_population_epoch(NeatPopulation *pop)
             continue;
         }
         int k = sp->offspring;
-        if (sp->size > def->elite_min_species_size ||
-            (def->keep_champion && sp->id == pop->species_of[best])) {
+        if (delta || sp->size > def->elite_min_species_size ||
+            (def->keep_champion && s == home)) {
             pop->parent_a[c] = pop->order[sp->start];
             pop->parent_b[c] = -1;
             genome_copy(&pop->next[c++], &pop->genomes[pop->order[sp->start]]);
             --k;
         }
         int pool = (int)ceil(def->survival_rate * sp->size);
-        pool = pool < 1 ? 1 : pool > sp->size ? sp->size : pool;
+        pool = pool < 1 || delta ? 1 : pool > sp->size ? sp->size : pool;
         for (; k > 0; --k) {
             make_child(pop, sp, pool, &pop->next[c], &pop->parent_a[c], &pop->parent_b[c]);
             c++;

@@ -11,7 +11,7 @@
 #include <math.h>
 
 #define NEAT_STATE_MAGIC 0x50414e4eu /* "NNAP" little-endian */
-#define NEAT_STATE_VERSION 1u
+#define NEAT_STATE_VERSION 2u /* 2: the population stagnation clock */
 
 uint64_t neat_population_hash(const NeatPopulation *pop)
 {
@@ -43,6 +43,13 @@ uint64_t neat_population_hash(const NeatPopulation *pop)
         hasher_f64(&hs, pop->best_fitness);
         genome_hash(&pop->best, &hs);
     }
+    /* the population stagnation clock steers evolution only when the
+     * setting is on; leaving it out otherwise keeps the hashes of runs
+     * without it as they were before the clock existed */
+    if (pop->def.population_stagnation > 0) {
+        hasher_f64(&hs, pop->stagnation_best);
+        hasher_u64(&hs, (uint64_t)pop->stagnation_since);
+    }
     return hasher_digest(&hs);
 }
 
@@ -61,6 +68,8 @@ void neat_population_save(const NeatPopulation *pop, ByteBuf *out)
     buf_put_u64(out, pop->rng.state);
     buf_put_u64(out, pop->rng.inc);
     buf_put_u32(out, pop->next_species_id);
+    buf_put_f64(out, pop->stagnation_best);
+    buf_put_u32(out, (uint32_t)pop->stagnation_since);
     innovation_registry_save(pop->reg, out);
     buf_put_u8(out, pop->has_best);
     if (pop->has_best) {
@@ -102,15 +111,16 @@ static PetriStatus load_genome(const NeatPopulation *pop, Genome *g, ByteReader 
 
 NeatPopulation *neat_population_load(const NeatDef *def, ByteReader *r, PetriError *err)
 {
-    uint32_t magic, version, inputs, outputs, size, generation, next_species;
+    uint32_t magic, version, inputs, outputs, size, generation, next_species, stagnation_since;
     uint64_t seed, evaluations, state, inc;
     uint8_t evaluated;
-    double threshold;
+    double threshold, stagnation_best;
     if (!reader_u32(r, &magic) || !reader_u32(r, &version) || !reader_u32(r, &inputs) ||
         !reader_u32(r, &outputs) || !reader_u64(r, &seed) || !reader_u32(r, &size) ||
         !reader_u32(r, &generation) || !reader_u64(r, &evaluations) ||
         !reader_u8(r, &evaluated) || !reader_f64(r, &threshold) || !reader_u64(r, &state) ||
-        !reader_u64(r, &inc) || !reader_u32(r, &next_species)) {
+        !reader_u64(r, &inc) || !reader_u32(r, &next_species) ||
+        !reader_f64(r, &stagnation_best) || !reader_u32(r, &stagnation_since)) {
         error_add(err, PETRI_EFORMAT, "population state: truncated header");
         return NULL;
     }
@@ -120,7 +130,8 @@ NeatPopulation *neat_population_load(const NeatDef *def, ByteReader *r, PetriErr
     }
     if (inputs > GENOME_MAX_IO || outputs < 1 || outputs > GENOME_MAX_IO || size < 2 ||
         size > (r->len - r->pos) / 16 || generation > INT32_MAX || evaluated > 1 ||
-        !isfinite(threshold) || threshold <= 0.0 || (inc & 1u) == 0) {
+        !isfinite(threshold) || threshold <= 0.0 || (inc & 1u) == 0 ||
+        !isfinite(stagnation_best) || stagnation_since > generation) {
         error_add(err, PETRI_EFORMAT,
                   "population state: implausible header (inputs %u, outputs %u, size %u)", inputs,
                   outputs, size);
@@ -134,6 +145,8 @@ NeatPopulation *neat_population_load(const NeatDef *def, ByteReader *r, PetriErr
     pop->rng.state = state;
     pop->rng.inc = inc;
     pop->next_species_id = next_species;
+    pop->stagnation_best = stagnation_best;
+    pop->stagnation_since = (int)stagnation_since;
     uint8_t has_best = 0;
     uint32_t species_count = 0;
     if (innovation_registry_load(pop->reg, r, err) != PETRI_OK || !reader_u8(r, &has_best) ||

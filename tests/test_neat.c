@@ -314,6 +314,126 @@ static void test_external_fitness_and_elitism(void **state)
     neat_population_destroy(pop);
 }
 
+/* Fitness that never improves: 1 + index / 1000. */
+static double flat_fitness(const Genome *g, int index, void *ctx)
+{
+    (void)g;
+    (void)ctx;
+    return 1.0 + index / 1000.0;
+}
+
+/* Population stagnation: once the best has not risen for the configured
+ * generations, only the two species with the best champions reproduce,
+ * half the children each, all from their champions; the next epoch
+ * reproduces normally again; the clock is saved and loaded exactly. */
+static void test_population_stagnation(void **state)
+{
+    (void)state;
+    NeatDef def = neat_default_def();
+    def.population_size = 100;
+    def.target_species = 8;
+    def.stagnation_limit = 1000;
+    def.population_stagnation = 3;
+    NeatPopulation *pop = neat_population_create(&def, 2, 1, 17);
+    int deltas = 0;
+    for (int gen = 0; gen < 12; ++gen) {
+        neat_population_evaluate(pop, flat_fitness, NULL);
+        int n = neat_population_size(pop);
+        /* the two best species by champion (ties cannot happen here) */
+        NeatSpeciesInfo info[128];
+        int ns = neat_population_species(pop, info, 128);
+        assert_true(ns <= 128);
+        int champ[128];
+        for (int s = 0; s < ns; ++s) {
+            champ[s] = -1;
+        }
+        for (int i = 0; i < n; ++i) {
+            int s = 0;
+            while (info[s].id != neat_population_species_of(pop, i)) {
+                ++s;
+            }
+            if (champ[s] < 0 || neat_population_fitness(pop, i) >
+                                    neat_population_fitness(pop, champ[s])) {
+                champ[s] = i;
+            }
+        }
+        int first = -1, second = -1;
+        for (int s = 0; s < ns; ++s) {
+            double f = neat_population_fitness(pop, champ[s]);
+            if (first < 0 || f > neat_population_fitness(pop, champ[first])) {
+                second = first;
+                first = s;
+            } else if (second < 0 || f > neat_population_fitness(pop, champ[second])) {
+                second = s;
+            }
+        }
+        /* best at generation 0, never beaten: delta at 3, 6, 9 (the clock
+         * restarts with each) */
+        bool expect_delta = gen > 0 && gen % 3 == 0;
+        neat_population_epoch(pop);
+        assert_all_valid(pop);
+        int from_first = 0, from_second = 0, crossed = 0;
+        for (int i = 0; i < n; ++i) {
+            int a, b;
+            neat_population_parents(pop, i, &a, &b);
+            from_first += a == champ[first];
+            from_second += second >= 0 && a == champ[second];
+            crossed += b >= 0;
+        }
+        if (expect_delta) {
+            assert_true(ns >= 2);
+            assert_int_equal(crossed, 0);
+            assert_int_equal(from_first, n - n / 2);
+            assert_int_equal(from_second, n / 2);
+            ++deltas;
+        } else if (gen > 0) {
+            assert_true(crossed > 0);
+        }
+    }
+    assert_int_equal(deltas, 3);
+
+    /* the clock survives a checkpoint: both copies stay identical through
+     * the next delta step */
+    neat_population_evaluate(pop, flat_fitness, NULL);
+    neat_population_epoch(pop);
+    ByteBuf buf;
+    buf_init(&buf);
+    neat_population_save(pop, &buf);
+    ByteReader r;
+    reader_init(&r, buf.data, buf.len);
+    PetriError err;
+    error_clear(&err);
+    NeatPopulation *copy = neat_population_load(&def, &r, &err);
+    assert_non_null(copy);
+    assert_true(neat_population_hash(pop) == neat_population_hash(copy));
+    for (int g = 0; g < 4; ++g) {
+        neat_population_evaluate(pop, flat_fitness, NULL);
+        neat_population_epoch(pop);
+        neat_population_evaluate(copy, flat_fitness, NULL);
+        neat_population_epoch(copy);
+    }
+    assert_true(neat_population_hash(pop) == neat_population_hash(copy));
+    buf_fini(&buf);
+    neat_population_destroy(copy);
+
+    /* off (0), the same seed never restricts reproduction that way */
+    def.population_stagnation = 0;
+    NeatPopulation *off = neat_population_create(&def, 2, 1, 17);
+    for (int gen = 0; gen < 4; ++gen) {
+        neat_population_evaluate(off, flat_fitness, NULL);
+        neat_population_epoch(off);
+    }
+    int crossed = 0;
+    for (int i = 0; i < neat_population_size(off); ++i) {
+        int a, b;
+        neat_population_parents(off, i, &a, &b);
+        crossed += b >= 0;
+    }
+    assert_true(crossed > 0);
+    neat_population_destroy(off);
+    neat_population_destroy(pop);
+}
+
 static void test_threshold_moves(void **state)
 {
     (void)state;
@@ -410,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_threads_bit_identical),
         cmocka_unit_test(test_checkpoint_resume_exact),
         cmocka_unit_test(test_external_fitness_and_elitism),
+        cmocka_unit_test(test_population_stagnation),
         cmocka_unit_test(test_threshold_moves),
         cmocka_unit_test(test_state_fuzz),
     };
