@@ -1,7 +1,7 @@
 /*
- * `petri task`: small XOR and pole runs solve, the same seed gives the same
- * table at any thread count, champions written with --out load back and
- * solve, and bad arguments are refused.
+ * `petri task`: small XOR and pole runs solve (pole2-novel too), the same
+ * seed gives the same table at any thread count, champions written with
+ * --out load back and solve, and bad arguments are refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,6 +133,46 @@ static void test_cli_out_writes_champions(void **state)
     rmdir(dir);
 }
 
+/* pole2-novel: a run that solves has a champion that balances 100,000
+ * steps from the task's start (long pole at 0.07 rad) and 200 or more of
+ * the 625 generalisation starts; the choice of the tested champion keeps
+ * per-run state, and the table stays the same at any thread count. */
+static void test_pole2_novel_solves_and_is_thread_independent(void **state)
+{
+    (void)state;
+    const TaskSpec *t = task_find("pole2-novel");
+    assert_non_null(t);
+    NeatDef def = neat_default_def();
+    t->tune(&def);
+    assert_int_equal(def.population_stagnation, 20);
+    TaskRun run;
+    task_run_one(t, &def, task_run_seed(1, 1), 12, &run);
+    assert_true(run.solved);
+    BrainPool *pool = brain_pool_create();
+    int b = brain_pool_add(pool, &run.champion);
+    PoleState start = pole_start_state();
+    start.theta1 = 0.07;
+    assert_int_equal(pole_balance(pool, b, &start, false, POLE_SOLVE_STEPS, NULL),
+                     POLE_SOLVE_STEPS);
+    assert_true(pole_generalisation(pool, b) >= 200);
+    brain_pool_destroy(pool);
+    genome_fini(&run.champion);
+
+    static char a[1 << 16], c[1 << 16];
+    const char *args = "task pole2-novel --runs 2 --generations 10 --seed 1 --json";
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "%s --threads 1", args);
+    assert_int_equal(run_petri(cmd, a, sizeof a), 0);
+    snprintf(cmd, sizeof cmd, "%s --threads 2", args);
+    assert_int_equal(run_petri(cmd, c, sizeof c), 0);
+    assert_non_null(strstr(a, "\"successes\": 1"));
+    strip_field(a, "\"threads\"");
+    strip_field(c, "\"threads\"");
+    strip_field(a, "\"wall_seconds\"");
+    strip_field(c, "\"wall_seconds\"");
+    assert_string_equal(a, c);
+}
+
 static void test_cli_refuses_bad_arguments(void **state)
 {
     (void)state;
@@ -156,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_pole2_run_solves),
         cmocka_unit_test(test_cli_json_is_thread_independent),
         cmocka_unit_test(test_cli_out_writes_champions),
+        cmocka_unit_test(test_pole2_novel_solves_and_is_thread_independent),
         cmocka_unit_test(test_cli_refuses_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
