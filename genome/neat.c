@@ -103,19 +103,43 @@ static void species_compact(NeatPopulation *pop)
 
 /* Assigns every genome to the first species (by id) whose representative
  * is within the threshold, founding new species as needed; drops species
- * left empty. */
+ * left empty.
+ *
+ * The distances to the species that exist before the call (the bulk of
+ * the work) are computed in parallel: a genome's first match among them
+ * depends only on the genome and those fixed representatives. Genomes
+ * with none are then assigned serially, in index order, to the species
+ * founded during the call (which come after the old ones in id order),
+ * exactly as a serial pass would: bit-identical at any thread count. */
 static void speciate(NeatPopulation *pop, int generation)
 {
-    for (int s = 0; s < pop->species_count; ++s) {
+    const int old_count = pop->species_count;
+    for (int s = 0; s < old_count; ++s) {
         pop->species[s].size = 0;
     }
-    for (int i = 0; i < pop->size; ++i) {
-        const Genome *g = &pop->genomes[i];
+    const int n = pop->size;
+    int *first = petri_alloc((size_t)n * sizeof(int));
+    const Genome *genomes = pop->genomes;
+    const Species *species = pop->species;
+    const NeatDef *def = &pop->def;
+    const double threshold = pop->threshold;
+#pragma omp parallel for schedule(dynamic, 16)
+    for (int i = 0; i < n; ++i) {
         int found = -1;
-        for (int s = 0; s < pop->species_count; ++s) {
-            if (genome_distance(g, &pop->species[s].rep, &pop->def) < pop->threshold) {
+        for (int s = 0; s < old_count; ++s) {
+            if (genome_distance(&genomes[i], &species[s].rep, def) < threshold) {
                 found = s;
                 break;
+            }
+        }
+        first[i] = found;
+    }
+    for (int i = 0; i < n; ++i) {
+        const Genome *g = &pop->genomes[i];
+        int found = first[i];
+        for (int s = old_count; found < 0 && s < pop->species_count; ++s) {
+            if (genome_distance(g, &pop->species[s].rep, &pop->def) < pop->threshold) {
+                found = s;
             }
         }
         if (found < 0) {
@@ -125,6 +149,7 @@ static void speciate(NeatPopulation *pop, int generation)
         pop->species[found].size++;
         pop->species_of[i] = pop->species[found].id;
     }
+    petri_free(first, (size_t)n * sizeof(int));
     for (int s = 0; s < pop->species_count; ++s) {
         pop->species[s].alive = pop->species[s].size > 0;
     }
