@@ -227,8 +227,9 @@ static void handle_births(Evolution *ev, ByteBuf *lineage)
     const RunDef *def = &ev->def;
     NeatDef nd = oe_neat(ev);
     int n = world_agent_count(w);
-    /* Collect the ids first: births append slots and may move nothing
-     * else, but ids are what stays valid. */
+    /* Only the n agents alive before any birth may reproduce: a birth
+     * appends its child after them (ids only grow) and moves no slot, so
+     * slots below n stay valid and are visited in id order. */
     for (int slot = 0; slot < n; ++slot) {
         if (!world_agent_wants_reproduce(w, slot)) {
             continue;
