@@ -30,7 +30,7 @@ double fitness_of(const FitnessDef *f, const AgentCounters *c, double energy_fin
            f->offspring * (double)c->offspring + f->energy_final * energy_final;
 }
 
-double world_plant_total(const World *w)
+double plant_energy_total(const World *w)
 {
     int nx, ny;
     int cells = world_food_cells(w, &nx, &ny);
@@ -231,19 +231,12 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
      * genome index of each, to credit counters to the right genome. */
     uint32_t *ids = petri_alloc((size_t)n * sizeof *ids);
     int *gidx = petri_alloc((size_t)n * sizeof *gidx);
-    memset(seen, 0, sizeof seen);
     for (int s = 0; s < n; ++s) {
         int p = world_agent_pop(w, s);
         ids[s] = world_agent_id(w, s);
         gidx[s] = ev->offset[p] + seen[p]++;
     }
-    int founders = n;
-    for (int p = 0; p < ev->pop_count; ++p) {
-        res->deaths[p] = 0;
-    }
-    for (int i = 0; i < ev->total; ++i) {
-        res->fitness[i] = 0.0;
-    }
+    int founders = n; /* res arrives zeroed (calloc) */
     for (int t = 0; t < def->evolution.episode_ticks && world_agent_count(w) > 0; ++t) {
         habitat_step(h, 1);
         int ne;
@@ -275,7 +268,7 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
     }
     petri_free(ids, (size_t)founders * sizeof *ids);
     petri_free(gidx, (size_t)founders * sizeof *gidx);
-    res->food = world_plant_total(w);
+    res->food = plant_energy_total(w);
     habitat_destroy(h);
 }
 

@@ -39,7 +39,7 @@ struct Evolution {
 /* Fitness of an agent from its counters (energy_final: energy left). */
 double fitness_of(const FitnessDef *f, const AgentCounters *c, double energy_final);
 /* Plant energy in the world, summed in cell order. */
-double world_plant_total(const World *w);
+double plant_energy_total(const World *w);
 /* A seed for (a, b, purpose) derived from the run seed. */
 uint64_t derive_seed(uint64_t seed, uint64_t a, uint64_t b, uint32_t purpose);
 /* max, mean and median of fit[n] (scratch holds n doubles). */

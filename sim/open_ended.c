@@ -459,7 +459,7 @@ void open_ended_step(Evolution *ev, PopStats *stats, ByteBuf *lineage, ByteBuf *
         }
     }
     compact(ev);
-    double food = world_plant_total(w);
+    double food = plant_energy_total(w);
     for (int p = 0; p < ev->pop_count; ++p) {
         PopStats *st = &stats[p];
         memset(st, 0, sizeof *st);
