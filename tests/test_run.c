@@ -172,6 +172,27 @@ static void test_stop_and_resume_equals_straight(void **state)
     check_same("straight", "split");
 }
 
+/* Starts `petri run` into dir in the background and returns once its
+ * first checkpoint exists (or after 5 s), so a signal lands mid-run. */
+static pid_t start_run(const char *dir, const char *generations)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        freopen("/dev/null", "w", stderr);
+        execl(petri, petri, "run", config, "--out", dir, "--generations", generations,
+              "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    char latest[700];
+    snprintf(latest, sizeof latest, "%s/checkpoints/LATEST", dir);
+    for (int i = 0; i < 5000 && access(latest, F_OK) != 0; ++i) {
+        usleep(1000);
+    }
+    return pid;
+}
+
 static void test_sigkill_then_resume_equals_straight(void **state)
 {
     (void)state;
@@ -181,21 +202,8 @@ static void test_sigkill_then_resume_equals_straight(void **state)
     for (int attempt = 0; attempt < 3; ++attempt) {
         char dir[600];
         snprintf(dir, sizeof dir, "%s/killed%d", tmp, attempt);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            freopen("/dev/null", "w", stdout);
-            freopen("/dev/null", "w", stderr);
-            execl(petri, petri, "run", config, "--out", dir, "--generations", "6", "--quiet",
-                  (char *)NULL);
-            _exit(127);
-        }
-        /* Wait until at least one checkpoint exists, then a little more. */
-        char latest[700];
-        snprintf(latest, sizeof latest, "%s/checkpoints/LATEST", dir);
-        for (int i = 0; i < 2000 && access(latest, F_OK) != 0; ++i) {
-            usleep(1000);
-        }
+        /* After the first checkpoint, then a little later each time. */
+        pid_t pid = start_run(dir, "6");
         usleep((useconds_t)(attempt * 7000));
         kill(pid, SIGKILL);
         int status;
@@ -213,20 +221,7 @@ static void test_sigterm_checkpoints_and_exits_cleanly(void **state)
     (void)state;
     char dir[600];
     snprintf(dir, sizeof dir, "%s/termed", tmp);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        freopen("/dev/null", "w", stderr);
-        execl(petri, petri, "run", config, "--out", dir, "--generations", "1000", "--quiet",
-              (char *)NULL);
-        _exit(127);
-    }
-    char latest[700];
-    snprintf(latest, sizeof latest, "%s/checkpoints/LATEST", dir);
-    for (int i = 0; i < 5000 && access(latest, F_OK) != 0; ++i) {
-        usleep(1000);
-    }
+    pid_t pid = start_run(dir, "1000");
     kill(pid, SIGTERM);
     int status;
     waitpid(pid, &status, 0);
