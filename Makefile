@@ -103,7 +103,7 @@ $(BUILD)/tests/%: tests/%.c $(LIB)
 	@echo "  TEST  $@"
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS) -lcmocka
 
-tests: $(TEST_BINS) $(PETRI)
+tests: $(TEST_BINS) petri
 
 # --- packages --------------------------------------------------------------
 PKGS_BUILD := gcc make pkg-config libyaml-dev
