@@ -38,7 +38,7 @@ static RunDef small_def(int mode)
     return def;
 }
 
-static uint64_t run_hash(const RunDef *def, int threads, int generations, PopStats *last)
+static uint64_t evolve_hash_after(const RunDef *def, int threads, int generations, PopStats *last)
 {
     omp_set_num_threads(threads);
     Evolution *ev;
@@ -72,14 +72,14 @@ static uint64_t run_hash(const RunDef *def, int threads, int generations, PopSta
 static void check_threads(int mode)
 {
     RunDef def = small_def(mode);
-    uint64_t h1 = run_hash(&def, 1, 3, NULL);
-    uint64_t h2 = run_hash(&def, 2, 3, NULL);
-    uint64_t h3 = run_hash(&def, 3, 3, NULL);
+    uint64_t h1 = evolve_hash_after(&def, 1, 3, NULL);
+    uint64_t h2 = evolve_hash_after(&def, 2, 3, NULL);
+    uint64_t h3 = evolve_hash_after(&def, 3, 3, NULL);
     assert_true(h1 == h2);
     assert_true(h1 == h3);
     /* A different seed gives a different run (the hash is not trivial). */
     def.seed = 43;
-    assert_true(run_hash(&def, 2, 3, NULL) != h1);
+    assert_true(evolve_hash_after(&def, 2, 3, NULL) != h1);
 }
 
 static void test_generational_same_at_any_thread_count(void **state)
