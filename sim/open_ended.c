@@ -656,11 +656,20 @@ PetriStatus open_ended_load(Evolution *ev, ByteReader *r, PetriError *err)
         genome_fini(&g);
     }
     petri_free(pop_of, ((size_t)count + 1) * sizeof(int));
+    /* Every agent of a brain population runs exactly one brain: tags are
+     * unique (world_load checks that) and inside the pool, baselines have
+     * none (world_load), and no brain agent is without one. */
     for (int slot = 0; slot < world_agent_count(ev->world); ++slot) {
         int32_t tag = world_agent_tag(ev->world, slot);
+        int p = world_agent_pop(ev->world, slot);
         if (tag >= (int32_t)count) {
             return error_add(err, PETRI_EFORMAT,
                              "checkpoint: error: an agent's brain %d is missing", tag);
+        }
+        if (tag < 0 && def->populations[p].controller == CONTROLLER_BRAIN) {
+            return error_add(err, PETRI_EFORMAT,
+                             "checkpoint: error: agent %u of population '%s' has no brain",
+                             world_agent_id(ev->world, slot), def->populations[p].name);
         }
     }
     for (int p = 0; p < ev->pop_count; ++p) {
