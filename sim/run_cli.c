@@ -110,12 +110,18 @@ static int parse_cli(bool is_run, int argc, char **argv, CliOptions *o)
     opterr = 0;
     optind = 0; /* 0: glibc starts over (a second call in one process) */
     for (;;) {
-        int prev = optind;
+        optopt = 0;
         int c = getopt_long(argc, argv, ":qh", is_run ? run_opts : resume_opts, NULL);
         if (c == -1) {
             break;
         }
-        const char *flag = prev > 0 && prev < argc ? argv[prev] : "?";
+        char flag[64];
+        if (optopt > 0 && optopt < 128) {
+            snprintf(flag, sizeof flag, "-%c", optopt);
+        } else {
+            snprintf(flag, sizeof flag, "%.*s", (int)strcspn(argv[optind - 1], "="),
+                     argv[optind - 1]);
+        }
         long v;
         switch (c) {
         case OPT_SET:

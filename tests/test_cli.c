@@ -164,7 +164,7 @@ static void test_usage_errors(void **state)
     result_free(&r);
 
     r = RUN(2, "check", "configs/default.yaml", "--set");
-    assert_non_null(strstr(r.err, "--set needs KEY=VALUE"));
+    assert_non_null(strstr(r.err, "option '--set' needs a value: --set KEY=VALUE"));
     result_free(&r);
 
     r = RUN(2, "check", "configs/default.yaml", "configs/default.yaml");
