@@ -482,10 +482,16 @@ int sim_resume_main(int argc, char **argv)
     const RunStats *st = run_stats(r);
     const char *reason = NULL;
     if (run_done(r, &reason)) {
-        printf("%s: %s at %s %llu (target %llu); nothing to do, nothing changed. Give a higher "
-               "target with --generations N to go on.\n",
-               run_dir(r), reason, unit_of(r, 1), (unsigned long long)st->generation,
-               (unsigned long long)st->target);
+        if (st->generation >= st->target) {
+            printf("%s: already at its target, %s %llu of %llu; nothing to do, nothing "
+                   "changed. Give a higher target with --generations N to go on.\n",
+                   run_dir(r), unit_of(r, 1), (unsigned long long)st->generation,
+                   (unsigned long long)st->target);
+        } else {
+            printf("%s: already finished at %s %llu (see summary.json's stop_reason); nothing "
+                   "to do, nothing changed.\n",
+                   run_dir(r), unit_of(r, 1), (unsigned long long)st->generation);
+        }
         return finish(r, 0, &o, argc);
     }
     log_info("resuming %s at %s %llu, running to %llu", run_dir(r), unit_of(r, 1),
