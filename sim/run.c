@@ -72,13 +72,10 @@ static PetriStatus compile_stop(Run *r, PetriError *err)
                         "stop.when", err);
 }
 
-/* Reads opt's genome files and checks them against population genome_pop. */
-static PetriStatus load_injections(Run *r, const RunOptions *opt, PetriError *err)
+/* Is gs[n] fit to go into population p? */
+static PetriStatus check_injection(const Run *r, int p, const Genome *gs, int n,
+                                   const char *const *files, PetriError *err)
 {
-    if (opt == NULL || opt->genome_count <= 0) {
-        return PETRI_OK;
-    }
-    int p = opt->genome_pop;
     if (p < 0 || p >= r->def.population_count ||
         r->def.populations[p].controller != CONTROLLER_BRAIN) {
         return error_add(err, PETRI_EUSAGE,
@@ -86,23 +83,71 @@ static PetriStatus load_injections(Run *r, const RunOptions *opt, PetriError *er
                          "(population %d is not one)",
                          p);
     }
-    r->inject = petri_calloc((size_t)opt->genome_count, sizeof(Genome));
-    r->inject_count = opt->genome_count;
-    r->inject_pop = p;
-    for (int i = 0; i < opt->genome_count; ++i) {
-        if (genome_load(&r->inject[i], opt->genomes[i], err) != PETRI_OK) {
-            return err->code;
-        }
-        int inputs = evolution_inputs(r->ev, p);
-        if (r->inject[i].inputs != inputs || r->inject[i].outputs != WORLD_OUTPUTS) {
-            return error_at(err, PETRI_EUSAGE, opt->genomes[i], 0, 0,
+    int inputs = evolution_inputs(r->ev, p);
+    for (int i = 0; i < n; ++i) {
+        if (gs[i].inputs != inputs || gs[i].outputs != WORLD_OUTPUTS) {
+            return error_at(err, PETRI_EUSAGE, files != NULL ? files[i] : "genome", 0, 0,
                             "the genome has %d inputs and %d outputs; population '%s' needs %d "
                             "and %d",
-                            r->inject[i].inputs, r->inject[i].outputs,
-                            r->def.populations[p].name, inputs, WORLD_OUTPUTS);
+                            gs[i].inputs, gs[i].outputs, r->def.populations[p].name, inputs,
+                            WORLD_OUTPUTS);
         }
     }
     return PETRI_OK;
+}
+
+/* Adds copies of gs[n] to the genomes waiting for the next step. */
+static void queue_injection(Run *r, int p, const Genome *gs, int n)
+{
+    if (r->inject_count > 0 && r->inject_pop != p) {
+        run_free_injections(r); /* one population at a time: the newest wins */
+    }
+    Genome *all = petri_calloc((size_t)(r->inject_count + n), sizeof(Genome));
+    memcpy(all, r->inject, (size_t)r->inject_count * sizeof(Genome));
+    for (int i = 0; i < n; ++i) {
+        genome_copy(&all[r->inject_count + i], &gs[i]);
+    }
+    petri_free(r->inject, (size_t)r->inject_count * sizeof(Genome));
+    r->inject = all;
+    r->inject_count += n;
+    r->inject_pop = p;
+}
+
+PetriStatus run_inject(Run *r, int pop, const Genome *gs, int n, PetriError *err)
+{
+    if (n <= 0) {
+        return PETRI_OK;
+    }
+    if (check_injection(r, pop, gs, n, NULL, err) != PETRI_OK) {
+        return err->code;
+    }
+    queue_injection(r, pop, gs, n);
+    return PETRI_OK;
+}
+
+/* Reads opt's genome files and checks them against population genome_pop. */
+static PetriStatus load_injections(Run *r, const RunOptions *opt, PetriError *err)
+{
+    if (opt == NULL || opt->genome_count <= 0) {
+        return PETRI_OK;
+    }
+    int n = opt->genome_count;
+    Genome *gs = petri_calloc((size_t)n, sizeof(Genome));
+    PetriStatus s = PETRI_OK;
+    for (int i = 0; i < n && s == PETRI_OK; ++i) {
+        s = genome_load(&gs[i], opt->genomes[i], err);
+    }
+    if (s == PETRI_OK) {
+        s = check_injection(r, opt->genome_pop, gs, n, opt->genomes, err);
+    }
+    if (s == PETRI_OK) {
+        queue_injection(r, opt->genome_pop, gs, n);
+    }
+    for (int i = 0; i < n; ++i) {
+        genome_fini(&gs[i]);
+    }
+    petri_free(gs, (size_t)n * sizeof(Genome));
+    return s;
 }
 
 static void open_changes(Run *r, PetriError *err)

@@ -242,6 +242,12 @@ uint64_t run_hash(const Run *r);
 uint64_t run_id(const Run *r);
 /* Best genome of a population so far (NULL for baselines) and its fitness. */
 const Genome *run_champion(const Run *r, int pop, double *fitness);
+/* Puts copies of genomes gs[n] into population pop at the next run_step,
+ * as RunOptions.genomes does (islands' migrants, a viewer's genome). Each
+ * must fit the population (PETRI_EUSAGE otherwise, nothing changes). Not
+ * recorded in changes.csv: a resume from a checkpoint older than the step
+ * that took them does not see them. Between steps. */
+PetriStatus run_inject(Run *r, int pop, const Genome *gs, int n, PetriError *err);
 /* fn NULL: no observer. Between steps. */
 void run_set_observer(Run *r, RunObserver fn, void *user);
 
