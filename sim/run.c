@@ -103,7 +103,9 @@ static void queue_injection(Run *r, int p, const Genome *gs, int n)
         run_free_injections(r); /* one population at a time: the newest wins */
     }
     Genome *all = petri_calloc((size_t)(r->inject_count + n), sizeof(Genome));
-    memcpy(all, r->inject, (size_t)r->inject_count * sizeof(Genome));
+    if (r->inject_count > 0) {
+        memcpy(all, r->inject, (size_t)r->inject_count * sizeof(Genome));
+    }
     for (int i = 0; i < n; ++i) {
         genome_copy(&all[r->inject_count + i], &gs[i]);
     }
