@@ -105,7 +105,7 @@ static const char *num(double v, char *out, size_t cap)
     return out;
 }
 
-static void check_population(Blame *b, int i, double side, double rmax)
+static void check_population(Blame *b, int i, double side, int widest)
 {
     const RunDef *def = b->def;
     const PopulationDef *p = &def->populations[i];
@@ -133,14 +133,16 @@ static void check_population(Blame *b, int i, double side, double rmax)
               "'world.size' %s: at most %s",
               i, num(p->senses.range, v, sizeof v), size, num(side / 2, lim, sizeof lim));
     }
+    double rmax = def->populations[widest].radius;
     double reach = p->radius + rmax + p->attack_range;
     if (p->radius <= side / 4 && rmax <= side / 4 && reach > side / 2) {
-        const void *f[] = {size_f, &p->attack_range};
-        blame(b, f, 2,
-              "'populations.%d.attack.range' %s reaches %s from the body's centre (its radius, "
-              "the largest body radius and the range), more than half the smaller side of "
-              "'world.size' %s: at most %s",
-              i, num(p->attack_range, v, sizeof v), num(reach, lim, sizeof lim), size,
+        const void *f[] = {size_f, &p->attack_range, &p->radius,
+                           &def->populations[widest].radius};
+        blame(b, f, 4,
+              "'populations.%d.attack.range' %s reaches %s from the body's centre (with its "
+              "'body.radius' and the largest, of 'populations.%d'), more than half the smaller "
+              "side of 'world.size' %s: at most %s",
+              i, num(p->attack_range, v, sizeof v), num(reach, lim, sizeof lim), widest, size,
               num(side / 2 - p->radius - rmax, (char[48]){0}, 48));
     }
     if (p->energy_start > p->energy_max) {
@@ -263,9 +265,9 @@ PetriStatus run_def_check_limits(const RunDef *def, const ConfigOrigins *origins
     Blame b = {def, origins, fallback, err, PETRI_OK};
     const WorldDef *wd = &def->world;
     double side = wd->size[0] < wd->size[1] ? wd->size[0] : wd->size[1];
-    double rmax = 0;
-    for (int i = 0; i < def->population_count; ++i) {
-        rmax = def->populations[i].radius > rmax ? def->populations[i].radius : rmax;
+    int widest = 0;
+    for (int i = 1; i < def->population_count; ++i) {
+        widest = def->populations[i].radius > def->populations[widest].radius ? i : widest;
     }
     if (wd->food.cell_size > side) {
         const void *f[] = {wd->size, &wd->food.cell_size};
@@ -277,7 +279,7 @@ PetriStatus run_def_check_limits(const RunDef *def, const ConfigOrigins *origins
               num(wd->food.cell_size, v, sizeof v), size);
     }
     for (int i = 0; i < def->population_count; ++i) {
-        check_population(&b, i, side, rmax);
+        check_population(&b, i, side, widest);
     }
     check_obstacles(&b, side);
     if (b.status == PETRI_OK) {

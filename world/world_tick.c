@@ -213,6 +213,10 @@ static void move_one(World *w, int s)
         /* x + width may round up to width itself */
         x = x >= w->width ? 0.0f : x;
         y = y >= w->height ? 0.0f : y;
+        /* a step longer than the world (the config checks keep it under a
+         * quarter of it; this keeps any step safe) */
+        x = world_fit_coord(x, w->width, 0.0f, true);
+        y = world_fit_coord(y, w->height, 0.0f, true);
     }
     if (!w->torus || w->obst_count > 0) {
         float ox = x, oy = y;
@@ -225,6 +229,9 @@ static void move_one(World *w, int s)
             if (oy != y) {
                 vy = 0.0f;
             }
+            /* pushed out of an obstacle across a torus's edge: wrap */
+            x = world_fit_coord(x, w->width, pp->radius, w->torus);
+            y = world_fit_coord(y, w->height, pp->radius, w->torus);
         }
     }
     w->x[s] = x;
@@ -330,6 +337,10 @@ static void push_apart(World *w)
         if (!w->torus || w->obst_count > 0) {
             world_collide_static(w, &x, &y, w->pp[w->pop[s]].radius);
         }
+        /* a push longer than the world, or out of an obstacle across a
+         * torus's edge: back inside */
+        x = world_fit_coord(x, w->width, w->pp[w->pop[s]].radius, w->torus);
+        y = world_fit_coord(y, w->height, w->pp[w->pop[s]].radius, w->torus);
         w->x[s] = x;
         w->y[s] = y;
     }
