@@ -595,10 +595,45 @@ static void test_world_past_the_checker(void **state)
     }
 }
 
+/* A body faster than its radius per tick does not jump over an obstacle
+ * in its way: the step is cut into parts (world_tick.c), and it stops at
+ * the obstacle. Hand-computed: from x = 10 at 16 units per tick toward a
+ * circle of radius 2 at x = 20, a body of radius 0.5 stops where it first
+ * meets it, at x = 17.5 (one part of 0.5 past 17.5 is pushed back), where
+ * one unbroken step would have left it at 26, past the circle. */
+static void test_fast_body_stops_at_obstacle(void **state)
+{
+    (void)state;
+    WorldDef wd = world_default_def();
+    wd.size[0] = wd.size[1] = 64;
+    wd.edges = WORLD_EDGES_WALLS;
+    wd.obstacle_count = 1;
+    wd.obstacles[0] = (ObstacleDef){.shape = OBSTACLE_CIRCLE, .center = {20, 32}, .radius = 2};
+    PopulationDef pop = population_default_def();
+    pop.count = 0;
+    pop.max_speed = 16;
+    pop.drag = 1; /* full speed at once */
+    pop.metabolism = 0;
+    World *w = NULL;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(world_create(&wd, &pop, 1, 3, &w, &err), PETRI_OK);
+    AgentSpawn sp = {.pop = 0, .x = 10, .y = 32, .heading = 0, .tag = -1, .parent = WORLD_NO_ID};
+    world_add_agent(w, &sp);
+    world_outputs(w, 0)[WORLD_OUT_THRUST] = 1.0f;
+    world_step(w);
+    AgentView v;
+    world_agent(w, 0, &v);
+    assert_float_equal(v.x, 17.5f, 1e-4f);
+    assert_float_equal(v.y, 32.0f, 1e-4f);
+    world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_world_past_the_checker),
+        cmocka_unit_test(test_fast_body_stops_at_obstacle),
         cmocka_unit_test(test_random_configs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,8 @@
 #define WORLD_PI 3.14159265358979323846f
 #define WORLD_TAU 6.28318530717958647692f
 #define WORLD_PBINS 256
+/* most parts a step is cut into among obstacles (world_tick.c) */
+#define WORLD_MAX_PARTS 64
 /* best-distance slots of a sense: 4 kinds x sectors, then a sink that
  * takes the updates of what is not seen (so the update needs no branch) */
 #define WORLD_BEST_SINK (4 * WORLD_MAX_SECTORS)
