@@ -3,13 +3,18 @@
  * every module's rows, and loading (defaults, then the file, then each
  * --set override in order, then the checks that need several keys).
  *
- * Checks that need several keys come in two kinds. Those attached to a
+ * Checks that need several keys come in three kinds. Those attached to a
  * row (ConfigRow.check: unique population names, a stop condition naming
  * real populations) run inside the config engine, which knows where the
  * value was written and so gives a located error. run_def_check repeats
- * what must hold whatever set it (a population appended by
- * `--set populations.1.count=5` takes the default name) and is blamed on
- * the file or the override that brought the problem in.
+ * what must hold whatever set it and is blamed on the file or the
+ * override that brought the problem in. The rules between keys and the
+ * world as a whole (settings_limits.c: sizes, speeds, ranges, obstacles,
+ * memory) run once everything is in, each located at the key set last
+ * among those it involves, from the origins the engine notes.
+ *
+ * A population appended without a name (`--set populations.1.count=5`)
+ * takes pop1, pop2, ... when the item default 'prey' is taken.
  */
 #include "sim/sim_internal.h"
 
