@@ -1023,6 +1023,45 @@ static void test_limits_located(void **state)
     assert_true(run_def_estimate_bytes(&def) > 1024);
 }
 
+/* All-zero fitness weights of a brain population load, with a warning
+ * located at the weight set last; a baseline population's do not warn
+ * (its fitness is only reported). stderr is caught in a temporary file. */
+static void test_zero_fitness_warns(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/petri-warn-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fd, 2), 2);
+    RunDef def;
+    PetriError err;
+    error_clear(&err);
+    const char *text = "populations:\n"
+                       "  - name: a\n"
+                       "    fitness: {energy_plants: 0,\n"
+                       "              energy_meat: 0}\n"
+                       "  - name: b\n"
+                       "    controller: forager\n"
+                       "    fitness: {energy_plants: 0, energy_meat: 0}\n";
+    PetriStatus st =
+        run_def_load_string(&def, "w.yaml", text, strlen(text), NULL, 0, RUN_MEMORY_LIMIT, &err);
+    fflush(stderr);
+    assert_int_equal(dup2(saved, 2), 2);
+    close(saved);
+    assert_int_equal(st, PETRI_OK);
+    char buf[2048] = "";
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    close(fd);
+    unlink(path);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, "w.yaml:4:28: every weight of 'populations.0.fitness' is 0"));
+    assert_null(strstr(buf, "populations.1.fitness"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1050,6 +1089,7 @@ int main(void)
         cmocka_unit_test(test_no_leaks),
         cmocka_unit_test(test_unnamed_populations),
         cmocka_unit_test(test_limits_located),
+        cmocka_unit_test(test_zero_fitness_warns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
