@@ -360,6 +360,9 @@ void world_destroy(World *w)
 
 static void set_heading(World *w, int s, float heading)
 {
+    if (!(fabsf(heading) <= 1e4f)) {
+        heading = 0.0f; /* NaN, or so many turns that the loops below would spin */
+    }
     while (heading >= WORLD_PI) {
         heading -= WORLD_TAU;
     }
@@ -384,8 +387,10 @@ static int append_agent(World *w, const AgentSpawn *sp, float energy)
     w->pop[s] = (uint8_t)sp->pop;
     w->touch[s] = 0;
     w->dead[s] = 0;
-    w->x[s] = sp->x;
-    w->y[s] = sp->y;
+    /* a spawn outside the world (a torus's far side, a body wider than
+     * the world) is brought inside: every position the tick reads is */
+    w->x[s] = world_fit_coord(sp->x, w->width, pp->radius, w->torus);
+    w->y[s] = world_fit_coord(sp->y, w->height, pp->radius, w->torus);
     set_heading(w, s, sp->heading);
     w->vx[s] = 0;
     w->vy[s] = 0;
@@ -543,8 +548,9 @@ void world_populate(World *w)
 void world_place_agent(World *w, int slot, float x, float y, float heading)
 {
     PETRI_WORLD_ASSERT(slot >= 0 && slot < w->count);
-    w->x[slot] = x;
-    w->y[slot] = y;
+    float r = w->pp[w->pop[slot]].radius;
+    w->x[slot] = world_fit_coord(x, w->width, r, w->torus);
+    w->y[slot] = world_fit_coord(y, w->height, r, w->torus);
     set_heading(w, slot, heading);
 }
 

@@ -462,9 +462,8 @@ static void scan_food(const SenseCtx *k, SenseAcc *a, Cands *cb)
 static float food_edible_at(const World *w, int ix, int iy, float ep, float em)
 {
     if (w->torus) {
-        /* one cell past an edge at most */
-        ix = ix < 0 ? ix + w->fx : (ix >= w->fx ? ix - w->fx : ix);
-        iy = iy < 0 ? iy + w->fy : (iy >= w->fy ? iy - w->fy : iy);
+        ix = wrap_index(ix, w->fx);
+        iy = wrap_index(iy, w->fy);
     } else {
         ix = ix < 0 ? 0 : (ix >= w->fx ? w->fx - 1 : ix);
         iy = iy < 0 ? 0 : (iy >= w->fy ? w->fy - 1 : iy);
