@@ -79,7 +79,7 @@ typedef struct PoleTerms {
 static PoleTerms pole_terms(double theta, double dtheta, double m, double l)
 {
     PoleTerms p;
-    sincos(theta, &p.sin_t, &p.cos_t);
+    mathx_sincos(theta, &p.sin_t, &p.cos_t);
     p.hinge = POLE_MU_HINGE * dtheta / (m * l);
     p.force = m * l * dtheta * dtheta * p.sin_t +
               0.75 * m * p.cos_t * (p.hinge - POLE_GRAVITY * p.sin_t);
