@@ -2,7 +2,7 @@
 #
 #   make              build ./petri
 #   make run          install missing packages, build, run the default evolution
-#   make test         build and run every test (prints "N passed, N failed")
+#   make test         build and run every test (prints "N passed, N failed, N skipped")
 #   make test-asan    the same tests under AddressSanitizer and UBSan
 #   make test-O0      the golden state hashes in a -O0 build
 #   make bench        throughput benchmark (agent-steps per second)
