@@ -18,7 +18,8 @@ MODE   ?= release
 MPI    ?= 0
 STATIC ?= 0
 WERROR ?= 1
-SDL    ?= $(shell pkg-config --exists sdl2 2>/dev/null && echo 1 || echo 0)
+SDL_FOUND := $(shell pkg-config --exists sdl2 2>/dev/null && echo 1 || echo 0)
+SDL    ?= $(SDL_FOUND)
 ifeq ($(STATIC),1)
 SDL := 0
 endif
@@ -28,7 +29,17 @@ ifeq ($(MPI),1)
 CC      := mpicc
 endif
 
-BUILD   := build/$(MODE)
+# Each combination of knobs builds in its own folder (build/release,
+# build/release-static, build/release-mpi, build/debug-nosdl, ...), so that
+# no object is reused across knobs; within a folder, a change of compiler
+# or flags (CC=, CFLAGS=) rebuilds everything (see BUILD/flags below).
+VARIANT := $(if $(filter 1,$(STATIC)),-static)$(if $(filter 1,$(MPI)),-mpi)
+ifneq ($(STATIC),1)
+ifneq ($(SDL),$(SDL_FOUND))
+VARIANT := $(VARIANT)$(if $(filter 1,$(SDL)),-sdl,-nosdl)
+endif
+endif
+BUILD   := build/$(MODE)$(VARIANT)
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wvla -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -76,7 +87,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 PETRI := $(BUILD)/petri
 
-.PHONY: all run test test-asan test-O0 bench deps deps-test docs clean check-docs
+.PHONY: all petri run test test-asan test-O0 bench deps deps-test docs clean check-docs
 all: petri
 
 petri: $(PETRI)
@@ -84,7 +95,15 @@ ifeq ($(MODE),release)
 	@ln -sf $(PETRI) petri
 endif
 
-$(BUILD)/%.o: %.c
+# BUILD/flags holds the compiler and flags of the last build in BUILD; it
+# is rewritten (and every object becomes stale) only when they change.
+BUILD_FLAGS := $(CC) $(CFLAGS_ALL) $(CFLAGS_SDL) | $(LDFLAGS_ALL) | $(LIBS)
+ifneq ($(file <$(BUILD)/flags),$(BUILD_FLAGS))
+$(shell mkdir -p $(BUILD))
+$(file >$(BUILD)/flags,$(BUILD_FLAGS))
+endif
+
+$(BUILD)/%.o: %.c $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
 	@$(CC) $(CFLAGS_ALL) $(if $(findstring render/,$<),$(CFLAGS_SDL)) -c $< -o $@
@@ -94,7 +113,7 @@ $(LIB): $(OBJS)
 	@echo "  AR    $@"
 	@ar rcs $@ $(OBJS)
 
-$(PETRI): $(BUILD)/main.o $(LIB)
+$(PETRI): $(BUILD)/main.o $(LIB) $(BUILD)/flags
 	@echo "  LD    $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $(BUILD)/main.o $(LIB) $(LIBS)
 
@@ -142,7 +161,7 @@ test: deps-test
 test-asan: deps-test
 	@$(MAKE) --no-print-directory MODE=asan tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  tests/run_tests.sh build/asan
+	  tests/run_tests.sh build/asan$(VARIANT)
 
 # The golden state hashes again at -O0: the optimiser must change nothing.
 test-O0: deps-test
@@ -159,4 +178,4 @@ docs: petri
 clean:
 	rm -rf build petri
 
--include $(OBJS:.o=.d) $(BUILD)/main.d
+-include $(OBJS:.o=.d) $(BUILD)/main.d $(TEST_BINS:=.d)
