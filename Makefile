@@ -5,6 +5,7 @@
 #   make test         build and run every test (prints "N passed, N failed, N skipped")
 #   make test-asan    the same tests under AddressSanitizer and UBSan
 #   make test-O0      the golden state hashes in a -O0 build
+#   make test-musl    the golden state hashes built with musl equal glibc's
 #   make bench        throughput benchmark (agent-steps per second)
 #   make deps         install missing Debian packages (as root) or print the command
 #   make docs         regenerate docs/config.md from the schema
@@ -87,7 +88,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 PETRI := $(BUILD)/petri
 
-.PHONY: all petri run test test-asan test-O0 bench deps deps-test docs clean check-docs
+.PHONY: all petri run test test-asan test-O0 test-musl bench deps deps-test docs clean check-docs
 all: petri
 
 petri: $(PETRI)
@@ -166,7 +167,45 @@ test-asan: deps-test
 # The golden state hashes again at -O0: the optimiser must change nothing.
 test-O0: deps-test
 	@$(MAKE) --no-print-directory MODE=debug tests
-	@tests/run_tests.sh build/debug test_golden
+	@tests/run_tests.sh build/debug$(VARIANT) test_golden
+
+# The golden state hashes with musl (Debian's musl-gcc, no OpenMP, no
+# libyaml: tests/golden_main.c builds the scenes from def structs) must
+# equal glibc's: the simulation's floating point depends on no libm.
+MUSL_BUILD := build/musl
+MUSL_SRCS  := $(filter-out %_mpi.c,$(foreach m,core genome brain world sim experiments,$(wildcard $(m)/*.c)))
+MUSL_OBJS  := $(MUSL_SRCS:%.c=$(MUSL_BUILD)/%.o)
+MUSL_FLAGS := -std=c17 -D_GNU_SOURCE -I. -I$(MUSL_BUILD)/include -ffp-contract=off -fno-fast-math \
+              -O2 -DPETRI_SDL=0 -DPETRI_MPI=0 -MMD -MP $(WARN) -Wno-unknown-pragmas
+
+$(MUSL_BUILD)/include/yaml.h: /usr/include/yaml.h
+	@mkdir -p $(dir $@)
+	@cp $< $@
+
+$(MUSL_BUILD)/%.o: %.c $(MUSL_BUILD)/include/yaml.h
+	@mkdir -p $(dir $@)
+	@echo "  MUSL  $<"
+	@musl-gcc $(MUSL_FLAGS) -c $< -o $@
+
+$(MUSL_BUILD)/golden_main: tests/golden_main.c tests/golden_scenes.h tests/musl/yaml_absent.c \
+                           $(MUSL_OBJS)
+	@echo "  LD    $@"
+	@musl-gcc $(MUSL_FLAGS) -static -o $@ tests/golden_main.c tests/musl/yaml_absent.c \
+	  $(MUSL_OBJS) -lm
+
+$(BUILD)/golden_main: tests/golden_main.c tests/golden_scenes.h $(LIB)
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ tests/golden_main.c $(LIB) $(LIBS)
+
+test-musl: deps-test
+	$(call install_missing,musl-tools)
+	@$(MAKE) --no-print-directory $(MUSL_BUILD)/golden_main $(BUILD)/golden_main
+	@echo "== glibc, $(BUILD), 1 2 3 threads"
+	@$(BUILD)/golden_main 1 2 3
+	@echo "== musl, $(MUSL_BUILD), static"
+	@file $(MUSL_BUILD)/golden_main | grep -q "statically linked" || \
+	  { echo "$(MUSL_BUILD)/golden_main is not a static musl binary"; exit 1; }
+	@$(MUSL_BUILD)/golden_main 1
 
 bench: deps
 	@$(MAKE) --no-print-directory petri
@@ -178,4 +217,4 @@ docs: petri
 clean:
 	rm -rf build petri
 
--include $(OBJS:.o=.d) $(BUILD)/main.d $(TEST_BINS:=.d)
+-include $(OBJS:.o=.d) $(BUILD)/main.d $(TEST_BINS:=.d) $(MUSL_OBJS:.o=.d)

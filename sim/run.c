@@ -13,7 +13,7 @@
 #include "sim/sim_internal.h"
 
 #include <errno.h>
-#include <omp.h>
+#include "core/parallel.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

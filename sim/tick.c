@@ -23,7 +23,7 @@
 
 #include <assert.h>
 #include <math.h>
-#include <omp.h>
+#include "core/parallel.h"
 #include <string.h>
 
 struct Habitat {
