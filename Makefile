@@ -4,7 +4,7 @@
 #   make run          install missing packages, build, run the default evolution
 #   make test         build and run every test (prints "N passed, N failed, N skipped")
 #   make test-asan    the same tests under AddressSanitizer and UBSan
-#   make test-O0      the golden state hashes in a -O0 build
+#   make test-O0      the golden state hashes and fixed bits in a -O0 build
 #   make test-musl    the golden state hashes built with musl equal glibc's
 #   make bench        throughput benchmark (agent-steps per second)
 #   make deps         install missing Debian packages (as root) or print the command
@@ -165,9 +165,13 @@ test-asan: deps-test
 	  tests/run_tests.sh build/asan$(VARIANT)
 
 # The golden state hashes again at -O0: the optimiser must change nothing.
+# Also at -O0: the fixed bits of the brain's exp and of core/mathx.c, and
+# test_tick, whose -O0 in-process hash is compared with the -O2 binary's.
 test-O0: deps-test
 	@$(MAKE) --no-print-directory MODE=debug tests
-	@tests/run_tests.sh build/debug$(VARIANT) test_golden
+	@$(MAKE) --no-print-directory petri
+	@PETRI_BIN=build/release$(VARIANT)/petri tests/run_tests.sh build/debug$(VARIANT) \
+	  "test_golden test_brain_exp test_mathx test_tick"
 
 # The golden state hashes with musl (Debian's musl-gcc, no OpenMP, no
 # libyaml: tests/golden_main.c builds the scenes from def structs) must
