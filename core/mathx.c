@@ -203,7 +203,7 @@ static double cos_poly(double rh, double rl)
 
 void mathx_sincos(double x, double *s, double *c)
 {
-    if (x != x || x - x != 0.0) { /* NaN or infinite */
+    if (!(x - x == 0.0)) { /* NaN or infinite */
         *s = *c = x - x;
         return;
     }
@@ -225,7 +225,7 @@ void mathx_sincos(double x, double *s, double *c)
 
 double mathx_sin(double x)
 {
-    if (x != x || x - x != 0.0) {
+    if (!(x - x == 0.0)) { /* NaN or infinite */
         return x - x;
     }
     if (x == 0.0) {
@@ -239,7 +239,7 @@ double mathx_sin(double x)
 
 double mathx_cos(double x)
 {
-    if (x != x || x - x != 0.0) {
+    if (!(x - x == 0.0)) { /* NaN or infinite */
         return x - x;
     }
     double rh, rl;
@@ -251,7 +251,7 @@ double mathx_cos(double x)
 /* The float path: |x| < 2^20 reduced with P1 + P2F in double (error far
  * below a float's precision), shorter polynomials (to r^11 and r^12,
  * truncation below 1e-11), rounded to float once. */
-static int reduce_f(double x, double *r)
+static inline int reduce_f(double x, double *r)
 {
     if (!(x > -MATHX_CW_LIMIT && x < MATHX_CW_LIMIT)) {
         double rl;
@@ -264,7 +264,7 @@ static int reduce_f(double x, double *r)
     return (int)((uint64_t)(int64_t)k & 3u);
 }
 
-static double sin_poly_f(double r)
+static inline double sin_poly_f(double r)
 {
     double z = r * r;
     double s = -1.0 / 39916800.0;
@@ -275,7 +275,7 @@ static double sin_poly_f(double r)
     return r + r * z * s;
 }
 
-static double cos_poly_f(double r)
+static inline double cos_poly_f(double r)
 {
     double z = r * r;
     double c = 1.0 / 479001600.0;
@@ -288,7 +288,7 @@ static double cos_poly_f(double r)
 
 void mathx_sincosf(float x, float *s, float *c)
 {
-    if (x != x || x - x != 0.0f) {
+    if (!(x - x == 0.0f)) { /* NaN or infinite */
         *s = *c = x - x;
         return;
     }
@@ -310,7 +310,7 @@ void mathx_sincosf(float x, float *s, float *c)
 
 float mathx_sinf(float x)
 {
-    if (x != x || x - x != 0.0f) {
+    if (!(x - x == 0.0f)) { /* NaN or infinite */
         return x - x;
     }
     if (x == 0.0f) {
@@ -324,7 +324,7 @@ float mathx_sinf(float x)
 
 float mathx_cosf(float x)
 {
-    if (x != x || x - x != 0.0f) {
+    if (!(x - x == 0.0f)) { /* NaN or infinite */
         return x - x;
     }
     double r;
