@@ -23,8 +23,12 @@
  * round once at the end.
  *
  * Accuracy (tests/test_mathx.c measures it against long double libm over
- * millions of arguments): sin and cos in double within 1 ulp, in float
- * within 0.51 ulp of the exact result; log within 1 ulp.
+ * millions of arguments and asserts the bound): sin and cos in double
+ * within 1 ulp (0.78 measured), in float within 0.51 ulp (0.50: the
+ * float result is the double one rounded); log within 1 ulp (0.78).
+ *
+ * The Payne-Hanek product uses unsigned __int128 (GCC and Clang on every
+ * 64-bit target Petri builds for).
  */
 #include "core/core.h"
 
