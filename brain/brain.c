@@ -138,7 +138,7 @@ static inline float act_f32(int act, float x)
     case ACT_GAUSS:
         return exp_f32(-x * x);
     case ACT_SIN:
-        return sinf(x);
+        return mathx_sinf(x);
     case ACT_ABS:
         return fabsf(x);
     case ACT_STEP:

@@ -136,6 +136,27 @@ typedef enum RngPurpose {
  * triples give statistically independent streams. */
 Pcg32 pcg32_stream(uint64_t seed, uint64_t id, uint32_t purpose);
 
+/* ---------------------------------------------------------------- math */
+
+/* Exact-bits math (core/mathx.c): the same bits on every libm, compiler
+ * and optimisation level, for everything the simulation computes. Use
+ * these, never libm's sin, cos, log or fmod, anywhere a result can reach
+ * a state hash; sqrt and sqrtf are fine (IEEE rounds them correctly, so
+ * every libm agrees). Pure functions of their arguments, safe in a tick
+ * and from any thread. NaN and infinite arguments give NaN (log(+inf) is
+ * +inf, log(0) is -inf); sin keeps the sign of zero. Accuracy: sin, cos
+ * within 1 ulp in double and 0.51 ulp in float at any finite argument
+ * (huge ones are reduced with 1,280 digits of 2/pi); log within 1 ulp;
+ * fmod exact, as IEEE's. */
+double mathx_sin(double x);
+double mathx_cos(double x);
+void mathx_sincos(double x, double *s, double *c);
+float mathx_sinf(float x);
+float mathx_cosf(float x);
+void mathx_sincosf(float x, float *s, float *c);
+double mathx_log(double x);
+double mathx_fmod(double x, double y);
+
 /* ---------------------------------------------------------------- hashing */
 
 /* CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320). crc32("123456789") is
