@@ -9,13 +9,17 @@
  *      the mutations reach the state parser.
  * The config inside goes through run_def_load, the checker every config
  * passes before a run. A state that loads is saved again; loading that
- * gives the same state (hash and bytes).
+ * gives the same state (hash and bytes). In an open-ended state every
+ * agent of a brain population steps its own brain and no other agent
+ * steps one (the tick steps brain b for the agent tagged b, in parallel:
+ * two agents with one tag would race).
  */
 #include "tests/fuzz/fuzz_common.h"
 
+#include "sim/evolve_internal.h"
 #include "sim/sim.h"
-#include "sim/sim_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -27,8 +31,32 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+static void check_tags(const Evolution *ev)
+{
+    if (ev->world == NULL) {
+        return;
+    }
+    int brains = brain_pool_count(ev->brains);
+    uint8_t *seen = calloc((size_t)brains + 1, 1);
+    for (int s = 0; s < world_agent_count(ev->world); ++s) {
+        int32_t tag = world_agent_tag(ev->world, s);
+        int pop = world_agent_pop(ev->world, s);
+        bool brain = ev->def.populations[pop].controller == CONTROLLER_BRAIN;
+        FUZZ_REQUIRE(brain == (tag >= 0), "agent in slot %d of population %d has brain tag %d",
+                     s, pop, (int)tag);
+        if (tag >= 0) {
+            FUZZ_REQUIRE(tag < brains, "agent in slot %d has brain %d of %d", s, (int)tag,
+                         brains);
+            FUZZ_REQUIRE(!seen[tag], "two agents step brain %d", (int)tag);
+            seen[tag] = 1;
+        }
+    }
+    free(seen);
+}
+
 static void check_state(const RunDef *def, Evolution *ev)
 {
+    check_tags(ev);
     ByteBuf first, second;
     buf_init(&first);
     buf_init(&second);
