@@ -20,7 +20,7 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <omp.h>
+#include "core/parallel.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

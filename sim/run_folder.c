@@ -8,7 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <omp.h>
+#include "core/parallel.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>

@@ -67,6 +67,18 @@ const ConfigSchema *run_schema(void);
  * Errors are located, all of them reported. */
 PetriStatus run_def_load(RunDef *def, const char *path, const char *const *overrides,
                          int override_count, PetriError *err);
+/* The most memory a run's config may need, estimated from its sizes
+ * (run_def_estimate_bytes): 16 GiB. A config above it is refused with
+ * the keys that make it large. */
+#define RUN_MEMORY_LIMIT (16ull << 30)
+/* run_def_load from text (name is used in messages) and with a memory
+ * limit of the caller's (tests and fuzzers keep theirs small). */
+PetriStatus run_def_load_string(RunDef *def, const char *name, const char *text, size_t len,
+                                const char *const *overrides, int override_count,
+                                uint64_t memory_limit, PetriError *err);
+/* Bytes a run of def needs at its start: one world populated and the
+ * brains and genomes of its populations. */
+uint64_t run_def_estimate_bytes(const RunDef *def);
 
 /* ------------------------------------------------------------ stop */
 
