@@ -187,12 +187,12 @@ typedef struct RunStats {
     uint64_t target;            /* the generation the run stops at */
     uint64_t session_start;     /* generation at run_create / run_resume */
     int pop_count;
-    PopStats pop[WORLD_MAX_POPULATIONS]; /* of the last step (zeros before one) */
+    PopStats pop[WORLD_MAX_POPULATIONS]; /* of the last generation (zeros before one) */
     double wall_s;              /* wall time of the run, every session */
     double session_wall_s;      /* wall time since run_create / run_resume */
-    /* Every generation stepped since run_create or run_resume, oldest
-     * first (the earlier ones are in stats.csv). Valid until the next
-     * run_step. */
+    /* Every generation of the run so far, oldest first (after run_resume
+     * those before it are read back from stats.csv). Valid until the
+     * next run_step. */
     const RunRow *history;
     int history_len;
 } RunStats;
