@@ -375,6 +375,14 @@ PetriStatus run_resume(const char *dir, const RunOptions *opt, Run **out, PetriE
                         "writes into (the one holding checkpoints/), with --checkpoint FILE to "
                         "choose a checkpoint in it");
     }
+    char probe[RUN_PATH_CAP + 64];
+    snprintf(probe, sizeof probe, "%s/checkpoints", dir);
+    if (!file_exists(probe) && !file_exists(opt->checkpoint != NULL ? opt->checkpoint : probe)) {
+        /* Not a run folder: leave it as it is (no lock file either). */
+        return error_at(err, PETRI_ENOTFOUND, dir, 0, 0,
+                        "holds no run (no checkpoints/ folder); `petri resume` takes the folder "
+                        "that `petri run` wrote");
+    }
     Run *r = run_alloc(opt);
     r->files = true;
     snprintf(r->dir, sizeof r->dir, "%s", dir);
