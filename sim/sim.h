@@ -129,7 +129,8 @@ PetriStatus stop_compile(StopExpr *out, const char *text, const char *const *pop
 bool stop_eval(const StopExpr *e, const double *vars, int var_count);
 
 /* ------------------------------------------------------------ the run
- * (sim/run.c) A run as an object: the evolving state (populations of
+ * (sim/run.c, run_folder.c, run_live.c; the commands in run_cli.c) A run
+ * as an object: the evolving state (populations of
  * genomes, or the persistent open world) together with its run folder
  * (config, CSV tables, checkpoints, champions, summary). `petri run`,
  * `petri resume`, the viewer and the MPI islands all drive a run through
@@ -201,8 +202,8 @@ typedef struct RunStats {
 typedef struct RunView {
     const World *world;
     /* The brains of the world's agents: the agent tagged b (world_agent_tag)
-     * runs brain b. Its node values (inputs, hidden, outputs) are those
-     * of the tick just done. */
+     * runs brain b; its node values (inputs, hidden, outputs) are those of
+     * the tick just done (read them through brain/brain.h). */
     const BrainPool *brains;
     uint64_t generation;   /* the generation (or epoch) running: completed + 1 */
     uint64_t tick;         /* ticks of this world so far (world_tick) */
@@ -269,9 +270,10 @@ typedef struct RunChange {
     char old_value[272], new_value[272];
     bool applied; /* false: needs a restart */
 } RunChange;
-/* Applies the checked config `next` at the next step boundary: the keys
- * that are safe mid-run ("live": food regrowth and seasons, energy costs,
- * fitness weights, NEAT mutation rates, the stop and checkpoint settings;
+/* Between steps: applies the checked config `next` (from run_def_load),
+ * in effect from the next step. The keys that are safe mid-run ("live":
+ * food regrowth and seasons, energy costs, fitness weights, the stop and
+ * checkpoint settings, and in open-ended mode NEAT's mutation rates;
  * docs/outputs.md lists them) are applied; any other difference is listed
  * as needing a restart and changes nothing. Each applied key is recorded
  * in changes.csv (generation, tick, key, old, new) and in every later
@@ -282,8 +284,10 @@ PetriStatus run_apply_def(Run *r, const RunDef *next, RunChange *changes, int ca
                           PetriError *err);
 /* Writes a checkpoint now (the CSV tables are flushed first). */
 PetriStatus run_checkpoint(Run *r, PetriError *err);
-/* Writes summary.json and the plots (unless in memory), closes the files,
- * releases the lock and frees the run. NULL is fine. Returns the first
+/* Writes a last checkpoint if needed, summary.json and the plots (unless
+ * in memory, or a resume that found the run finished and changed
+ * nothing), closes the files, releases the lock and frees the run. NULL
+ * is fine. Returns the first
  * error of writing the summary (the run is freed anyway). */
 PetriStatus run_close(Run *r, PetriError *err);
 
