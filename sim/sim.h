@@ -315,7 +315,7 @@ int sim_resume_main(int argc, char **argv);
 /* ------------------------------------------------------------ tick
  * (sim/tick.c) A Habitat is one world plus the brains of its agents: the
  * tick that joins them (sense -> think -> act -> resolve -> environment
- * -> record, DESIGN.md section 2), OpenMP over agents in sense, think and
+ * -> record, docs/architecture.md section 2), OpenMP over agents in sense, think and
  * act and over food rows in the environment. Agents carry their brain
  * index as the world's tag. The same state gives the same next state at
  * every thread count. */
