@@ -277,6 +277,10 @@ NeatPopulation *neat_population_create(const NeatDef *def, int inputs, int outpu
 void neat_population_destroy(NeatPopulation *pop);
 int neat_population_size(const NeatPopulation *pop);
 const NeatDef *neat_population_def(const NeatPopulation *pop);
+/* Takes the mutation rates of def (weights, biases, structure, activations:
+ * the keys a running run may change) for the epochs to come; every other
+ * setting stays as the population was made with. */
+void neat_population_set_rates(NeatPopulation *pop, const NeatDef *def);
 const Genome *neat_population_genome(const NeatPopulation *pop, int index);
 /* Replaces genome `index` (for seeding from files or a hall of fame);
  * g must have the population's shape and be valid for its def. */

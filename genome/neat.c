@@ -236,6 +236,19 @@ const NeatDef *neat_population_def(const NeatPopulation *pop)
     return &pop->def;
 }
 
+void neat_population_set_rates(NeatPopulation *pop, const NeatDef *def)
+{
+    pop->def.weight_mutate_rate = def->weight_mutate_rate;
+    pop->def.weight_perturb_rate = def->weight_perturb_rate;
+    pop->def.weight_sigma = def->weight_sigma;
+    pop->def.bias_mutate_rate = def->bias_mutate_rate;
+    pop->def.bias_sigma = def->bias_sigma;
+    pop->def.add_node_rate = def->add_node_rate;
+    pop->def.add_conn_rate = def->add_conn_rate;
+    pop->def.toggle_conn_rate = def->toggle_conn_rate;
+    pop->def.activation_mutate_rate = def->activation_mutate_rate;
+}
+
 const Genome *neat_population_genome(const NeatPopulation *pop, int index)
 {
     return &pop->genomes[index];

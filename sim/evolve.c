@@ -172,7 +172,15 @@ void evolution_set_def(Evolution *ev, const RunDef *next)
 {
     ev->def = *next;
     if (ev->def.evolution.mode != EVOLUTION_OPEN_ENDED) {
-        return; /* every arena is built from ev->def afresh */
+        /* Every arena is built from ev->def afresh; the NEAT populations
+         * keep their own settings, so hand them the live rates. */
+        for (int p = 0; p < ev->pop_count; ++p) {
+            if (ev->neat[p] != NULL) {
+                NeatDef nd = pop_neat_def(ev, p);
+                neat_population_set_rates(ev->neat[p], &nd);
+            }
+        }
+        return;
     }
     world_set_rates(ev->world, &next->world, next->populations);
     /* Brain upkeep is priced per agent: price it again. */

@@ -12,8 +12,9 @@
  * Live keys are those the world and the evolution read afresh at every
  * tick or generation and that derive nothing else: food regrowth and
  * seasons, each population's energy costs and gains, fitness weights,
- * the stop and checkpoint settings, and (open-ended runs, whose genomes
- * mutate with the run's settings) NEAT's mutation rates.
+ * the stop and checkpoint settings, and NEAT's mutation rates (open-ended
+ * runs mutate with the run's settings; a generational run hands them to its
+ * NEAT populations, neat_population_set_rates).
  */
 #include "sim/evolve_internal.h"
 #include "sim/run_internal.h"
@@ -43,14 +44,15 @@ static const char *const live_keys[] = {
     "evolution.checkpoint_every",
     "stop.when",
     "stop.max_wall_s",
-};
-
-/* NEAT settings that only open-ended runs read afresh (a generational
- * run's NEAT populations keep the settings they were made with). */
-static const char *const live_open_ended_keys[] = {
-    "neat.weight_mutate_rate", "neat.weight_perturb_rate", "neat.weight_sigma",
-    "neat.bias_mutate_rate",   "neat.bias_sigma",          "neat.add_node_rate",
-    "neat.add_conn_rate",      "neat.toggle_conn_rate",    "neat.activation_mutate_rate",
+    "neat.weight_mutate_rate",
+    "neat.weight_perturb_rate",
+    "neat.weight_sigma",
+    "neat.bias_mutate_rate",
+    "neat.bias_sigma",
+    "neat.add_node_rate",
+    "neat.add_conn_rate",
+    "neat.toggle_conn_rate",
+    "neat.activation_mutate_rate",
 };
 
 static bool key_matches(const char *pattern, const char *key)
@@ -84,14 +86,7 @@ static bool key_is_live(const char *key, int mode)
             return true;
         }
     }
-    if (mode == EVOLUTION_OPEN_ENDED) {
-        for (size_t i = 0; i < sizeof live_open_ended_keys / sizeof live_open_ended_keys[0];
-             ++i) {
-            if (strcmp(live_open_ended_keys[i], key) == 0) {
-                return true;
-            }
-        }
-    }
+    (void)mode; /* the same keys are live in both modes */
     return false;
 }
 

@@ -273,7 +273,7 @@ typedef struct RunChange {
 /* Between steps: applies the checked config `next` (from run_def_load),
  * in effect from the next step. The keys that are safe mid-run ("live":
  * food regrowth and seasons, energy costs, fitness weights, the stop and
- * checkpoint settings, and in open-ended mode NEAT's mutation rates;
+ * checkpoint settings, and NEAT's mutation rates in both modes;
  * docs/outputs.md lists them) are applied; any other difference is listed
  * as needing a restart and changes nothing. Each applied key is recorded
  * in changes.csv (generation, tick, key, old, new) and in every later

@@ -167,9 +167,23 @@ static char *slurp(const char *path)
 /* A live change after generation 3 (checkpoints every 3): a run that
  * crashes at generation 5, before any checkpoint holds the change, and is
  * resumed, ends at generation 6 exactly where the run never interrupted
- * ends; and both differ from a run without the change. */
+ * ends; and both differ from a run without the change. The change includes
+ * a NEAT mutation rate, which a generational run's NEAT populations must
+ * take too (they keep their own copy of the settings), also when the
+ * change is re-applied on resume. */
+/* The add-node rate prey's genomes mutate with (generational: the NEAT
+ * population's own copy; open-ended: the run's settings). */
+static double prey_add_node_rate(const Run *r)
+{
+    if (r->ev->neat[0] != NULL) {
+        return neat_population_def(r->ev->neat[0])->add_node_rate;
+    }
+    return run_def(r)->neat.add_node_rate;
+}
+
 static void check_change_resume(const char *mode)
 {
+    const bool generational = strcmp(mode, "generational") == 0;
     char straight[400], crashed[400];
     snprintf(straight, sizeof straight, "%s/%s-straight", tmp, mode);
     snprintf(crashed, sizeof crashed, "%s/%s-crashed", tmp, mode);
@@ -183,14 +197,18 @@ static void check_change_resume(const char *mode)
     RunDef next = *run_def(a);
     next.world.food.regrowth *= 3.0;
     next.populations[0].metabolism *= 2.0;
+    assert_true(next.neat.add_node_rate != 0.5);
+    next.neat.add_node_rate = 0.5;
     RunChange ch[8];
     int count = 0;
     PetriError err;
     error_clear(&err);
     assert_int_equal(run_apply_def(a, &next, ch, 8, &count, &err), PETRI_OK);
-    assert_int_equal(count, 2);
-    assert_true(ch[0].applied && ch[1].applied);
+    assert_int_equal(count, 3);
+    assert_true(ch[0].applied && ch[1].applied && ch[2].applied);
     assert_true(run_def(a)->world.food.regrowth == next.world.food.regrowth);
+    assert_true(prey_add_node_rate(a) == 0.5);
+    assert_true(!generational || a->ev->neat[0] != NULL);
     step_to(a, 5);
     copy_folder(straight, crashed); /* the crash: no checkpoint since 3 */
     step_to(a, 6);
@@ -205,12 +223,16 @@ static void check_change_resume(const char *mode)
     assert_non_null(strstr(text, "generation,tick,key,old_value,new_value\n3,"));
     assert_non_null(strstr(text, "\"world.food.regrowth\""));
     assert_non_null(strstr(text, "\"populations.0.energy.metabolism\""));
+    assert_non_null(strstr(text, "\"neat.add_node_rate\""));
     free(text);
 
     Run *b = NULL;
     assert_int_equal(run_resume(crashed, NULL, &b, &err), PETRI_OK);
     const RunStats *st = run_stats(b);
     assert_int_equal(st->generation, 3);
+    /* The checkpoint at 3 predates the change: the loaded population
+     * holds the old rate until the first step re-applies the change. */
+    assert_true(prey_add_node_rate(b) != 0.5);
     /* The history before the resume is read back from stats.csv. */
     assert_int_equal(st->history_len, 3);
     for (int i = 0; i < 3; ++i) {
@@ -222,6 +244,7 @@ static void check_change_resume(const char *mode)
     assert_int_equal(run_stats(b)->history_len, 6);
     assert_true(run_hash(b) == changed);
     assert_true(run_def(b)->world.food.regrowth == next.world.food.regrowth);
+    assert_true(prey_add_node_rate(b) == 0.5);
     assert_int_equal(run_close(b, &err), PETRI_OK);
     /* The resumed run wrote no second copy of the change. */
     snprintf(path, sizeof path, "%s/changes.csv", crashed);
@@ -230,7 +253,7 @@ static void check_change_resume(const char *mode)
     for (char *p = text; *p; ++p) {
         rows += *p == '\n';
     }
-    assert_int_equal(rows, 3);
+    assert_int_equal(rows, 4);
     free(text);
 }
 
