@@ -301,6 +301,12 @@ PetriStatus run_create(const char *config_path, const char *const *overrides, in
                 snprintf(r->dir, sizeof r->dir, "%s/%s-%d", r->def.output.dir, r->def.name, k);
             }
         }
+        /* A run going on there (perhaps just started, with no checkpoint
+         * yet): name its process rather than its files. */
+        if (run_folder_check_unlocked(r->dir, err) != PETRI_OK) {
+            run_close(r, NULL);
+            return err->code;
+        }
         char probe[RUN_PATH_CAP + 64];
         snprintf(probe, sizeof probe, "%s/checkpoints", r->dir);
         if (file_exists(probe)) {

@@ -285,6 +285,50 @@ PetriStatus checkpoint_parse(const void *buf, size_t len, uint64_t *generation,
 
 /* ------------------------------------------------------------ the lock */
 
+/* The PID written in the lock file fd, or "" when it cannot be read. */
+static void lock_holder(int fd, char *pid, size_t cap)
+{
+    ssize_t n;
+    do {
+        n = pread(fd, pid, cap - 1, 0);
+    } while (n < 0 && errno == EINTR);
+    pid[n > 0 ? n : 0] = '\0';
+    pid[strcspn(pid, "\r\n")] = '\0';
+}
+
+static PetriStatus in_use_error(const char *dir, const char *pid, PetriError *err)
+{
+    return error_add(err, PETRI_EUSAGE,
+                     "petri: error: %s is in use by another petri process (PID %s); "
+                     "wait for it to end, or stop it (kill %s) and resume",
+                     dir, pid[0] ? pid : "unknown", pid[0] ? pid : "PID");
+}
+
+PetriStatus run_folder_check_unlocked(const char *dir, PetriError *err)
+{
+    char path[RUN_PATH_CAP + 64];
+    snprintf(path, sizeof path, "%s/lock", dir);
+    int fd;
+    do {
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        return PETRI_OK; /* no lock file: nobody holds the folder */
+    }
+    int rc;
+    do {
+        rc = flock(fd, LOCK_SH | LOCK_NB);
+    } while (rc != 0 && errno == EINTR);
+    PetriStatus s = PETRI_OK;
+    if (rc != 0 && errno == EWOULDBLOCK) {
+        char pid[32];
+        lock_holder(fd, pid, sizeof pid);
+        s = in_use_error(dir, pid, err);
+    }
+    close(fd); /* drops the shared lock, if taken */
+    return s;
+}
+
 /* Locks DIR/lock for the life of the Run (flock: released by the kernel
  * when the process ends, however it ends). The file holds the PID. */
 PetriStatus run_lock_folder(Run *r, PetriError *err)
@@ -305,19 +349,11 @@ PetriStatus run_lock_folder(Run *r, PetriError *err)
     } while (rc != 0 && errno == EINTR);
     if (rc != 0) {
         int e = errno;
-        char pid[32] = "";
-        ssize_t n;
-        do {
-            n = pread(fd, pid, sizeof pid - 1, 0);
-        } while (n < 0 && errno == EINTR);
+        char pid[32];
+        lock_holder(fd, pid, sizeof pid);
         close(fd);
-        pid[n > 0 ? n : 0] = '\0';
-        pid[strcspn(pid, "\r\n")] = '\0';
         if (e == EWOULDBLOCK) {
-            return error_add(err, PETRI_EUSAGE,
-                             "petri: error: %s is in use by another petri process (PID %s); "
-                             "wait for it to end, or stop it (kill %s) and resume",
-                             r->dir, pid[0] ? pid : "unknown", pid[0] ? pid : "PID");
+            return in_use_error(r->dir, pid, err);
         }
         return error_at(err, PETRI_EIO, path, 0, 0, "cannot lock: %s", strerror(e));
     }

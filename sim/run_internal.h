@@ -73,6 +73,9 @@ uint64_t run_meta_run_id(const char *dir);
 uint64_t run_new_run_id(uint64_t seed);
 /* Locks DIR/lock for the Run's life; the error names the holder's PID. */
 PetriStatus run_lock_folder(Run *r, PetriError *err);
+/* Refuses (EUSAGE, naming the PID) when another process holds DIR's lock;
+ * PETRI_OK when none does (or DIR has no lock file). Takes no lock. */
+PetriStatus run_folder_check_unlocked(const char *dir, PetriError *err);
 PetriStatus run_write_summary(Run *r, PetriError *err);
 /* The def and the Evolution of a checkpoint payload (all validated). */
 PetriStatus run_load_payload(const char *where, const char *payload, size_t len,

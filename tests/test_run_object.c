@@ -294,22 +294,40 @@ static void test_restart_keys_change_nothing(void **state)
     run_close(r, NULL);
 }
 
-/* The lock: a second Run on the same folder is refused, naming our PID. */
+/* A new run onto dir refused because the folder is in use, naming pid. */
+static void check_new_run_locked_out(const char *dir, const char *pid)
+{
+    RunOptions opt = run_default_options();
+    opt.out_dir = dir;
+    Run *c = NULL;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(run_create(NULL, small_sets, SMALL_SETS, &opt, &c, &err), PETRI_EUSAGE);
+    assert_null(c);
+    assert_non_null(strstr(err.msg, "in use by another petri process"));
+    assert_non_null(strstr(err.msg, pid));
+}
+
+/* The lock: a second Run on the same folder is refused, naming our PID,
+ * also a new run onto it before the first checkpoint (as when two
+ * `petri run --out D` start together). */
 static void test_folder_lock_names_the_holder(void **state)
 {
     (void)state;
     char dir[400];
     snprintf(dir, sizeof dir, "%s/locked", tmp);
     Run *a = small_run("generational", dir);
+    char pid[32];
+    snprintf(pid, sizeof pid, "PID %ld", (long)getpid());
+    check_new_run_locked_out(dir, pid);
     step_to(a, 1);
     PetriError err;
     error_clear(&err);
     assert_int_equal(run_checkpoint(a, &err), PETRI_OK);
+    check_new_run_locked_out(dir, pid);
     Run *b = NULL;
     assert_int_equal(run_resume(dir, NULL, &b, &err), PETRI_EUSAGE);
     assert_null(b);
-    char pid[32];
-    snprintf(pid, sizeof pid, "PID %ld", (long)getpid());
     assert_non_null(strstr(err.msg, pid));
     run_close(a, NULL);
     error_clear(&err);
