@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include "core/parallel.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -105,12 +106,12 @@ uint64_t run_meta_run_id(const char *dir)
  * runs never share one by chance. */
 uint64_t run_new_run_id(uint64_t seed)
 {
-    static uint64_t counter;
+    static _Atomic uint64_t counter; /* runs may be created from several threads */
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t id = mix64((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
     id = mix64(id ^ ((uint64_t)getpid() << 32) ^ clock_ns());
-    id = mix64(id ^ seed ^ ++counter);
+    id = mix64(id ^ seed ^ (atomic_fetch_add(&counter, 1) + 1));
     return id != 0 ? id : 1;
 }
 

@@ -18,6 +18,7 @@
  */
 #include "sim/sim_internal.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -278,7 +279,7 @@ static ConfigSection population_section;
 static ConfigSection fitness_section;
 static ConfigSection sections[SECTIONS];
 static ConfigSchema schema;
-static bool schema_ready;
+static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
 
 static void schema_build(void)
 {
@@ -379,11 +380,9 @@ static void schema_build(void)
 
 const ConfigSchema *run_schema(void)
 {
-    /* Built once, from the main thread, before any parallel code runs. */
-    if (!schema_ready) {
-        schema_build();
-        schema_ready = true;
-    }
+    /* Built once, whichever thread asks first (a program may create runs
+     * from several threads); read-only after. */
+    pthread_once(&schema_once, schema_build);
     return &schema;
 }
 
