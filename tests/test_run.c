@@ -548,6 +548,36 @@ static void test_out_onto_a_non_empty_folder_needs_force(void **state)
     free(out);
 }
 
+/* A config that check refuses for a limit between keys (a sense range
+ * longer than half a 16x16 world) is refused by run the same way, located
+ * and naming the keys, before any folder exists: no stub folder is left,
+ * neither at --out nor at the default output.dir/NAME. */
+static void test_refused_config_leaves_no_folder(void **state)
+{
+    (void)state;
+    char dir[600], out_dir[600], log[700];
+    snprintf(dir, sizeof dir, "%s/refused", tmp);
+    snprintf(out_dir, sizeof out_dir, "%s/refused-default", tmp);
+    snprintf(log, sizeof log, "%s/refused.log", tmp);
+    const char *bad = "--set world.size=[16,16] --set populations.0.senses.range=1000";
+    assert_int_equal(sh("%s check %s %s >%s 2>&1", petri, config, bad, log), 2);
+    char *out = slurp(log);
+    assert_non_null(strstr(out, "--set populations.0.senses.range=1000: error: "
+                                "'populations.0.senses.range' is 1000"));
+    assert_non_null(strstr(out, "'world.size' [16, 16]"));
+    free(out);
+    assert_int_equal(sh("%s run %s %s --out %s --quiet >%s 2>&1", petri, config, bad, dir, log),
+                     2);
+    out = slurp(log);
+    assert_non_null(strstr(out, "'populations.0.senses.range' is 1000"));
+    free(out);
+    assert_int_equal(sh("test -e %s", dir), 1);
+    assert_int_equal(sh("%s run %s %s --set output.dir=%s --quiet >%s 2>&1", petri, config, bad,
+                        out_dir, log),
+                     2);
+    assert_int_equal(sh("test -e %s", out_dir), 1);
+}
+
 /* Resuming a run that is done (at its target, or ended by its stop
  * condition) says so, exits 0 and changes nothing. */
 static void test_resume_of_a_finished_run_changes_nothing(void **state)
@@ -779,6 +809,7 @@ int main(void)
         cmocka_unit_test(test_second_process_is_locked_out),
         cmocka_unit_test(test_checkpoint_of_another_run_is_refused),
         cmocka_unit_test(test_out_onto_a_non_empty_folder_needs_force),
+        cmocka_unit_test(test_refused_config_leaves_no_folder),
         cmocka_unit_test(test_resume_of_a_finished_run_changes_nothing),
         cmocka_unit_test(test_strange_files_are_refused),
         cmocka_unit_test(test_odd_folder_names_are_safe),
