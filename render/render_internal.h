@@ -74,6 +74,10 @@ void snapshot_capture_world(ViewSnapshot *s, const World *w, const FitnessDef *f
  * floats, genome order); g NULL: no brain (a baseline agent). */
 void snapshot_capture_brain(ViewSnapshot *s, uint32_t agent, const Genome *g,
                             const float *values);
+/* The same from a compiled brain (brain_to_genome, brain_node_values):
+ * what the observer has. */
+void snapshot_capture_brain_pool(ViewSnapshot *s, uint32_t agent, const BrainPool *pool,
+                                 int brain);
 /* Index into s->agents of id, or -1. */
 int snapshot_find(const ViewSnapshot *s, uint32_t id);
 /* Index of the agent nearest to (x, y) in world units within `reach`

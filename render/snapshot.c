@@ -202,3 +202,17 @@ int snapshot_best(const ViewSnapshot *s, int pop, uint32_t after)
     }
     return best;
 }
+
+void snapshot_capture_brain_pool(ViewSnapshot *s, uint32_t agent, const BrainPool *pool,
+                                 int brain)
+{
+    SnapBrain *b = &s->brain;
+    b->agent = agent;
+    b->valid = true;
+    int m = brain_conn_count(pool, brain);
+    grow((void **)&b->recurrent, &b->recurrent_cap, m > 0 ? m : 1, 1);
+    brain_to_genome(pool, brain, &b->genome, b->recurrent);
+    int n = brain_node_count(pool, brain);
+    grow((void **)&b->values, &b->value_cap, n, sizeof(float));
+    memcpy(b->values, brain_node_values(pool, brain), sizeof(float) * (size_t)n);
+}

@@ -318,6 +318,67 @@ static void test_drawing_leaves_the_hash(void **state)
     habitat_destroy(drawn);
 }
 
+/* brain_to_genome gives back every enabled connection of the genome
+ * (same ends, same weight), in slot order, with the recurrence the
+ * genome's rule gives; the node values are the step's. */
+static void test_brain_read_back(void **state)
+{
+    (void)state;
+    Pcg32 rng;
+    pcg32_seed(&rng, 11, 13);
+    for (int trial = 0; trial < 50; ++trial) {
+        Genome g;
+        genome_init_random(&g, 9, WORLD_OUTPUTS, 1 + trial % 7, 6 + trial, trial % 2 == 1, &rng);
+        BrainPool *pool = brain_pool_create();
+        int b = brain_pool_add(pool, &g);
+        float in[9], out[WORLD_OUTPUTS];
+        for (int i = 0; i < 9; ++i) {
+            in[i] = (float)i / 9.0f - 0.4f;
+        }
+        brain_step(pool, b, in, out);
+        assert_int_equal(brain_node_count(pool, b), g.node_count);
+        const float *values = brain_node_values(pool, b);
+        for (int i = 0; i < 9; ++i) {
+            assert_true(values[i] == in[i]);
+        }
+        for (int k = 0; k < WORLD_OUTPUTS; ++k) {
+            assert_true(values[9 + 1 + k] == out[k]);
+        }
+        Genome back;
+        memset(&back, 0, sizeof back);
+        uint8_t rec[512];
+        brain_to_genome(pool, b, &back, rec);
+        assert_int_equal(back.node_count, g.node_count);
+        uint8_t want_rec[512];
+        brain_find_recurrent(&g, want_rec);
+        int enabled = 0;
+        for (int c = 0; c < g.conn_count; ++c) {
+            const ConnGene *cg = &g.conns[c];
+            int from = genome_find_node(&g, cg->from), to = genome_find_node(&g, cg->to);
+            if (!cg->enabled || g.nodes[to].kind == NODE_INPUT || g.nodes[to].kind == NODE_BIAS) {
+                continue;
+            }
+            ++enabled;
+            int found = -1;
+            for (int k = 0; k < back.conn_count; ++k) {
+                if (back.conns[k].from == (uint32_t)from && back.conns[k].to == (uint32_t)to) {
+                    found = k;
+                }
+            }
+            assert_true(found >= 0);
+            assert_true(back.conns[found].weight == cg->weight);
+            assert_int_equal(rec[found], want_rec[c]);
+        }
+        assert_int_equal(back.conn_count, enabled);
+        for (int i = 0; i < g.node_count; ++i) {
+            assert_int_equal(back.nodes[i].kind, g.nodes[i].kind);
+        }
+        genome_fini(&back);
+        genome_fini(&g);
+        brain_pool_destroy(pool);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_panel_parts_where_expected),
         cmocka_unit_test(test_camera_zoom_keeps_cursor_point),
         cmocka_unit_test(test_drawing_leaves_the_hash),
+        cmocka_unit_test(test_brain_read_back),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
