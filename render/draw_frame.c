@@ -42,23 +42,32 @@ void draw_overlay(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s)
     ViewFont *f = ui->font;
     int lh = font_height(f);
     const SDL_Rect *w = &(SDL_Rect){ui->cam.vx, ui->cam.vy, ui->cam.vw, ui->cam.vh};
-    /* status line */
+    /* the status bar above the world: where the run is, then the
+     * population counts in their colours */
+    ViewLayout l = view_layout(ui->width, ui->height);
+    SDL_SetRenderDrawColor(r, VIEW_PANEL.r, VIEW_PANEL.g, VIEW_PANEL.b, 255);
+    SDL_RenderFillRect(r, &l.status);
     char line[256];
-    const char *unit = s->mode == EVOLUTION_OPEN_ENDED ? "epoch" : "generation";
-    snprintf(line, sizeof line, "%s %llu   tick %llu   %s%s   %.0f fps   %.0f ticks/s", unit,
-             (unsigned long long)s->generation + 1, (unsigned long long)s->tick,
-             ui->paused ? "PAUSED  " : "", ui->speed_text ? ui->speed_text : "", ui->fps, ui->tps);
-    SDL_Rect sb = {w->x + 8, w->y + 8, font_width(f, line) + 16, lh + 8};
-    box(r, sb, 190);
-    font_draw(f, sb.x + 8, sb.y + 4, VIEW_TEXT, line);
-    /* population counts */
-    int y = sb.y + sb.h + 4;
+    const char *unit = s->mode == EVOLUTION_OPEN_ENDED ? "epoch" : "gen";
+    char speed[64];
+    if (ui->paused) {
+        snprintf(speed, sizeof speed, "PAUSED");
+    } else if (ui->speed_text != NULL && strcmp(ui->speed_text, "fastest") == 0) {
+        snprintf(speed, sizeof speed, "fastest: %.0f ticks/s", ui->tps);
+    } else {
+        snprintf(speed, sizeof speed, "%s", ui->speed_text != NULL ? ui->speed_text : "");
+    }
+    int used = snprintf(line, sizeof line, "%s %llu  tick %llu  %s", unit,
+                     (unsigned long long)s->generation + 1, (unsigned long long)s->tick, speed);
+    if (ui->fps > 0) {
+        snprintf(line + used, sizeof line - (size_t)used, "  %.0f fps", ui->fps);
+    }
+    int ty = l.status.y + (l.status.h - lh) / 2;
+    int x = font_draw(f, l.status.x + 10, ty, ui->paused ? (SDL_Color){255, 210, 90, 255} : VIEW_TEXT,
+                      line);
     for (int p = 0; p < s->pop_count; ++p) {
         snprintf(line, sizeof line, "%s %d", s->pop_names[p], s->pop_size[p]);
-        SDL_Rect pb = {w->x + 8, y, font_width(f, line) + 16, lh + 4};
-        box(r, pb, 150);
-        font_draw(f, pb.x + 8, pb.y + 2, view_pop_colour(p), line);
-        y += lh + 6;
+        x = font_draw(f, x + 16, ty, view_pop_colour(p), line);
     }
     font_draw(ui->small, w->x + 10, w->y + w->h - font_height(ui->small) - 6, VIEW_DIM,
               "h: help");
@@ -109,17 +118,17 @@ void draw_overlay(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s)
 
 void view_draw_frame(SDL_Renderer *r, ViewUi *ui, const ViewSnapshot *s, const PlotHistory *h)
 {
-    ViewLayout l = view_layout(ui->width, ui->height);
-    ui->cam.vx = l.world.x;
-    ui->cam.vy = l.world.y;
-    ui->cam.vw = l.world.w;
-    ui->cam.vh = l.world.h;
+    ViewLayout lay = view_layout(ui->width, ui->height);
+    ui->cam.vx = lay.world.x;
+    ui->cam.vy = lay.world.y;
+    ui->cam.vw = lay.world.w;
+    ui->cam.vh = lay.world.h;
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(r, VIEW_BG.r, VIEW_BG.g, VIEW_BG.b, 255);
     SDL_RenderClear(r);
     draw_world(r, ui, s);
     draw_overlay(r, ui, s);
-    draw_inspector(r, ui, s, l.inspector);
-    draw_brain(r, ui, s, l.brain);
-    draw_plots(r, ui, h, l.plots);
+    draw_inspector(r, ui, s, lay.inspector);
+    draw_brain(r, ui, s, lay.brain);
+    draw_plots(r, ui, h, lay.plots);
 }

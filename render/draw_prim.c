@@ -69,7 +69,9 @@ ViewLayout view_layout(int width, int height)
     if (panel > width - 200) {
         panel = width - 200;
     }
-    l.world = (SDL_Rect){0, 0, width - panel, height};
+    int bar = 30;
+    l.status = (SDL_Rect){0, 0, width - panel, bar};
+    l.world = (SDL_Rect){0, bar, width - panel, height - bar};
     int px = width - panel;
     int insp = 150;
     int plots = height * 30 / 100;

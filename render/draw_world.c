@@ -206,8 +206,8 @@ static void draw_agents(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
         float sx, sy;
         camera_to_screen(&ui->cam, a->x, a->y, &sx, &sy);
         float rad = (float)(a->radius * ui->cam.zoom);
-        if (rad < 1.5f) {
-            rad = 1.5f; /* never thinner than a pixel and a half */
+        if (rad < 2.5f) {
+            rad = 2.5f; /* to scale, but never smaller than can be seen */
         }
         if (sx + 2 * rad < vp->x || sx - 2 * rad > vp->x + vp->w || sy + 2 * rad < vp->y ||
             sy - 2 * rad > vp->y + vp->h) {

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void plot_history_init(PlotHistory *h)
@@ -185,4 +186,133 @@ void draw_plots(SDL_Renderer *r, const ViewUi *ui, const PlotHistory *h, SDL_Rec
             base_b += sb;
         }
     }
+}
+
+void plot_row_from_stats(PlotRow *row, const PopStats *stats, int pop_count)
+{
+    memset(row, 0, sizeof *row);
+    for (int k = 0; k < pop_count && k < WORLD_MAX_POPULATIONS; ++k) {
+        row->best[k] = stats[k].v[STOP_FIELD_FITNESS_MAX];
+        row->mean[k] = stats[k].v[STOP_FIELD_FITNESS_MEAN];
+        row->count[k] = stats[k].v[STOP_FIELD_POP_COUNT];
+    }
+}
+
+/* Splits one CSV line (no quoting: names are plain words) into up to cap
+ * fields; returns the count. line is changed. */
+static int csv_fields(char *line, char **f, int cap)
+{
+    int n = 0;
+    char *p = line;
+    while (n < cap) {
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (c == NULL) {
+            break;
+        }
+        *c = '\0';
+        p = c + 1;
+    }
+    return n;
+}
+
+void plot_row_add_species(PlotRow *row, const char *text, size_t len, const char *pop_name)
+{
+    size_t at = 0;
+    while (at < len) {
+        size_t end = at;
+        while (end < len && text[end] != '\n') {
+            ++end;
+        }
+        char line[512];
+        size_t n = end - at < sizeof line - 1 ? end - at : sizeof line - 1;
+        memcpy(line, text + at, n);
+        line[n] = '\0';
+        at = end + 1;
+        char *f[6];
+        if (csv_fields(line, f, 6) < 4 || strcmp(f[1], pop_name) != 0) {
+            continue;
+        }
+        int id = atoi(f[2]);
+        double size = atof(f[3]);
+        /* keep the largest: replace the smallest kept when full */
+        int k = row->species_count;
+        if (k == PLOT_MAX_SPECIES) {
+            int small = 0;
+            for (int i = 1; i < k; ++i) {
+                small = row->species_size[i] < row->species_size[small] ? i : small;
+            }
+            if (row->species_size[small] >= size) {
+                continue;
+            }
+            for (int i = small; i + 1 < k; ++i) {
+                row->species_id[i] = row->species_id[i + 1];
+                row->species_size[i] = row->species_size[i + 1];
+            }
+            k = --row->species_count;
+        }
+        /* insert sorted by id */
+        int i = k;
+        while (i > 0 && row->species_id[i - 1] > id) {
+            row->species_id[i] = row->species_id[i - 1];
+            row->species_size[i] = row->species_size[i - 1];
+            --i;
+        }
+        row->species_id[i] = id;
+        row->species_size[i] = size;
+        row->species_count++;
+    }
+}
+
+void plot_history_load(PlotHistory *h, const char *dir, const RunDef *def, uint64_t upto)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/stats.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL || upto == 0) {
+        if (f != NULL) {
+            fclose(f);
+        }
+        return;
+    }
+    int start = h->count;
+    for (uint64_t g = 0; g < upto; ++g) {
+        PlotRow row;
+        memset(&row, 0, sizeof row);
+        plot_history_add(h, &row);
+    }
+    char line[1024];
+    while (fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *fl[16];
+        if (csv_fields(line, fl, 16) < 5) {
+            continue;
+        }
+        long g = atol(fl[0]);
+        if (g < 1 || (uint64_t)g > upto) {
+            continue; /* the header, or past the checkpoint */
+        }
+        for (int p = 0; p < def->population_count; ++p) {
+            if (strcmp(def->populations[p].name, fl[1]) == 0) {
+                PlotRow *row = &h->rows[start + g - 1];
+                row->count[p] = atof(fl[2]);
+                row->best[p] = atof(fl[3]);
+                row->mean[p] = atof(fl[4]);
+            }
+        }
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/species.csv", dir);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return;
+    }
+    const char *name = def->populations[h->species_pop].name;
+    while (fgets(line, sizeof line, f) != NULL) {
+        long g = atol(line);
+        if (g >= 1 && (uint64_t)g <= upto) {
+            plot_row_add_species(&h->rows[start + g - 1], line, strcspn(line, "\r\n"), name);
+        }
+    }
+    fclose(f);
 }

@@ -116,6 +116,15 @@ typedef struct PlotHistory {
 void plot_history_init(PlotHistory *h);
 void plot_history_fini(PlotHistory *h);
 void plot_history_add(PlotHistory *h, const PlotRow *row);
+/* A row's fitness and counts from a step's statistics (stats[pop]). */
+void plot_row_from_stats(PlotRow *row, const PopStats *stats, int pop_count);
+/* Adds the species sizes of population `pop_name` from species.csv rows
+ * (text, len bytes: generation,population,species,size,...): the
+ * largest PLOT_MAX_SPECIES, sorted by species id. */
+void plot_row_add_species(PlotRow *row, const char *text, size_t len, const char *pop_name);
+/* Loads the rows of generations 1..upto from DIR/stats.csv and
+ * DIR/species.csv (a resumed run's history); missing files: no rows. */
+void plot_history_load(PlotHistory *h, const char *dir, const RunDef *def, uint64_t upto);
 
 /* ------------------------------------------------------------ camera
  * (render/camera.c) World to screen: screen = (world - centre) * zoom +
@@ -188,7 +197,7 @@ void view_ui_fini(ViewUi *ui);
 /* The layout of the window: the world on the left, the panel (inspector,
  * brain, plots) on the right. */
 typedef struct ViewLayout {
-    SDL_Rect world, inspector, brain, plots;
+    SDL_Rect status, world, inspector, brain, plots;
 } ViewLayout;
 ViewLayout view_layout(int width, int height);
 

@@ -19,6 +19,10 @@
 
 #include <math.h>
 #include <omp.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,6 +383,269 @@ static void test_brain_read_back(void **state)
     }
 }
 
+/* ------------------------------------------------ the petri binary */
+
+extern char **environ;
+
+static const char *petri_bin(void)
+{
+    const char *bin = getenv("PETRI_BIN");
+    if (bin == NULL || bin[0] == '\0') {
+        fail_msg("PETRI_BIN is not set (tests/run_tests.sh sets it)");
+    }
+    return bin;
+}
+
+/* Runs argv with stdout and stderr to /dev/null; returns the exit code. */
+static int run_argv(char *const *argv)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    assert_int_equal(rc, 0);
+    int status = 0;
+    assert_true(waitpid(pid, &status, 0) == pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+    char *data = NULL;
+    PetriError err;
+    error_clear(&err);
+    if (file_read_all(path, 1u << 26, &data, len, &err) != PETRI_OK) {
+        fail_msg("%s", err.msg);
+    }
+    return data;
+}
+
+/* The "state_hash" of DIR/summary.json. */
+static void summary_hash(const char *dir, char *out, size_t cap)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    size_t len;
+    char *text = read_text(path, &len);
+    const char *at = strstr(text, "\"state_hash\": \"");
+    assert_non_null(at);
+    at += strlen("\"state_hash\": \"");
+    snprintf(out, cap, "%.*s", (int)strcspn(at, "\""), at);
+    petri_free(text, len + 1);
+}
+
+#define SMALL_RUN                                                                           \
+    "--set", "evolution.generations=2", "--set", "evolution.episode_ticks=60", "--set",     \
+        "populations.0.count=40", "--set", "world.size=[48,48]"
+
+/* A run shown in the window (off-screen, every tick drawn, the best agent
+ * inspected) ends with the state hash of the same run headless. */
+static void test_view_same_hash_as_headless(void **state)
+{
+    (void)state;
+    char tmpl[] = "/tmp/petri-view-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/headless", tmpl);
+    snprintf(b, sizeof b, "%s/viewed", tmpl);
+    char *bin = (char *)petri_bin();
+    char *run[] = {bin, "run", "configs/default.yaml", SMALL_RUN, "--out", a, "--quiet", NULL};
+    assert_int_equal(run_argv(run), 0);
+    char *view[] = {bin,  "view", "configs/default.yaml", SMALL_RUN, "--out", b,
+                    "--frames", "100000", "--select-best", NULL};
+    assert_int_equal(run_argv(view), 0);
+    char ha[64], hb[64];
+    summary_hash(a, ha, sizeof ha);
+    summary_hash(b, hb, sizeof hb);
+    assert_true(strlen(ha) == 16);
+    assert_string_equal(ha, hb);
+    char *rm[] = {"/bin/rm", "-rf", tmpl, NULL};
+    assert_int_equal(run_argv(rm), 0);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* --frames N --screenshot F.png: a PNG of the window's size, the same
+ * bytes from run to run. */
+static void test_view_screenshot_file(void **state)
+{
+    (void)state;
+    char tmpl[] = "/tmp/petri-view-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char *bin = (char *)petri_bin();
+    char png[2][512], out[2][512];
+    for (int k = 0; k < 2; ++k) {
+        snprintf(png[k], sizeof png[k], "%s/shot%d.png", tmpl, k);
+        snprintf(out[k], sizeof out[k], "%s/run%d", tmpl, k);
+        char *view[] = {bin,      "view", "configs/default.yaml", SMALL_RUN, "--out", out[k],
+                        "--frames", "12",   "--select-best", "--size", "1300x740",
+                        "--screenshot", png[k], NULL};
+        assert_int_equal(run_argv(view), 0);
+    }
+    size_t la, lb;
+    char *pa = read_text(png[0], &la), *pb = read_text(png[1], &lb);
+    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    assert_true(la > 33 && memcmp(pa, sig, 8) == 0 && memcmp(pa + 12, "IHDR", 4) == 0);
+    assert_int_equal(be32((const uint8_t *)pa + 16), 1300);
+    assert_int_equal(be32((const uint8_t *)pa + 20), 740);
+    assert_int_equal(la, lb);
+    assert_memory_equal(pa, pb, la);
+    petri_free(pa, la + 1);
+    petri_free(pb, lb + 1);
+    char *rm[] = {"/bin/rm", "-rf", tmpl, NULL};
+    assert_int_equal(run_argv(rm), 0);
+}
+
+/* The watcher sees a write in place and a rename over the file (how
+ * editors save), and not a change to another file of the folder. */
+static void test_file_watch_sees_edits(void **state)
+{
+    (void)state;
+    char tmpl[] = "/tmp/petri-view-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char path[512], other[512], tmp[512];
+    snprintf(path, sizeof path, "%s/world.yaml", tmpl);
+    snprintf(other, sizeof other, "%s/other.yaml", tmpl);
+    snprintf(tmp, sizeof tmp, "%s/.world.yaml.swp", tmpl);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("seed: 1\n", f);
+    fclose(f);
+    FileWatch *fw = NULL;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(file_watch_create(path, &fw, &err), PETRI_OK);
+    assert_false(file_watch_changed(fw));
+    f = fopen(other, "w");
+    fputs("x\n", f);
+    fclose(f);
+    assert_false(file_watch_changed(fw));
+    f = fopen(path, "w");
+    fputs("seed: 2\n", f);
+    fclose(f);
+    assert_true(file_watch_changed(fw));
+    assert_false(file_watch_changed(fw));
+    f = fopen(tmp, "w");
+    fputs("seed: 3\n", f);
+    fclose(f);
+    assert_int_equal(rename(tmp, path), 0);
+    assert_true(file_watch_changed(fw));
+    file_watch_destroy(fw);
+    char *rm[] = {"/bin/rm", "-rf", tmpl, NULL};
+    assert_int_equal(run_argv(rm), 0);
+}
+
+static void write_config(const char *path, const char *regrowth)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    FILE *f = fopen(tmp, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "name: live\nseed: 5\nworld:\n  size: [40, 40]\n  food:\n    regrowth: %s\n"
+            "populations:\n  - name: prey\n    count: 30\nevolution:\n  generations: 4\n"
+            "  episodes: 1\n  episode_ticks: 40\n  checkpoint_every: 1\n",
+            regrowth);
+    fclose(f);
+    assert_int_equal(rename(tmp, path), 0); /* as an editor saves */
+}
+
+/* What the window does when the config changes: the watcher sees the
+ * save, the whole file is checked, the live key is applied between
+ * generations and recorded in changes.csv; a restart key is listed, not
+ * applied; a run stopped after the change and resumed ends with the
+ * state of the run that went on without stopping. */
+static void test_live_change_applied_recorded_reapplied(void **state)
+{
+    (void)state;
+    omp_set_num_threads(2);
+    char tmpl[] = "/tmp/petri-view-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char cfg[512], dirs[2][512];
+    snprintf(cfg, sizeof cfg, "%s/live.yaml", tmpl);
+    char hashes[2][32];
+    for (int k = 0; k < 2; ++k) {
+        snprintf(dirs[k], sizeof dirs[k], "%s/run%d", tmpl, k);
+        write_config(cfg, "0.01");
+        FileWatch *fw = NULL;
+        PetriError err;
+        error_clear(&err);
+        assert_int_equal(file_watch_create(cfg, &fw, &err), PETRI_OK);
+        RunOptions ro = run_default_options();
+        ro.out_dir = dirs[k];
+        Run *run = NULL;
+        if (run_create(cfg, NULL, 0, &ro, &run, &err) != PETRI_OK) {
+            fail_msg("%s", err.msg);
+        }
+        assert_int_equal(run_step(run, &err), PETRI_OK);
+        /* the user saves a new regrowth and a new world size */
+        write_config(cfg, "0.05");
+        assert_true(file_watch_changed(fw));
+        char *text = NULL;
+        size_t len = 0;
+        text = read_text(cfg, &len);
+        char *at = strstr(text, "[40, 40]");
+        assert_non_null(at);
+        memcpy(at, "[44, 44]", 8);
+        FILE *f = fopen(cfg, "w");
+        fwrite(text, 1, len, f);
+        fclose(f);
+        petri_free(text, len + 1);
+        assert_true(file_watch_changed(fw));
+        RunDef next;
+        assert_int_equal(run_def_load(&next, cfg, NULL, 0, &err), PETRI_OK);
+        RunChange ch[16];
+        int n = 0;
+        assert_int_equal(run_apply_def(run, &next, ch, 16, &n, &err), PETRI_OK);
+        bool regrowth = false, size = false;
+        for (int i = 0; i < n && i < 16; ++i) {
+            if (strcmp(ch[i].key, "world.food.regrowth") == 0) {
+                regrowth = ch[i].applied;
+            }
+            if (strncmp(ch[i].key, "world.size", 10) == 0) {
+                size = !ch[i].applied;
+            }
+        }
+        assert_true(regrowth && size);
+        assert_true(fabs(run_def(run)->world.food.regrowth - 0.05) < 1e-12);
+        assert_true(run_def(run)->world.size[0] == 40);
+        assert_int_equal(run_step(run, &err), PETRI_OK);
+        if (k == 1) {
+            /* stop here, resume, and go on */
+            assert_int_equal(run_close(run, &err), PETRI_OK);
+            run = NULL;
+            if (run_resume(dirs[k], &ro, &run, &err) != PETRI_OK) {
+                fail_msg("%s", err.msg);
+            }
+            assert_true(fabs(run_def(run)->world.food.regrowth - 0.05) < 1e-12);
+        }
+        while (!run_done(run, NULL)) {
+            assert_int_equal(run_step(run, &err), PETRI_OK);
+        }
+        snprintf(hashes[k], sizeof hashes[k], "%016llx", (unsigned long long)run_hash(run));
+        assert_int_equal(run_close(run, &err), PETRI_OK);
+        file_watch_destroy(fw);
+        /* changes.csv holds the applied key, once */
+        char path[1100];
+        snprintf(path, sizeof path, "%s/changes.csv", dirs[k]);
+        char *csv = read_text(path, &len);
+        const char *row = strstr(csv, "world.food.regrowth");
+        assert_non_null(row);
+        assert_null(strstr(row + 1, "world.food.regrowth"));
+        assert_null(strstr(csv, "world.size"));
+        petri_free(csv, len + 1);
+    }
+    assert_string_equal(hashes[0], hashes[1]);
+    char *rm[] = {"/bin/rm", "-rf", tmpl, NULL};
+    assert_int_equal(run_argv(rm), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +655,10 @@ int main(void)
         cmocka_unit_test(test_camera_zoom_keeps_cursor_point),
         cmocka_unit_test(test_drawing_leaves_the_hash),
         cmocka_unit_test(test_brain_read_back),
+        cmocka_unit_test(test_view_same_hash_as_headless),
+        cmocka_unit_test(test_view_screenshot_file),
+        cmocka_unit_test(test_file_watch_sees_edits),
+        cmocka_unit_test(test_live_change_applied_recorded_reapplied),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
