@@ -245,6 +245,7 @@ void draw_brain(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s, SDL_Re
     }
     wmax = wmax > 0 ? wmax : 1;
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    DrawBatch *batch = view_batch(ui);
     for (int pass = 0; pass < 2; ++pass) {
         for (int c = 0; c < g->conn_count; ++c) {
             const ConnGene *cg = &g->conns[c];
@@ -270,17 +271,18 @@ void draw_brain(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s, SDL_Re
                     continue;
                 }
             }
-            draw_line_w(r, px[from], py[from], px[to], py[to], width, col);
+            batch_line(batch, px[from], py[from], px[to], py[to], width, col);
         }
     }
+    batch_flush(r, batch);
     /* nodes and labels */
     SDL_Color ring = {170, 176, 188, 255};
     for (int i = 0; i < n; ++i) {
         const NodeGene *ng = &g->nodes[i];
         float v = b->values[i];
         float rad = ng->kind == NODE_HIDDEN ? 6.0f : 5.0f;
-        draw_disc(r, px[i], py[i], rad + 1, ring);
-        draw_disc(r, px[i], py[i], rad, value_colour(v));
+        batch_disc(batch, px[i], py[i], rad + 1, ring);
+        batch_disc(batch, px[i], py[i], rad, value_colour(v));
         if (ng->kind == NODE_OUTPUT) {
             int k = (int)(ng->id - (uint32_t)g->inputs - 1);
             font_drawf(f, (int)px[i] + 10, (int)py[i] - lh / 2, VIEW_TEXT, "%s",
@@ -291,6 +293,7 @@ void draw_brain(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s, SDL_Re
                        "%+.2f", (double)v);
         }
     }
+    batch_flush(r, batch);
     /* input labels: vision rows, then the list with values */
     if (sectors > 0) {
         for (int k = 0; k < 4; ++k) {

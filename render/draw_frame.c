@@ -28,6 +28,68 @@ static const char *const HELP[] = {
     "Esc or q         quit (writes a checkpoint)",
 };
 
+/* Lines of text and the longest line, in characters. */
+static void text_extent(const char *text, int *lines, int *widest)
+{
+    int cur = 0;
+    *lines = 1;
+    *widest = 0;
+    for (const char *p = text; *p != '\0'; ++p) {
+        if (*p == '\n') {
+            ++*lines;
+            cur = 0;
+        } else {
+            ++cur;
+        }
+        *widest = cur > *widest ? cur : *widest;
+    }
+}
+
+/* Copies text into out breaking lines longer than cols (at a space when
+ * there is one in the line's last third), keeping at most max_lines;
+ * trailing newlines are dropped. */
+static void wrap_text(const char *text, int cols, char *out, size_t cap, int max_lines)
+{
+    cols = cols < 20 ? 20 : cols;
+    size_t n = 0;
+    int lines = 1, col = 0;
+    const char *p = text;
+    while (*p != '\0' && n + 2 < cap) {
+        if (*p == '\n') {
+            if (p[1] == '\0' || lines == max_lines) {
+                break;
+            }
+            out[n++] = '\n';
+            ++lines;
+            col = 0;
+            ++p;
+            continue;
+        }
+        if (col == cols) {
+            /* break at the last space of the line if it is near the end */
+            size_t back = n;
+            while (back > 0 && out[back - 1] != ' ' && out[back - 1] != '\n' &&
+                   n - back < (size_t)cols / 3) {
+                --back;
+            }
+            if (lines == max_lines) {
+                break;
+            }
+            if (back > 0 && out[back - 1] == ' ') {
+                out[back - 1] = '\n';
+                col = (int)(n - back);
+            } else {
+                out[n++] = '\n';
+                col = 0;
+            }
+            ++lines;
+        }
+        out[n++] = *p++;
+        ++col;
+    }
+    out[n] = '\0';
+}
+
 static void box(SDL_Renderer *r, SDL_Rect b, Uint8 alpha)
 {
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
@@ -72,33 +134,30 @@ void draw_overlay(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s)
     font_draw(ui->small, w->x + 10, w->y + w->h - font_height(ui->small) - 6, VIEW_DIM,
               "h: help");
     if (ui->banner[0] != '\0') {
-        int bw = font_width(f, ui->banner) + 20;
-        SDL_Rect bb = {w->x + (w->w - bw) / 2, w->y + w->h - 2 * lh - 16, bw, lh + 10};
-        box(r, bb, 210);
-        font_draw(f, bb.x + 10, bb.y + 5, VIEW_TEXT, ui->banner);
+        int lines, widest;
+        text_extent(ui->banner, &lines, &widest);
+        int bw = widest * font_width(f, "M") + 24;
+        int bh = lines * lh + 14;
+        SDL_Rect bb = {w->x + (w->w - bw) / 2, w->y + w->h - bh - 28, bw, bh};
+        box(r, bb, 215);
+        font_draw(f, bb.x + 12, bb.y + 7, VIEW_TEXT, ui->banner);
     }
     if (ui->message[0] != '\0') {
-        int lines = 1, widest = 0, cur = 0;
-        for (const char *p = ui->message; *p != '\0'; ++p) {
-            if (*p == '\n') {
-                ++lines;
-                cur = 0;
-            } else {
-                ++cur;
-            }
-            widest = cur > widest ? cur : widest;
-        }
-        int cw = font_width(ui->small, "M");
-        int mw = widest * cw + 20;
-        mw = mw > w->w - 16 ? w->w - 16 : mw;
-        SDL_Rect mb = {w->x + w->w - mw - 8, w->y + 8, mw,
-                       lines * font_height(ui->small) + 12};
-        box(r, mb, 220);
+        /* wrapped to the box, at most 14 lines */
+        ViewFont *sf = ui->small;
+        int cw = font_width(sf, "M");
+        int maxw = w->w - 36;
+        int cols = maxw / cw;
+        char wrapped[2048];
+        wrap_text(ui->message, cols, wrapped, sizeof wrapped, 14);
+        int lines, widest;
+        text_extent(wrapped, &lines, &widest);
+        SDL_Rect mb = {w->x + w->w - widest * cw - 28, w->y + 8, widest * cw + 20,
+                       lines * font_height(sf) + 12};
+        box(r, mb, 225);
         SDL_Color c = ui->message_error ? (SDL_Color){255, 120, 100, 255}
                                         : (SDL_Color){150, 230, 150, 255};
-        SDL_RenderSetClipRect(r, &mb);
-        font_draw(ui->small, mb.x + 10, mb.y + 6, c, ui->message);
-        SDL_RenderSetClipRect(r, NULL);
+        font_draw(sf, mb.x + 10, mb.y + 6, c, wrapped);
     }
     if (ui->help) {
         int n = (int)(sizeof HELP / sizeof HELP[0]);

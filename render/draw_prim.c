@@ -45,8 +45,8 @@ SDL_Color view_species_colour(int species)
         SDL_Color grey = {170, 170, 170, 255};
         return grey;
     }
-    /* golden-angle hues: neighbouring ids get distant colours */
-    float h = fmodf((float)species * 137.50776f, 360.0f) / 60.0f;
+    /* golden-angle hues from blue: neighbouring ids get distant colours */
+    float h = fmodf((float)species * 137.50776f + 200.0f, 360.0f) / 60.0f;
     float x = 1.0f - fabsf(fmodf(h, 2.0f) - 1.0f);
     float r = 0, g = 0, b = 0;
     switch ((int)h) {
@@ -144,4 +144,84 @@ void draw_ring(SDL_Renderer *r, float x, float y, float radius, SDL_Color c)
     }
     SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
     SDL_RenderDrawLinesF(r, p, seg + 1);
+}
+
+struct DrawCache *view_cache(const ViewUi *ui)
+{
+    ViewUi *mut = (ViewUi *)ui; /* the cache is not part of what is shown */
+    if (mut->cache == NULL) {
+        mut->cache = petri_calloc(1, sizeof *mut->cache);
+    }
+    return mut->cache;
+}
+
+DrawBatch *view_batch(const ViewUi *ui)
+{
+    return &view_cache(ui)->batch;
+}
+
+void view_ui_fini(ViewUi *ui)
+{
+    struct DrawCache *c = ui->cache;
+    if (c != NULL) {
+        if (c->food != NULL) {
+            SDL_DestroyTexture(c->food);
+        }
+        petri_free(c->batch.v, sizeof(SDL_Vertex) * (size_t)c->batch.cap);
+        petri_free(c, sizeof *c);
+        ui->cache = NULL;
+    }
+    font_destroy(ui->font);
+    font_destroy(ui->small);
+    ui->font = ui->small = NULL;
+}
+
+void batch_tri(DrawBatch *b, float x0, float y0, float x1, float y1, float x2, float y2,
+               SDL_Color c)
+{
+    if (b->count + 3 > b->cap) {
+        int cap = b->cap > 0 ? b->cap * 2 : 4096;
+        b->v = petri_realloc(b->v, sizeof(SDL_Vertex) * (size_t)b->cap,
+                             sizeof(SDL_Vertex) * (size_t)cap);
+        b->cap = cap;
+    }
+    SDL_Vertex *v = b->v + b->count;
+    v[0] = vtx(x0, y0, c);
+    v[1] = vtx(x1, y1, c);
+    v[2] = vtx(x2, y2, c);
+    b->count += 3;
+}
+
+void batch_disc(DrawBatch *b, float x, float y, float radius, SDL_Color c)
+{
+    int seg = radius < 2.5f ? 6 : (radius < 8 ? 12 : 20);
+    float px = x + radius, py = y;
+    for (int i = 1; i <= seg; ++i) {
+        float a = 2.0f * (float)M_PI * (float)i / (float)seg;
+        float qx = x + radius * cosf(a), qy = y + radius * sinf(a);
+        batch_tri(b, x, y, px, py, qx, qy, c);
+        px = qx;
+        py = qy;
+    }
+}
+
+void batch_line(DrawBatch *b, float x0, float y0, float x1, float y1, float width, SDL_Color c)
+{
+    float dx = x1 - x0, dy = y1 - y0;
+    float len = sqrtf(dx * dx + dy * dy);
+    if (len < 1e-6f) {
+        return;
+    }
+    width = width < 1.0f ? 1.0f : width;
+    float nx = -dy / len * width * 0.5f, ny = dx / len * width * 0.5f;
+    batch_tri(b, x0 + nx, y0 + ny, x1 + nx, y1 + ny, x1 - nx, y1 - ny, c);
+    batch_tri(b, x0 + nx, y0 + ny, x1 - nx, y1 - ny, x0 - nx, y0 - ny, c);
+}
+
+void batch_flush(SDL_Renderer *r, DrawBatch *b)
+{
+    if (b->count > 0) {
+        SDL_RenderGeometry(r, NULL, b->v, b->count, NULL, 0);
+    }
+    b->count = 0;
 }

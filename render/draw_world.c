@@ -10,78 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-struct DrawCache {
-    SDL_Renderer *r;
-    SDL_Texture *food;
-    int food_w, food_h;
-    SDL_Vertex *v;
-    int v_count, v_cap;
-};
-
-static struct DrawCache *cache_of(SDL_Renderer *r, const ViewUi *ui)
-{
-    ViewUi *mut = (ViewUi *)ui;
-    if (mut->cache == NULL) {
-        mut->cache = petri_alloc(sizeof *mut->cache);
-        memset(mut->cache, 0, sizeof *mut->cache);
-        mut->cache->r = r;
-    }
-    return mut->cache;
-}
-
-void view_ui_fini(ViewUi *ui)
-{
-    struct DrawCache *c = ui->cache;
-    if (c != NULL) {
-        if (c->food != NULL) {
-            SDL_DestroyTexture(c->food);
-        }
-        petri_free(c->v, sizeof(SDL_Vertex) * (size_t)c->v_cap);
-        petri_free(c, sizeof *c);
-        ui->cache = NULL;
-    }
-    font_destroy(ui->font);
-    font_destroy(ui->small);
-    ui->font = ui->small = NULL;
-}
-
-static void batch_tri(struct DrawCache *c, float x0, float y0, float x1, float y1, float x2,
-                      float y2, SDL_Color col)
-{
-    if (c->v_count + 3 > c->v_cap) {
-        int cap = c->v_cap > 0 ? c->v_cap * 2 : 4096;
-        c->v = petri_realloc(c->v, sizeof(SDL_Vertex) * (size_t)c->v_cap,
-                             sizeof(SDL_Vertex) * (size_t)cap);
-        c->v_cap = cap;
-    }
-    SDL_Vertex *v = c->v + c->v_count;
-    v[0] = (SDL_Vertex){{x0, y0}, col, {0, 0}};
-    v[1] = (SDL_Vertex){{x1, y1}, col, {0, 0}};
-    v[2] = (SDL_Vertex){{x2, y2}, col, {0, 0}};
-    c->v_count += 3;
-}
-
-static void batch_disc(struct DrawCache *c, float x, float y, float radius, SDL_Color col)
-{
-    int seg = radius < 2.5f ? 6 : (radius < 8 ? 12 : 20);
-    float px = x + radius, py = y;
-    for (int i = 1; i <= seg; ++i) {
-        float a = 2.0f * (float)M_PI * (float)i / (float)seg;
-        float qx = x + radius * cosf(a), qy = y + radius * sinf(a);
-        batch_tri(c, x, y, px, py, qx, qy, col);
-        px = qx;
-        py = qy;
-    }
-}
-
-static void batch_flush(SDL_Renderer *r, struct DrawCache *c)
-{
-    if (c->v_count > 0) {
-        SDL_RenderGeometry(r, NULL, c->v, c->v_count, NULL, 0);
-    }
-    c->v_count = 0;
-}
-
 static void draw_food(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
                       const ViewSnapshot *s)
 {
@@ -137,7 +65,7 @@ static void draw_food(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
     SDL_RenderCopyF(r, c->food, NULL, &dst);
 }
 
-static void draw_obstacles(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
+static void draw_obstacles(SDL_Renderer *r, DrawBatch *c, const ViewUi *ui,
                            const ViewSnapshot *s)
 {
     for (int i = 0; i < s->obstacle_count; ++i) {
@@ -197,7 +125,7 @@ static SDL_Color agent_colour(const ViewUi *ui, const SnapAgent *a)
                                                                  : view_pop_colour(a->pop);
 }
 
-static void draw_agents(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
+static void draw_agents(SDL_Renderer *r, DrawBatch *c, const ViewUi *ui,
                         const ViewSnapshot *s)
 {
     const SDL_Rect *vp = &(SDL_Rect){ui->cam.vx, ui->cam.vy, ui->cam.vw, ui->cam.vh};
@@ -250,7 +178,7 @@ static const SDL_Color VIEW_SEEN[4] = {
     {220, 220, 220, 255}, /* obstacle */
 };
 
-static void draw_vision(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
+static void draw_vision(SDL_Renderer *r, DrawBatch *c, const ViewUi *ui,
                         const ViewSnapshot *s, const SnapAgent *a)
 {
     const SensesDef *sn = &s->pops[a->pop].senses;
@@ -293,12 +221,10 @@ static void draw_vision(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
                       sx + range * cosf(b1), sy - range * sinf(b1), fill);
         }
     }
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
-    batch_flush(r, c);
     SDL_Color edge = {255, 255, 255, 90};
     for (int k = 0; k <= sn->sectors; ++k) {
         float ang = a->heading - half + (float)k * width;
-        draw_line_w(r, sx, sy, sx + range * cosf(ang), sy - range * sinf(ang), 1, edge);
+        batch_line(c, sx, sy, sx + range * cosf(ang), sy - range * sinf(ang), 1, edge);
     }
     /* the nearest thing of each kind per sector: a mark at its distance */
     for (int k = 0; k < sn->sectors; ++k) {
@@ -314,7 +240,7 @@ static void draw_vision(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
             float px = sx + d * cosf(ang + off), py = sy - d * sinf(ang + off);
             SDL_Color lc = VIEW_SEEN[kind];
             lc.a = 150;
-            draw_line_w(r, sx, sy, px, py, 1, lc);
+            batch_line(c, sx, sy, px, py, 1, lc);
             batch_disc(c, px, py, 3.0f, VIEW_SEEN[kind]);
         }
     }
@@ -323,13 +249,13 @@ static void draw_vision(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
 
 void draw_world(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s)
 {
-    struct DrawCache *c = cache_of(r, ui);
+    DrawBatch *c = view_batch(ui);
     SDL_Rect vp = {ui->cam.vx, ui->cam.vy, ui->cam.vw, ui->cam.vh};
     SDL_RenderSetClipRect(r, &vp);
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(r, VIEW_BG.r, VIEW_BG.g, VIEW_BG.b, 255);
     SDL_RenderFillRect(r, &vp);
-    draw_food(r, c, ui, s);
+    draw_food(r, view_cache(ui), ui, s);
     draw_obstacles(r, c, ui, s);
     draw_edges(r, ui, s);
     int sel = ui->selected != WORLD_NO_ID ? snapshot_find(s, ui->selected) : -1;

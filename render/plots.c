@@ -55,7 +55,7 @@ static void nice_range(double *lo, double *hi)
         *hi = *lo + 1.0;
     }
     double span = *hi - *lo;
-    *hi += span * 0.05;
+    *hi += span * 0.15; /* headroom: the top label sits above the lines */
     if (*lo < 0) {
         *lo -= span * 0.05;
     }
@@ -81,14 +81,14 @@ static void frame_draw(SDL_Renderer *r, const ViewUi *ui, const Frame *f, const 
               VIEW_DIM, lab);
 }
 
-static void series(SDL_Renderer *r, const Frame *f, const PlotHistory *h, int which, int pop,
+static void series(DrawBatch *r, const Frame *f, const PlotHistory *h, int which, int pop,
                    float width, SDL_Color c)
 {
     for (int i = 1; i < h->count; ++i) {
         const PlotRow *a = &h->rows[i - 1], *b = &h->rows[i];
         const double *va = which == 0 ? a->best : (which == 1 ? a->mean : a->count);
         const double *vb = which == 0 ? b->best : (which == 1 ? b->mean : b->count);
-        draw_line_w(r, fx(f, i - 1), fy(f, va[pop]), fx(f, i), fy(f, vb[pop]), width, c);
+        batch_line(r, fx(f, i - 1), fy(f, va[pop]), fx(f, i), fy(f, vb[pop]), width, c);
     }
 }
 
@@ -153,13 +153,14 @@ void draw_plots(SDL_Renderer *r, const ViewUi *ui, const PlotHistory *h, SDL_Rec
     snprintf(title, sizeof title, "species of %s", h->pop_names[h->species_pop]);
     frame_draw(r, ui, &f[2], title, gens);
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    DrawBatch *batch = view_batch(ui);
     for (int p = 0; p < h->pop_count; ++p) {
         SDL_Color c = view_pop_colour(p);
         SDL_Color dim = c;
         dim.a = 170;
-        series(r, &f[0], h, 1, p, 1.0f, dim);
-        series(r, &f[0], h, 0, p, 2.0f, c);
-        series(r, &f[1], h, 2, p, 2.0f, c);
+        series(batch, &f[0], h, 1, p, 1.0f, dim);
+        series(batch, &f[0], h, 0, p, 2.0f, c);
+        series(batch, &f[1], h, 2, p, 2.0f, c);
     }
     /* species: stacked bands, each species in its own colour, band k of a
      * generation between the sums of the sizes of species before it */
@@ -180,12 +181,13 @@ void draw_plots(SDL_Renderer *r, const ViewUi *ui, const PlotHistory *h, SDL_Rec
             float q[12] = {x0, fy(&f[2], base_a), x1, fy(&f[2], base_b), x1,
                            fy(&f[2], base_b + sb), x0, fy(&f[2], base_a), x1,
                            fy(&f[2], base_b + sb), x0, fy(&f[2], base_a + sa)};
-            draw_triangle(r, q, c);
-            draw_triangle(r, q + 6, c);
+            batch_tri(batch, q[0], q[1], q[2], q[3], q[4], q[5], c);
+            batch_tri(batch, q[6], q[7], q[8], q[9], q[10], q[11], c);
             base_a += sa;
             base_b += sb;
         }
     }
+    batch_flush(r, batch);
 }
 
 void plot_row_from_stats(PlotRow *row, const PopStats *stats, int pop_count)

@@ -222,6 +222,27 @@ void draw_overlay(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s);
 /* The whole frame. */
 void view_draw_frame(SDL_Renderer *r, ViewUi *ui, const ViewSnapshot *s, const PlotHistory *h);
 
+/* Triangles gathered for one SDL_RenderGeometry call: a frame of
+ * thousands of bodies and connections is a few draw calls. */
+typedef struct DrawBatch {
+    SDL_Vertex *v;
+    int count, cap;
+} DrawBatch;
+void batch_tri(DrawBatch *b, float x0, float y0, float x1, float y1, float x2, float y2,
+               SDL_Color c);
+void batch_disc(DrawBatch *b, float x, float y, float radius, SDL_Color c);
+void batch_line(DrawBatch *b, float x0, float y0, float x1, float y1, float width, SDL_Color c);
+void batch_flush(SDL_Renderer *r, DrawBatch *b);
+
+/* What drawing keeps between frames (in ViewUi). */
+struct DrawCache {
+    SDL_Texture *food;
+    int food_w, food_h;
+    DrawBatch batch;
+};
+struct DrawCache *view_cache(const ViewUi *ui);
+DrawBatch *view_batch(const ViewUi *ui);
+
 /* Filled circle, ring, thick line, filled triangle (SDL_RenderGeometry). */
 void draw_disc(SDL_Renderer *r, float x, float y, float radius, SDL_Color c);
 void draw_ring(SDL_Renderer *r, float x, float y, float radius, SDL_Color c);

@@ -429,6 +429,7 @@ typedef struct Viewer {
     int drag_x, drag_y;
     double banner_until;    /* seconds; off-screen: a frame count */
     long frames;
+    uint64_t shown_generation; /* of the snapshot drawn last */
     double message_until;
     bool fitted;
     char config_path[4096];
@@ -449,16 +450,19 @@ static void take_rows(Viewer *v, const PendingRows *p)
     for (int i = 0; i < p->count; ++i) {
         const RunRow *rr = &p->rows[i];
         plot_history_add(&v->plots, &p->plot[i]);
-        /* the generation's figures, shown for a few seconds */
-        int n = snprintf(v->ui.banner, sizeof v->ui.banner, "%s %llu:",
+        /* the generation's figures, shown for a few seconds, a line each */
+        int n = snprintf(v->ui.banner, sizeof v->ui.banner, "%s %llu done",
                          def->evolution.mode == EVOLUTION_OPEN_ENDED ? "epoch" : "generation",
                          (unsigned long long)rr->generation);
         for (int k = 0; k < def->population_count && n < (int)sizeof v->ui.banner; ++k) {
+            const double *st = rr->pop[k].v;
             n += snprintf(v->ui.banner + n, sizeof v->ui.banner - (size_t)n,
-                          "  %s best %.1f mean %.1f (%d species)", def->populations[k].name,
-                          rr->pop[k].v[STOP_FIELD_FITNESS_MAX],
-                          rr->pop[k].v[STOP_FIELD_FITNESS_MEAN],
-                          (int)rr->pop[k].v[STOP_FIELD_SPECIES]);
+                          "\n%-10s best %8.1f  mean %8.1f", def->populations[k].name,
+                          st[STOP_FIELD_FITNESS_MAX], st[STOP_FIELD_FITNESS_MEAN]);
+            if (def->populations[k].controller == CONTROLLER_BRAIN && n < (int)sizeof v->ui.banner) {
+                n += snprintf(v->ui.banner + n, sizeof v->ui.banner - (size_t)n, "  species %d",
+                              (int)st[STOP_FIELD_SPECIES]);
+            }
         }
         /* off-screen, time is frames: the picture must not depend on the clock */
         v->banner_until = v->sh.lockstep ? (double)v->frames + 240 : now_s() + 4.0;
@@ -1031,6 +1035,13 @@ static int view_run(ViewOptions *o, int argc, char **argv)
             v->fitted = true;
             if (o->select_best) {
                 cycle_best(v, true);
+            }
+        }
+        if (v->drawing->mode == EVOLUTION_GENERATIONAL && v->drawing->generation != v->shown_generation) {
+            /* a new generation is a new arena: its ids name other agents */
+            v->shown_generation = v->drawing->generation;
+            if (v->ui.selected != WORLD_NO_ID) {
+                select_agent(v, WORLD_NO_ID);
             }
         }
         if (o->select_best && v->drawing->agent_count > 0 &&
