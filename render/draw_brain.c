@@ -271,10 +271,9 @@ void draw_brain(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s, SDL_Re
                     continue;
                 }
             }
-            batch_line(batch, px[from], py[from], px[to], py[to], width, col);
+            draw_line_w(r, px[from], py[from], px[to], py[to], width, col);
         }
     }
-    batch_flush(r, batch);
     /* nodes and labels */
     SDL_Color ring = {170, 176, 188, 255};
     for (int i = 0; i < n; ++i) {

@@ -113,6 +113,10 @@ void draw_disc(SDL_Renderer *r, float x, float y, float radius, SDL_Color c)
     SDL_RenderGeometry(r, NULL, v, seg * 3, NULL, 0);
 }
 
+/* A wide line as parallel one-pixel lines: SDL's software renderer fills
+ * a triangle by testing every pixel of its bounding box, so a long thin
+ * diagonal as two triangles costs as much as a filled rectangle, while
+ * a one-pixel line costs its length. */
 void draw_line_w(SDL_Renderer *r, float x0, float y0, float x1, float y1, float width,
                  SDL_Color c)
 {
@@ -121,16 +125,14 @@ void draw_line_w(SDL_Renderer *r, float x0, float y0, float x1, float y1, float 
     if (len < 1e-6f) {
         return;
     }
-    if (width <= 1.0f) {
-        SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
-        SDL_RenderDrawLineF(r, x0, y0, x1, y1);
-        return;
+    SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
+    int n = (int)lrintf(width);
+    n = n < 1 ? 1 : n;
+    float nx = -dy / len, ny = dx / len;
+    for (int k = 0; k < n; ++k) {
+        float o = (float)k - (float)(n - 1) * 0.5f;
+        SDL_RenderDrawLineF(r, x0 + nx * o, y0 + ny * o, x1 + nx * o, y1 + ny * o);
     }
-    float nx = -dy / len * width * 0.5f, ny = dx / len * width * 0.5f;
-    SDL_Vertex v[6] = {vtx(x0 + nx, y0 + ny, c), vtx(x1 + nx, y1 + ny, c),
-                       vtx(x1 - nx, y1 - ny, c), vtx(x0 + nx, y0 + ny, c),
-                       vtx(x1 - nx, y1 - ny, c), vtx(x0 - nx, y0 - ny, c)};
-    SDL_RenderGeometry(r, NULL, v, 6, NULL, 0);
 }
 
 void draw_ring(SDL_Renderer *r, float x, float y, float radius, SDL_Color c)

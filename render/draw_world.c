@@ -221,10 +221,12 @@ static void draw_vision(SDL_Renderer *r, DrawBatch *c, const ViewUi *ui,
                       sx + range * cosf(b1), sy - range * sinf(b1), fill);
         }
     }
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    batch_flush(r, c);
     SDL_Color edge = {255, 255, 255, 90};
     for (int k = 0; k <= sn->sectors; ++k) {
         float ang = a->heading - half + (float)k * width;
-        batch_line(c, sx, sy, sx + range * cosf(ang), sy - range * sinf(ang), 1, edge);
+        draw_line_w(r, sx, sy, sx + range * cosf(ang), sy - range * sinf(ang), 1, edge);
     }
     /* the nearest thing of each kind per sector: a mark at its distance */
     for (int k = 0; k < sn->sectors; ++k) {
@@ -240,7 +242,7 @@ static void draw_vision(SDL_Renderer *r, DrawBatch *c, const ViewUi *ui,
             float px = sx + d * cosf(ang + off), py = sy - d * sinf(ang + off);
             SDL_Color lc = VIEW_SEEN[kind];
             lc.a = 150;
-            batch_line(c, sx, sy, px, py, 1, lc);
+            draw_line_w(r, sx, sy, px, py, 1, lc);
             batch_disc(c, px, py, 3.0f, VIEW_SEEN[kind]);
         }
     }

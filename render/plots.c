@@ -81,14 +81,14 @@ static void frame_draw(SDL_Renderer *r, const ViewUi *ui, const Frame *f, const 
               VIEW_DIM, lab);
 }
 
-static void series(DrawBatch *r, const Frame *f, const PlotHistory *h, int which, int pop,
+static void series(SDL_Renderer *r, const Frame *f, const PlotHistory *h, int which, int pop,
                    float width, SDL_Color c)
 {
     for (int i = 1; i < h->count; ++i) {
         const PlotRow *a = &h->rows[i - 1], *b = &h->rows[i];
         const double *va = which == 0 ? a->best : (which == 1 ? a->mean : a->count);
         const double *vb = which == 0 ? b->best : (which == 1 ? b->mean : b->count);
-        batch_line(r, fx(f, i - 1), fy(f, va[pop]), fx(f, i), fy(f, vb[pop]), width, c);
+        draw_line_w(r, fx(f, i - 1), fy(f, va[pop]), fx(f, i), fy(f, vb[pop]), width, c);
     }
 }
 
@@ -158,9 +158,9 @@ void draw_plots(SDL_Renderer *r, const ViewUi *ui, const PlotHistory *h, SDL_Rec
         SDL_Color c = view_pop_colour(p);
         SDL_Color dim = c;
         dim.a = 170;
-        series(batch, &f[0], h, 1, p, 1.0f, dim);
-        series(batch, &f[0], h, 0, p, 2.0f, c);
-        series(batch, &f[1], h, 2, p, 2.0f, c);
+        series(r, &f[0], h, 1, p, 1.0f, dim);
+        series(r, &f[0], h, 0, p, 2.0f, c);
+        series(r, &f[1], h, 2, p, 2.0f, c);
     }
     /* species: stacked bands, each species in its own colour, band k of a
      * generation between the sums of the sizes of species before it */

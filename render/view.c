@@ -56,6 +56,8 @@ typedef struct ViewOptions {
 /* Ticks per second of the speed steps; 0: as fast as possible. */
 static const int SPEEDS[] = {1, 2, 5, 10, 20, 30, 60, 120, 240, 480, 960, 1920, 0};
 enum { SPEED_COUNT = (int)(sizeof SPEEDS / sizeof SPEEDS[0]), SPEED_NORMAL = 6 };
+/* Frames per second drawn as fast as possible. */
+#define FASTEST_FPS 10.0
 
 static const char USAGE[] =
     "usage: petri view CONFIG|RUNDIR [--set k=v]... [--genome FILE]... [--genome-pop POP]\n"
@@ -767,6 +769,23 @@ static bool take_news(Viewer *v, uint64_t *ticks, bool *finished)
     return fresh;
 }
 
+/* Is r an OpenGL renderer whose GL is a CPU rasteriser? An explicit
+ * SDL_RENDER_DRIVER is the user's choice and is kept. */
+static bool gl_in_software(SDL_Renderer *r)
+{
+    const char *forced = SDL_GetHint(SDL_HINT_RENDER_DRIVER);
+    SDL_RendererInfo info;
+    if ((forced != NULL && forced[0] != '\0') || SDL_GetRendererInfo(r, &info) != 0 ||
+        strncmp(info.name, "opengl", 6) != 0) {
+        return false;
+    }
+    typedef const unsigned char *(*GetString)(unsigned int);
+    GetString get = (GetString)(uintptr_t)SDL_GL_GetProcAddress("glGetString");
+    const char *name = get != NULL ? (const char *)get(0x1F01 /* GL_RENDERER */) : NULL;
+    return name != NULL && (strstr(name, "llvmpipe") != NULL || strstr(name, "softpipe") != NULL ||
+                            strstr(name, "Software") != NULL);
+}
+
 static PetriStatus open_renderer(Viewer *v, PetriError *err)
 {
     ViewOptions *o = v->o;
@@ -798,8 +817,18 @@ static PetriStatus open_renderer(Viewer *v, PetriError *err)
         }
         SDL_SetWindowMinimumSize(v->win, 800, 500);
         v->r = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+        if (v->r != NULL && gl_in_software(v->r)) {
+            /* OpenGL drawn by the CPU (Mesa's llvmpipe: Xvfb, machines
+             * without a GPU) is slower than SDL's own software renderer */
+            SDL_DestroyRenderer(v->r);
+            v->r = NULL;
+        }
         if (v->r == NULL) {
             v->r = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_SOFTWARE);
+        }
+        SDL_RendererInfo info;
+        if (v->r != NULL && SDL_GetRendererInfo(v->r, &info) == 0) {
+            fprintf(stderr, "petri view: drawing with SDL's %s renderer\n", info.name);
         }
         if (v->r != NULL) {
             SDL_GetRendererOutputSize(v->r, &v->ui.width, &v->ui.height);
@@ -977,12 +1006,30 @@ static int view_run(ViewOptions *o, int argc, char **argv)
     bool quit = false, finished = false;
     long frames = 0;
     double fps_t0 = now_s();
+    double started = fps_t0;
     uint64_t ticks0 = 0;
     int fps_frames = 0;
     double next_frame = now_s();
     while (!quit) {
         if (v->win != NULL) {
             events(v, &quit);
+        }
+        if (!sh->lockstep) {
+            /* at most 60 frames per second even without vsync (Xvfb), and
+             * as fast as possible only FASTEST_FPS, so that drawing leaves
+             * the cores to the run; events stay answered meanwhile */
+            double wait = next_frame - now_s();
+            if (wait > 0) {
+                SDL_Delay((Uint32)(fmin(wait, 0.016) * 1000.0) + 1);
+                continue;
+            }
+            SDL_LockMutex(sh->mu);
+            bool fastest = SPEEDS[sh->speed] == 0;
+            SDL_UnlockMutex(sh->mu);
+            next_frame += fastest ? 1.0 / FASTEST_FPS : 1.0 / 60.0;
+            if (next_frame < now_s() - 0.1) {
+                next_frame = now_s();
+            }
         }
         uint64_t ticks = 0;
         bool fresh;
@@ -1118,24 +1165,21 @@ static int view_run(ViewOptions *o, int argc, char **argv)
             SDL_UnlockMutex(sh->mu);
         } else {
             SDL_RenderPresent(v->r);
-            /* at most 60 frames per second even without vsync (Xvfb) */
-            next_frame += 1.0 / 60.0;
-            double wait = next_frame - now_s();
-            if (wait > 0) {
-                SDL_Delay((Uint32)(wait * 1000.0));
-            } else if (wait < -0.1) {
-                next_frame = now_s();
-            }
         }
         if (finished && !sh->lockstep && v->win == NULL) {
             break;
         }
     }
+    double shown = now_s() - started;
     SDL_LockMutex(sh->mu);
     sh->quit = true;
+    uint64_t observed = sh->ticks;
     SDL_CondBroadcast(sh->cv);
     SDL_UnlockMutex(sh->mu);
     SDL_WaitThread(thread, NULL);
+    fprintf(stderr, "petri view: %ld frames in %.1f s (%.1f frames/s), %llu ticks observed (%.0f/s)\n",
+            frames, shown, shown > 0 ? (double)frames / shown : 0.0,
+            (unsigned long long)observed, shown > 0 ? (double)observed / shown : 0.0);
     if (sh->status != PETRI_OK) {
         error_print(&sh->err, stderr);
         rc = 1;
