@@ -119,7 +119,7 @@ static int parse_options(int argc, char **argv, ViewOptions *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    optind = 1;
+    optind = 0; /* 0: a full restart of getopt, whatever main parsed before */
     opterr = 0;
     for (;;) {
         int prev = optind;
