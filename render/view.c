@@ -924,7 +924,21 @@ static int view_run(ViewOptions *o, int argc, char **argv)
             error_print(&err, stderr);
             return 2;
         }
-        int gp = genome_pop_index(&probe, o->genome_pop, &err);
+        const char *pop_name = o->genome_pop;
+        char from_file[64] = "";
+        if (pop_name == NULL) {
+            /* champions/NAME-best.bin: the population is in the name */
+            const char *base = strrchr(o->genomes[0], '/');
+            base = base != NULL ? base + 1 : o->genomes[0];
+            size_t k = strcspn(base, "-.");
+            snprintf(from_file, sizeof from_file, "%.*s", (int)(k < 63 ? k : 63), base);
+            for (int p = 0; p < probe.population_count; ++p) {
+                if (strcmp(probe.populations[p].name, from_file) == 0) {
+                    pop_name = from_file;
+                }
+            }
+        }
+        int gp = genome_pop_index(&probe, pop_name, &err);
         if (gp < 0) {
             error_print(&err, stderr);
             return 2;
