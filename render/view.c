@@ -665,16 +665,6 @@ static void events(Viewer *v, bool *quit)
         case SDL_KEYDOWN:
             key(v, &e.key, quit);
             break;
-        case SDL_TEXTINPUT:
-            if (strcmp(e.text.text, "?") == 0 || strcmp(e.text.text, "+") == 0) {
-                /* '?' and '+' arrive as shifted keys: text input names them */
-                if (e.text.text[0] == '+') {
-                    SDL_LockMutex(v->sh.mu);
-                    v->sh.speed = v->sh.speed < SPEED_COUNT - 1 ? v->sh.speed + 1 : v->sh.speed;
-                    SDL_UnlockMutex(v->sh.mu);
-                }
-            }
-            break;
         case SDL_MOUSEBUTTONDOWN:
             if (e.button.button == SDL_BUTTON_LEFT) {
                 v->dragging = true;
@@ -807,8 +797,19 @@ static PetriStatus open_renderer(Viewer *v, PetriError *err)
                              "--frames N --screenshot FILE.png, which needs none)",
                              SDL_GetError());
         }
+        const char *drv = SDL_GetCurrentVideoDriver();
+        const char *asked = getenv("SDL_VIDEODRIVER");
+        if (drv != NULL && (strcmp(drv, "offscreen") == 0 || strcmp(drv, "dummy") == 0) &&
+            (asked == NULL || asked[0] == '\0')) {
+            /* SDL falls back to an invisible window when there is no display */
+            return error_add(err, PETRI_EIO,
+                             "petri view: error: no display to open a window on (DISPLAY or "
+                             "WAYLAND_DISPLAY is not set); run it in a desktop session, under "
+                             "Xvfb, or off-screen with --frames N --screenshot FILE.png");
+        }
         char title[128];
-        snprintf(title, sizeof title, "Petri: %s", v->sh.def->name);
+        const char *base = strrchr(o->target, '/');
+        snprintf(title, sizeof title, "Petri: %s", base != NULL && base[1] != '\0' ? base + 1 : o->target);
         v->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o->width,
                                   o->height, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
         if (v->win == NULL) {
@@ -910,6 +911,7 @@ static int view_run(ViewOptions *o, int argc, char **argv)
     ro.argv = argv;
     Run *run = NULL;
     PetriStatus s;
+    int rc = 0;
     /* --genome needs the population, which needs the config: load it first */
     RunDef probe;
     if (o->genome_count > 0) {
@@ -922,7 +924,8 @@ static int view_run(ViewOptions *o, int argc, char **argv)
         }
         if (s != PETRI_OK) {
             error_print(&err, stderr);
-            return 2;
+            rc = 2;
+            goto done;
         }
         const char *pop_name = o->genome_pop;
         char from_file[64] = "";
@@ -941,18 +944,41 @@ static int view_run(ViewOptions *o, int argc, char **argv)
         int gp = genome_pop_index(&probe, pop_name, &err);
         if (gp < 0) {
             error_print(&err, stderr);
-            return 2;
+            rc = 2;
+            goto done;
         }
         ro.genomes = o->genomes;
         ro.genome_count = o->genome_count;
         ro.genome_pop = gp;
+    }
+    if (!o->resume) {
+        /* a bad config is reported before a window opens */
+        s = run_def_load(&probe, o->target, o->overrides, o->override_count, &err);
+        if (s != PETRI_OK) {
+            error_print(&err, stderr);
+            rc = 2;
+            goto done;
+        }
+    }
+    /* the window and ffmpeg before the run, so that a missing display or
+     * ffmpeg leaves no run folder behind */
+    if (open_renderer(v, &err) != PETRI_OK) {
+        error_print(&err, stderr);
+        rc = 1;
+        goto done;
+    }
+    if (o->record != NULL) {
+        if (recorder_start(o->record, v->ui.width, v->ui.height, 60, &v->rec, &err) != PETRI_OK) {
+            error_print(&err, stderr);
+            rc = 2;
+            goto done;
+        }
     }
     if (o->resume) {
         s = run_resume(o->target, &ro, &run, &err);
     } else {
         s = run_create(o->target, o->overrides, o->override_count, &ro, &run, &err);
     }
-    int rc = 0;
     if (s != PETRI_OK) {
         error_print(&err, stderr);
         rc = s == PETRI_EIO ? 1 : 2;
@@ -984,24 +1010,12 @@ static int view_run(ViewOptions *o, int argc, char **argv)
         /* the plots start with the generations before this session */
         plot_history_load(&v->plots, run_dir(run), sh->def, run_stats(run)->generation);
     }
-    if (open_renderer(v, &err) != PETRI_OK) {
-        error_print(&err, stderr);
-        rc = 1;
-        goto done;
-    }
     watch_path(o, v->config_path, sizeof v->config_path);
     if (file_watch_create(v->config_path, &v->watch, &err) != PETRI_OK) {
         fprintf(stderr, "petri view: warning: ");
         error_print(&err, stderr);
         fprintf(stderr, "petri view: editing the config will not change the run\n");
         error_clear(&err);
-    }
-    if (o->record != NULL) {
-        if (recorder_start(o->record, v->ui.width, v->ui.height, 60, &v->rec, &err) != PETRI_OK) {
-            error_print(&err, stderr);
-            rc = 2;
-            goto done;
-        }
     }
     sh->mu = SDL_CreateMutex();
     sh->cv = SDL_CreateCond();
@@ -1013,9 +1027,6 @@ static int view_run(ViewOptions *o, int argc, char **argv)
                 SDL_GetError());
         rc = 1;
         goto done;
-    }
-    if (v->win != NULL) {
-        SDL_StartTextInput();
     }
     bool quit = false, finished = false;
     long frames = 0;
