@@ -117,7 +117,7 @@ void draw_plots(SDL_Renderer *r, const ViewUi *ui, const PlotHistory *h, SDL_Rec
     font_draw(font, lx, at.y + 8, VIEW_DIM, "(best solid, mean thin)");
     if (h->count == 0) {
         font_draw(font, at.x + pad, top + hgt / 2, VIEW_DIM,
-                  "the plots start after the first generation");
+                  "the plots start after the first generation (or epoch)");
         return;
     }
     Frame f[3];

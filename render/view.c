@@ -57,7 +57,7 @@ typedef struct ViewOptions {
 static const int SPEEDS[] = {1, 2, 5, 10, 20, 30, 60, 120, 240, 480, 960, 1920, 0};
 enum { SPEED_COUNT = (int)(sizeof SPEEDS / sizeof SPEEDS[0]), SPEED_NORMAL = 6 };
 /* Frames per second drawn as fast as possible. */
-#define FASTEST_FPS 10.0
+#define FASTEST_FPS 5.0
 
 static const char USAGE[] =
     "usage: petri view CONFIG|RUNDIR [--set k=v]... [--genome FILE]... [--genome-pop POP]\n"
