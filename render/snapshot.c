@@ -66,7 +66,9 @@ void snapshot_capture_world(ViewSnapshot *s, const World *w, const FitnessDef *f
         s->pop_count = pops;
         for (int p = 0; p < pops; ++p) {
             s->pops[p] = *world_population_def(w, p);
-            snprintf(s->pop_names[p], sizeof s->pop_names[p], "%s", s->pops[p].name);
+            _Static_assert(sizeof s->pop_names[p] == sizeof s->pops[p].name, "name sizes");
+            memcpy(s->pop_names[p], s->pops[p].name, sizeof s->pop_names[p]);
+            s->pop_names[p][sizeof s->pop_names[p] - 1] = '\0';
             int n = world_input_count(w, p);
             s->input_count[p] = n;
             for (int i = 0; i < n && i < WORLD_MAX_INPUTS; ++i) {

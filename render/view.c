@@ -1114,6 +1114,10 @@ static int view_run(ViewOptions *o, int argc, char **argv)
             v->shown_generation = v->drawing->generation;
             if (v->ui.selected != WORLD_NO_ID) {
                 select_agent(v, WORLD_NO_ID);
+                if (v->ui.follow) {
+                    v->ui.follow = false; /* nothing to follow: back to the whole world */
+                    camera_fit(&v->ui.cam, v->drawing->size[0], v->drawing->size[1]);
+                }
             }
         }
         if (o->select_best && v->drawing->agent_count > 0 &&
