@@ -383,6 +383,67 @@ static void test_brain_read_back(void **state)
     }
 }
 
+/* species.csv rows to a plot row: only the named population, the 16
+ * largest species, sorted by id. */
+static void test_species_rows_to_plot(void **state)
+{
+    (void)state;
+    char text[4096];
+    size_t n = 0;
+    n += (size_t)snprintf(text + n, sizeof text - n, "3,other,1,500,,\n");
+    for (int id = 0; id < 20; ++id) {
+        /* sizes 20..1 for ids 0..19: the 16 largest are ids 0..15 */
+        n += (size_t)snprintf(text + n, sizeof text - n, "3,prey,%d,%d,1.5,0.5\n", 19 - id, id + 1);
+    }
+    PlotRow row;
+    memset(&row, 0, sizeof row);
+    plot_row_add_species(&row, text, n, "prey");
+    assert_int_equal(row.species_count, PLOT_MAX_SPECIES);
+    for (int k = 0; k < PLOT_MAX_SPECIES; ++k) {
+        assert_int_equal(row.species_id[k], k);
+        assert_true(row.species_size[k] == 20.0 - k);
+    }
+}
+
+/* Tab's order: the fittest of a population first, then down, then round. */
+static void test_best_agent_cycle(void **state)
+{
+    (void)state;
+    ViewSnapshot s;
+    snapshot_init(&s);
+    s.agent_cap = 8;
+    s.agents = petri_calloc(8, sizeof(SnapAgent));
+    const float fit[5] = {3, 9, 1, 9, 5};
+    const int pop[5] = {0, 0, 1, 0, 0};
+    for (int i = 0; i < 5; ++i) {
+        s.agents[i].id = (uint32_t)(10 + i);
+        s.agents[i].fitness = fit[i];
+        s.agents[i].pop = (int16_t)pop[i];
+    }
+    s.agent_count = 5;
+    int order[5], i = snapshot_best(&s, 0, WORLD_NO_ID);
+    for (int k = 0; k < 5; ++k) {
+        order[k] = i;
+        i = snapshot_best(&s, 0, s.agents[i].id);
+    }
+    /* ids 11 and 13 (fitness 9, lower id first), 14 (5), 10 (3), then 11 again */
+    assert_int_equal(order[0], 1);
+    assert_int_equal(order[1], 3);
+    assert_int_equal(order[2], 4);
+    assert_int_equal(order[3], 0);
+    assert_int_equal(order[4], 1);
+    assert_int_equal(snapshot_best(&s, 1, WORLD_NO_ID), 2);
+    assert_int_equal(snapshot_best(&s, 2, WORLD_NO_ID), -1);
+    /* clicks: the nearest body within reach of its edge */
+    for (int k = 0; k < 5; ++k) {
+        s.agents[k].x = (float)(10 * k);
+        s.agents[k].radius = 1;
+    }
+    assert_int_equal(snapshot_pick(&s, 21.5, 0.5, 1.0), 2);
+    assert_int_equal(snapshot_pick(&s, 25, 0, 1.0), -1);
+    snapshot_fini(&s);
+}
+
 /* ------------------------------------------------ the petri binary */
 
 extern char **environ;
@@ -655,6 +716,8 @@ int main(void)
         cmocka_unit_test(test_camera_zoom_keeps_cursor_point),
         cmocka_unit_test(test_drawing_leaves_the_hash),
         cmocka_unit_test(test_brain_read_back),
+        cmocka_unit_test(test_species_rows_to_plot),
+        cmocka_unit_test(test_best_agent_cycle),
         cmocka_unit_test(test_view_same_hash_as_headless),
         cmocka_unit_test(test_view_screenshot_file),
         cmocka_unit_test(test_file_watch_sees_edits),
