@@ -628,9 +628,11 @@ static void key(Viewer *v, const SDL_KeyboardEvent *k, bool *quit)
     case SDLK_c:
         v->ui.colour_by = v->ui.colour_by == COLOUR_BY_POPULATION ? COLOUR_BY_SPECIES
                                                                   : COLOUR_BY_POPULATION;
-        set_message(v, false, 3,
-                    v->ui.colour_by == COLOUR_BY_SPECIES ? "colour: by species"
-                                                         : "colour: by population");
+        set_message(v, false, 4,
+                    v->ui.colour_by == COLOUR_BY_POPULATION ? "colour: by population"
+                    : v->drawing->mode == EVOLUTION_OPEN_ENDED
+                        ? "colour: by species (open-ended runs keep no species per agent: grey)"
+                        : "colour: by species (baselines grey)");
         break;
     case SDLK_TAB:
         cycle_best(v, true);
