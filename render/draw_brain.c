@@ -108,6 +108,50 @@ static bool vision_name(const char *name, int *kind, int *sector)
 
 enum { BRAIN_MAX_NODES = 1024 };
 
+/* The enabled connections, weakest first so that strong ones lie on top,
+ * shifted by (dx, dy). */
+static void draw_connections(SDL_Renderer *r, const Genome *g, const uint8_t *recurrent, int n,
+                             const float *px, const float *py, float dx, float dy)
+{
+    float wmax = 0;
+    for (int c = 0; c < g->conn_count; ++c) {
+        float w = fabsf(g->conns[c].weight);
+        wmax = g->conns[c].enabled && w > wmax ? w : wmax;
+    }
+    wmax = wmax > 0 ? wmax : 1;
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int c = 0; c < g->conn_count; ++c) {
+            const ConnGene *cg = &g->conns[c];
+            if (!cg->enabled) {
+                continue;
+            }
+            float t = fabsf(cg->weight) / wmax;
+            if ((pass == 0) != (t < 0.5f)) {
+                continue;
+            }
+            int from = genome_find_node(g, cg->from), to = genome_find_node(g, cg->to);
+            if (from < 0 || to < 0 || from >= n || to >= n) {
+                continue;
+            }
+            SDL_Color col = cg->weight >= 0 ? (SDL_Color){80, 150, 255, 255}
+                                            : (SDL_Color){255, 90, 70, 255};
+            col.a = (Uint8)(60 + 180 * t);
+            float width = 0.8f + 3.2f * t;
+            if (recurrent[c]) {
+                width *= 0.6f;
+                if (from == to) {
+                    draw_ring(r, px[to] + dx + 6, py[to] + dy - 6, 6, col);
+                    continue;
+                }
+            }
+            draw_line_w(r, px[from] + dx, py[from] + dy, px[to] + dx, py[to] + dy, width, col);
+        }
+    }
+}
+
+
+
 void draw_brain(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s, SDL_Rect at)
 {
     panel_fill(r, at);
@@ -130,8 +174,6 @@ void draw_brain(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s, SDL_Re
     for (int i = 0; i < g->conn_count; ++i) {
         enabled += g->conns[i].enabled != 0;
     }
-    font_drawf(f, at.x + 80, at.y + 9, VIEW_DIM, "%d inputs, %d hidden, %d outputs, %d connections",
-               g->inputs, hidden, g->outputs, enabled);
     const int pop = s->agents[sel].pop;
     float px[BRAIN_MAX_NODES], py[BRAIN_MAX_NODES];
     int depth[BRAIN_MAX_NODES];
@@ -242,43 +284,51 @@ void draw_brain(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s, SDL_Re
             at_col[d]++;
         }
     }
-    /* connections: weakest first, so that strong ones lie on top */
-    float wmax = 0;
-    for (int c = 0; c < g->conn_count; ++c) {
-        float w = fabsf(g->conns[c].weight);
-        wmax = g->conns[c].enabled && w > wmax ? w : wmax;
-    }
-    wmax = wmax > 0 ? wmax : 1;
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
-    DrawBatch *batch = view_batch(ui);
-    for (int pass = 0; pass < 2; ++pass) {
-        for (int c = 0; c < g->conn_count; ++c) {
-            const ConnGene *cg = &g->conns[c];
-            if (!cg->enabled) {
-                continue;
+    /* the connections change only with the agent: drawn once into a
+     * texture (with the panel under them), copied each frame */
+    struct DrawCache *cache = view_cache(ui);
+    bool copied = false;
+    if (SDL_RenderTargetSupported(r)) {
+        bool same = cache->brain_tex != NULL && cache->brain_agent == b->agent &&
+                    cache->brain_generation == s->generation &&
+                    cache->brain_conns == g->conn_count && cache->brain_nodes == n &&
+                    cache->brain_w == at.w && cache->brain_h == at.h;
+        if (!same) {
+            if (cache->brain_tex != NULL && (cache->brain_w != at.w || cache->brain_h != at.h)) {
+                SDL_DestroyTexture(cache->brain_tex);
+                cache->brain_tex = NULL;
             }
-            float t = fabsf(cg->weight) / wmax;
-            if ((pass == 0) != (t < 0.5f)) {
-                continue;
+            if (cache->brain_tex == NULL) {
+                cache->brain_tex = SDL_CreateTexture(r, SDL_PIXELFORMAT_ARGB8888,
+                                                     SDL_TEXTUREACCESS_TARGET, at.w, at.h);
             }
-            int from = genome_find_node(g, cg->from), to = genome_find_node(g, cg->to);
-            if (from < 0 || to < 0 || from >= n || to >= n) {
-                continue;
+            SDL_Texture *old = SDL_GetRenderTarget(r);
+            if (cache->brain_tex != NULL && SDL_SetRenderTarget(r, cache->brain_tex) == 0) {
+                panel_fill(r, (SDL_Rect){0, 0, at.w, at.h});
+                draw_connections(r, g, b->recurrent, n, px, py, (float)-at.x, (float)-at.y);
+                SDL_SetRenderTarget(r, old);
+                cache->brain_agent = b->agent;
+                cache->brain_generation = s->generation;
+                cache->brain_conns = g->conn_count;
+                cache->brain_nodes = n;
+                cache->brain_w = at.w;
+                cache->brain_h = at.h;
+                same = true;
             }
-            SDL_Color col = cg->weight >= 0 ? (SDL_Color){80, 150, 255, 255}
-                                            : (SDL_Color){255, 90, 70, 255};
-            col.a = (Uint8)(60 + 180 * t);
-            float width = 0.8f + 3.2f * t;
-            if (b->recurrent[c]) {
-                width *= 0.6f;
-                if (from == to) {
-                    draw_ring(r, px[to] + 6, py[to] - 6, 6, col);
-                    continue;
-                }
-            }
-            draw_line_w(r, px[from], py[from], px[to], py[to], width, col);
+        }
+        if (same) {
+            SDL_SetTextureBlendMode(cache->brain_tex, SDL_BLENDMODE_NONE);
+            SDL_RenderCopy(r, cache->brain_tex, NULL, &at);
+            copied = true;
         }
     }
+    if (!copied) {
+        draw_connections(r, g, b->recurrent, n, px, py, 0, 0);
+    }
+    font_draw(ui->font, at.x + 12, at.y + 6, VIEW_TEXT, "Brain");
+    font_drawf(f, at.x + 80, at.y + 9, VIEW_DIM, "%d inputs, %d hidden, %d outputs, %d connections",
+               g->inputs, hidden, g->outputs, enabled);
+    DrawBatch *batch = view_batch(ui);
     /* nodes and labels */
     SDL_Color ring = {170, 176, 188, 255};
     for (int i = 0; i < n; ++i) {

@@ -169,6 +169,9 @@ void view_ui_fini(ViewUi *ui)
         if (c->food != NULL) {
             SDL_DestroyTexture(c->food);
         }
+        if (c->brain_tex != NULL) {
+            SDL_DestroyTexture(c->brain_tex);
+        }
         petri_free(c->batch.v, sizeof(SDL_Vertex) * (size_t)c->batch.cap);
         petri_free(c, sizeof *c);
         ui->cache = NULL;

@@ -239,6 +239,11 @@ struct DrawCache {
     SDL_Texture *food;
     int food_w, food_h;
     DrawBatch batch;
+    /* the brain's connections, drawn once per agent */
+    SDL_Texture *brain_tex;
+    uint32_t brain_agent;
+    uint64_t brain_generation;
+    int brain_conns, brain_nodes, brain_w, brain_h;
 };
 struct DrawCache *view_cache(const ViewUi *ui);
 DrawBatch *view_batch(const ViewUi *ui);

@@ -822,9 +822,22 @@ static PetriStatus open_renderer(Viewer *v, PetriError *err)
         v->r = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
         if (v->r != NULL && gl_in_software(v->r)) {
             /* OpenGL drawn by the CPU (Mesa's llvmpipe: Xvfb, machines
-             * without a GPU) is slower than SDL's own software renderer */
+             * without a GPU) is slower than SDL's own software renderer.
+             * The window goes too, and the window surface must not be
+             * presented through OpenGL either (framebuffer acceleration),
+             * or llvmpipe's threads keep two cores busy. */
             SDL_DestroyRenderer(v->r);
             v->r = NULL;
+            SDL_DestroyWindow(v->win);
+            SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+            v->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                                      o->width, o->height,
+                                      SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+            if (v->win == NULL) {
+                return error_add(err, PETRI_EIO, "petri view: error: cannot open a window: %s",
+                                 SDL_GetError());
+            }
+            SDL_SetWindowMinimumSize(v->win, 800, 500);
         }
         if (v->r == NULL) {
             v->r = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_SOFTWARE);
