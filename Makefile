@@ -19,7 +19,7 @@ MODE   ?= release
 MPI    ?= 0
 STATIC ?= 0
 WERROR ?= 1
-SDL_FOUND := $(shell pkg-config --exists sdl2 2>/dev/null && echo 1 || echo 0)
+SDL_FOUND := $(shell pkg-config --exists sdl2 SDL2_ttf libpng 2>/dev/null && echo 1 || echo 0)
 SDL    ?= $(SDL_FOUND)
 ifeq ($(STATIC),1)
 SDL := 0
@@ -61,8 +61,8 @@ endif
 LIBS := -lyaml -lm
 DEFS := -DPETRI_SDL=$(SDL) -DPETRI_MPI=$(MPI)
 ifeq ($(SDL),1)
-CFLAGS_SDL := $(shell pkg-config --cflags sdl2)
-LIBS       += $(shell pkg-config --libs sdl2)
+CFLAGS_SDL := $(shell pkg-config --cflags sdl2 SDL2_ttf libpng)
+LIBS       += $(shell pkg-config --libs sdl2 SDL2_ttf libpng)
 endif
 LDFLAGS_X :=
 ifeq ($(STATIC),1)
@@ -84,6 +84,9 @@ OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIB  := $(BUILD)/libpetri.a
 
 TEST_SRCS := $(wildcard tests/test_*.c)
+ifneq ($(SDL),1)
+TEST_SRCS := $(filter-out tests/test_render%,$(TEST_SRCS))
+endif
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 PETRI := $(BUILD)/petri
@@ -121,13 +124,15 @@ $(PETRI): $(BUILD)/main.o $(LIB) $(BUILD)/flags
 $(BUILD)/tests/%: tests/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  TEST  $@"
-	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS) -lcmocka
+	@$(CC) $(CFLAGS_ALL) $(if $(findstring test_render,$<),$(CFLAGS_SDL)) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS) -lcmocka
 
 tests: $(TEST_BINS) petri
 
 # --- packages --------------------------------------------------------------
 PKGS_BUILD := gcc make pkg-config libyaml-dev
 PKGS_TEST  := libcmocka-dev
+# the viewer: SDL2, SDL2_ttf with DejaVu Sans Mono, libpng for screenshots
+PKGS_VIEW  := libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libpng-dev
 PKGS_RUN   := gnuplot-nox
 define install_missing
 	@missing=""; for p in $(1); do \
@@ -145,10 +150,10 @@ define install_missing
 endef
 
 deps:
-	$(call install_missing,$(PKGS_BUILD) $(PKGS_TEST) $(PKGS_RUN))
+	$(call install_missing,$(PKGS_BUILD) $(PKGS_TEST) $(PKGS_RUN) $(PKGS_VIEW))
 
 deps-test:
-	$(call install_missing,$(PKGS_BUILD) $(PKGS_TEST) $(PKGS_RUN))
+	$(call install_missing,$(PKGS_BUILD) $(PKGS_TEST) $(PKGS_RUN) $(PKGS_VIEW))
 
 # --- what users run ----------------------------------------------------------
 run: deps

@@ -628,6 +628,17 @@ const Genome *run_champion(const Run *r, int pop, double *fitness)
     return evolution_champion(r->ev, pop, fitness);
 }
 
+int run_view_species(const Run *r, const RunView *v, int slot)
+{
+    return v->episode == 0 ? evolution_species_of(r->ev, v->world, slot) : -1;
+}
+
+const char *run_species_rows(const Run *r, size_t *len)
+{
+    *len = r->species_rows.len;
+    return r->species_rows.len > 0 ? (const char *)r->species_rows.data : "";
+}
+
 /* ------------------------------------------------------------ closing */
 
 PetriStatus run_finish(Run *r, int *plots, PetriError *err)

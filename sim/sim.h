@@ -263,6 +263,15 @@ const Genome *run_champion(const Run *r, int pop, double *fitness);
 PetriStatus run_inject(Run *r, int pop, const Genome *gs, int n, PetriError *err);
 /* fn NULL: no observer. Between steps. */
 void run_set_observer(Run *r, RunObserver fn, void *user);
+/* For the viewer. The species of the agent in `slot` of the observed
+ * world, from the observer (v as it got it): in generational runs the
+ * NEAT species of the agent's genome; -1 for baselines, agents born
+ * during the episode, and open-ended runs (which count species per epoch
+ * and keep none per agent). */
+int run_view_species(const Run *r, const RunView *v, int slot);
+/* The species.csv rows (SPECIES_CSV_HEADER's columns) of the last
+ * run_step; valid until the next run_step. */
+const char *run_species_rows(const Run *r, size_t *len);
 
 /* One key that run_apply_def looked at. */
 typedef struct RunChange {

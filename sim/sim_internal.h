@@ -80,6 +80,9 @@ uint64_t evolution_hash(const Evolution *ev);
 /* Best genome of a population so far (NULL for baseline populations) and
  * its fitness. */
 const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness);
+/* Generational: the NEAT species of the founder in slot of an arena's
+ * world (genome k of population p is p's k-th founder); -1 otherwise. */
+int evolution_species_of(const Evolution *ev, const World *w, int slot);
 void evolution_save(const Evolution *ev, ByteBuf *out);
 PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, PetriError *err);
 /* Called after every tick of the observed world (see RunObserver):
