@@ -46,7 +46,7 @@ else
 $(error MODE must be release, debug or asan)
 endif
 
-LIBS := -lyaml -lm
+LIBS := -lyaml -ljansson -lm
 DEFS := -DPETRI_SDL=$(SDL) -DPETRI_MPI=$(MPI)
 ifeq ($(SDL),1)
 CFLAGS_SDL := $(shell pkg-config --cflags sdl2)
@@ -106,7 +106,7 @@ $(BUILD)/tests/%: tests/%.c $(LIB)
 tests: $(TEST_BINS) petri
 
 # --- packages --------------------------------------------------------------
-PKGS_BUILD := gcc make pkg-config libyaml-dev
+PKGS_BUILD := gcc make pkg-config libyaml-dev libjansson-dev
 PKGS_TEST  := libcmocka-dev
 PKGS_RUN   := gnuplot-nox
 define install_missing
