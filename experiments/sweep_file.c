@@ -140,6 +140,15 @@ static void name_append(char *out, size_t cap, size_t *n, const char *s)
     out[*n] = '\0';
 }
 
+static int grid_group_size(const ConfigFreeSection *g, int group)
+{
+    int n = 0;
+    for (int i = 0; i < g->count; ++i) {
+        n += g->items[i].group == group;
+    }
+    return n;
+}
+
 static void run_name(const Sweep *sw, SweepRun *run)
 {
     char name[SWEEP_NAME_CAP * 2];
@@ -147,6 +156,10 @@ static void run_name(const Sweep *sw, SweepRun *run)
     name[0] = '\0';
     for (int i = 0; i < run->count; ++i) {
         const ConfigAssignment *a = sw->overrides[run->first + i];
+        bool in_grid = a >= sw->grid.items && a < sw->grid.items + sw->grid.count;
+        if (in_grid && grid_group_size(&sw->grid, a->group) == 1) {
+            continue; /* the same for every run: it tells runs nothing */
+        }
         if (n > 0) {
             name_append(name, sizeof name, &n, "_");
         }
@@ -168,15 +181,6 @@ static void run_name(const Sweep *sw, SweepRun *run)
 }
 
 /* ---------------------------------------------------------------- expansion */
-
-static int grid_group_size(const ConfigFreeSection *g, int group)
-{
-    int n = 0;
-    for (int i = 0; i < g->count; ++i) {
-        n += g->items[i].group == group;
-    }
-    return n;
-}
 
 static const ConfigAssignment *grid_value(const ConfigFreeSection *g, int group, int k)
 {
@@ -378,6 +382,10 @@ PetriStatus sweep_load(Sweep *sw, const char *path, PetriError *err)
         snprintf(rel, sizeof rel, "%s", sw->def.base);
     } else {
         snprintf(rel, sizeof rel, "%s%s", dir, sw->def.base);
+    }
+    char resolved[PATH_MAX];
+    if (realpath(rel, resolved) != NULL) {
+        snprintf(rel, sizeof rel, "%s", resolved);
     }
     if (!path_absolute(rel, sw->base_path, sizeof sw->base_path)) {
         return error_at(err, PETRI_EIO, path, 0, 0, "the path of the base config is too long");

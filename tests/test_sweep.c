@@ -465,13 +465,13 @@ static void test_slurm_script(void **state)
     add_line("threads=2");
     add_line("export OMP_NUM_THREADS=$threads");
     for (int r = 0; r < 2; ++r) {
-        add_line("%d) dir='%s/count=12_when=generation-=-30_r%d'; run=('run' '%s' "
-                 "'--out' '%s/count=12_when=generation-=-30_r%d' '--set' "
+        add_line("%d) dir='%s/r%d'; run=('run' '%s' "
+                 "'--out' '%s/r%d' '--set' "
                  "'populations.0.count=12' '--set' 'stop.when='\\''generation >= "
                  "30'\\''' '--set' 'seed=%llu') ;;",
                  r, out_dir, r, base_abs, out_dir, r, (unsigned long long)sweep_run_seed(3, r));
     }
-    add_line("trap 'warned=1; kill -USR1 \"$child\" 2>/dev/null' USR1");
+    add_line("trap 'warned=1; [ -n \"$child\" ] && kill -USR1 \"$child\" 2>/dev/null' USR1");
     add_line("\"$petri\" \"${cmd[@]}\" --threads \"$threads\" --quiet &");
     add_line("    scontrol requeue \"$SLURM_JOB_ID\"");
     /* Each line whole, in this order. */
@@ -547,7 +547,7 @@ static void test_slurm_task_requeues(void **state)
     pid_t pid;
     assert_int_equal(posix_spawnp(&pid, "bash", &fa, NULL, argv, env), 0);
     char latest[768];
-    snprintf(latest, sizeof latest, "%s/generations=200_r0/checkpoints/LATEST", out_dir);
+    snprintf(latest, sizeof latest, "%s/r0/checkpoints/LATEST", out_dir);
     for (int i = 0; i < 6000 && access(latest, F_OK) != 0; ++i) {
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -567,7 +567,7 @@ static void test_slurm_task_requeues(void **state)
     assert_string_equal(calls, "requeue 4242\n");
     free(calls);
     char summary[768];
-    snprintf(summary, sizeof summary, "%s/generations=200_r0/summary.json", out_dir);
+    snprintf(summary, sizeof summary, "%s/r0/summary.json", out_dir);
     char *s = read_text(summary);
     assert_non_null(strstr(s, "\"stop_reason\": \"signal (SIGUSR1)\""));
     free(s);
