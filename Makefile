@@ -5,6 +5,7 @@
 #   make test         build and run every test (prints "N passed, N failed")
 #   make test-asan    the same tests under AddressSanitizer and UBSan
 #   make test-O0      the golden state hashes in a -O0 build
+#   make test-slurm   a sweep's job array on a local single-node SLURM (root)
 #   make bench        throughput benchmark (agent-steps per second)
 #   make deps         install missing Debian packages (as root) or print the command
 #   make docs         regenerate docs/config.md from the schema
@@ -77,6 +78,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 PETRI := $(BUILD)/petri
 
 .PHONY: all run test test-asan test-O0 bench deps deps-test docs clean check-docs
+.PHONY: test-slurm deps-slurm
 all: petri
 
 petri: $(PETRI)
@@ -148,6 +150,16 @@ test-asan: deps-test
 test-O0: deps-test
 	@$(MAKE) --no-print-directory MODE=debug tests
 	@tests/run_tests.sh build/debug test_golden
+
+# A sweep's SLURM job array on a real single-node SLURM started here (as
+# root): warned tasks checkpoint, requeue and resume; results equal local runs.
+PKGS_SLURM := munge slurm-wlm
+deps-slurm:
+	$(call install_missing,$(PKGS_SLURM))
+
+test-slurm: deps-test deps-slurm
+	@$(MAKE) --no-print-directory petri
+	@tests/slurm_test.sh $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory petri
