@@ -177,7 +177,9 @@ static void run_name(const Sweep *sw, SweepRun *run)
         name_append(name, sizeof name, &n, idx);
     }
     name_append(name, sizeof name, &n, rep);
-    snprintf(run->name, sizeof run->name, "%s", name);
+    if (snprintf(run->name, sizeof run->name, "%s", name) >= (int)sizeof run->name) {
+        run->name[sizeof run->name - 1] = '\0'; /* cannot happen: cut above */
+    }
 }
 
 /* ---------------------------------------------------------------- expansion */
