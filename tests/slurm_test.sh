@@ -191,7 +191,7 @@ fi
 [ "$local_rc" -eq 0 ] && ok "the same sweep ran here" || bad "the local sweep failed ($local_rc)"
 
 requeues=$(cat "$T"/slurm/slurm/*.out 2>/dev/null | grep -c "requeueing job")
-resumes=$(cat "$T"/slurm/slurm/*.out 2>/dev/null | grep -c "petri resume")
+resumes=$(cat "$T"/slurm/slurm/*.out 2>/dev/null | grep -c "^run [0-9]*: petri resume")
 if [ "$requeues" -ge 1 ] && [ "$resumes" -ge 1 ]; then
     ok "warned tasks checkpointed and requeued themselves ($requeues requeues, $resumes resumes)"
 else
@@ -200,11 +200,11 @@ else
 fi
 for dir in "$T"/local/*/; do
     name=$(basename "$dir")
+    [ "$name" = logs ] && continue
     want=$(sed -n 's/.*"state_hash": "\(.*\)".*/\1/p' "$dir/summary.json")
     got=$(sed -n 's/.*"state_hash": "\(.*\)".*/\1/p' "$T/slurm/$name/summary.json" 2>/dev/null)
     reason=$(sed -n 's/.*"stop_reason": "\(.*\)".*/\1/p' "$T/slurm/$name/summary.json" \
         2>/dev/null)
-    [ "$name" = logs ] && continue
     if [ -n "$want" ] && [ "$got" = "$want" ] && [ "$reason" = generations ]; then
         ok "run $name on SLURM equals the local run ($got)"
     else
