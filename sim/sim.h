@@ -45,6 +45,14 @@ typedef struct OutputDef {
     char dir[256];
 } OutputDef;
 
+/* Islands over MPI (config section "islands"): `mpirun -np K petri run`
+ * runs K copies of the run that trade their best genomes around a ring
+ * (sim/islands_mpi.c, docs/cluster.md). */
+typedef struct IslandsDef {
+    int migration_interval; /* generations between migrations; 0: not an islands config */
+    int migrants;           /* best genomes of each population sent each time */
+} IslandsDef;
+
 /* Everything a run is made of: one struct per module, assembled here. */
 typedef struct RunDef {
     char name[64];
@@ -56,6 +64,7 @@ typedef struct RunDef {
     EvolutionDef evolution;
     NeatDef neat;
     OutputDef output;
+    IslandsDef islands;
 } RunDef;
 
 /* Every default filled in (one population). */

@@ -13,6 +13,9 @@
 #include <cmocka.h>
 
 #include "genome/genome.h"
+#include "sim/sim.h"
+
+#include <string.h>
 
 /* Fitness: the genome's index (so the best are the last ones). */
 static double index_fitness(const Genome *g, int index, void *ctx)
@@ -157,12 +160,39 @@ static void test_no_best_before_an_epoch(void **state)
     neat_population_destroy(a);
 }
 
+/* An islands config: refused by a build without MPI, at its key. */
+static void test_islands_config_needs_mpi(void **state)
+{
+    (void)state;
+    RunDef *def = petri_alloc(sizeof *def);
+    PetriError err;
+    error_clear(&err);
+    const char *sets[] = {"islands.migration_interval=5"};
+    PetriStatus s = run_def_load(def, NULL, sets, 1, &err);
+#if PETRI_MPI
+    assert_int_equal(s, PETRI_OK);
+    assert_int_equal(def->islands.migration_interval, 5);
+    assert_int_equal(def->islands.migrants, 2);
+#else
+    assert_int_equal(s, PETRI_ECONFIG);
+    assert_non_null(strstr(err.msg, "--set islands.migration_interval=5: error: "
+                                    "'islands.migration_interval' makes this an islands config, "
+                                    "but this petri was built without MPI"));
+#endif
+    /* Not an islands config: every build takes it. */
+    error_clear(&err);
+    const char *plain[] = {"islands.migration_interval=0"};
+    assert_int_equal(run_def_load(def, NULL, plain, 1, &err), PETRI_OK);
+    petri_free(def, sizeof *def);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registry_namespace),
         cmocka_unit_test(test_islands_never_share_ids),
         cmocka_unit_test(test_no_best_before_an_epoch),
+        cmocka_unit_test(test_islands_config_needs_mpi),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
