@@ -6,6 +6,7 @@
 #   make test-asan    the same tests under AddressSanitizer and UBSan
 #   make test-O0      the golden state hashes in a -O0 build
 #   make test-slurm   a sweep's job array on a local single-node SLURM (root)
+#   make test-mpi     MPI islands on two ranks (Open MPI)
 #   make bench        throughput benchmark (agent-steps per second)
 #   make deps         install missing Debian packages (as root) or print the command
 #   make docs         regenerate docs/config.md from the schema
@@ -30,6 +31,10 @@ CC      := mpicc
 endif
 
 BUILD   := build/$(MODE)
+ifeq ($(MPI),1)
+# Objects built with mpicc and PETRI_MPI=1 live apart from the plain ones.
+BUILD   := build/$(MODE)-mpi
+endif
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wvla -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -78,7 +83,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 PETRI := $(BUILD)/petri
 
 .PHONY: all run test test-asan test-O0 bench deps deps-test docs clean check-docs
-.PHONY: test-slurm deps-slurm
+.PHONY: test-slurm deps-slurm test-mpi
 all: petri
 
 petri: $(PETRI)
@@ -126,8 +131,9 @@ define install_missing
 	fi
 endef
 
+PKGS_MPI := libopenmpi-dev openmpi-bin
 deps:
-	$(call install_missing,$(PKGS_BUILD) $(PKGS_TEST) $(PKGS_RUN))
+	$(call install_missing,$(PKGS_BUILD) $(PKGS_TEST) $(PKGS_RUN) $(if $(filter 1,$(MPI)),$(PKGS_MPI)))
 
 deps-test:
 	$(call install_missing,$(PKGS_BUILD) $(PKGS_TEST) $(PKGS_RUN))
@@ -160,6 +166,13 @@ deps-slurm:
 test-slurm: deps-test deps-slurm
 	@$(MAKE) --no-print-directory petri
 	@tests/slurm_test.sh $(BUILD)
+
+# MPI islands on two ranks: the same hash twice, migrants in the lineage,
+# stopped and resumed equal to straight (an MPI=1 build of its own).
+test-mpi: deps-test
+	$(call install_missing,$(PKGS_MPI))
+	@$(MAKE) --no-print-directory MPI=1 build/$(MODE)-mpi/petri
+	@tests/mpi_test.sh build/$(MODE)-mpi
 
 bench: deps
 	@$(MAKE) --no-print-directory petri

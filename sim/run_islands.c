@@ -69,3 +69,14 @@ PetriStatus run_immigrate(Run *r, int pop, const Genome *gs, int n, int from_isl
     r->dirty = true;
     return PETRI_OK;
 }
+
+bool islands_config_wanted(const char *config, const char *const *overrides, int n)
+{
+    RunDef *def = petri_alloc(sizeof *def);
+    PetriError err;
+    error_clear(&err);
+    bool wanted = run_def_load(def, config, overrides, n, &err) == PETRI_OK &&
+                  def->islands.migration_interval > 0;
+    petri_free(def, sizeof *def);
+    return wanted;
+}
