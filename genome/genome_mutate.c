@@ -180,6 +180,12 @@ PetriStatus innovation_registry_load(InnovationRegistry *reg, ByteReader *r, Pet
     }
     reg->next_innovation = next_innov;
     reg->next_node = next_node;
+    /* The namespace is where the saved counters lie: the genomes loaded
+     * next may hold migrants' ids of other namespaces, which observing
+     * them must not take in (a plain run's counters lie in namespace 0,
+     * and all its ids below them). */
+    reg->ns_lo = next_innov / INNOVATION_NAMESPACE_SPAN * INNOVATION_NAMESPACE_SPAN;
+    reg->ns_hi = reg->ns_lo + INNOVATION_NAMESPACE_SPAN;
     reg->cache_count = 0;
     for (uint32_t i = 0; i < count; ++i) {
         Change c;

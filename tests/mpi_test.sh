@@ -39,6 +39,11 @@ evolution:
   episodes: 1
   episode_ticks: 40
   checkpoint_every: 2
+neat:
+  # Much new structure, so that migrants carry ids of their own island's
+  # namespace from the first migration on.
+  add_node_rate: 0.3
+  add_conn_rate: 0.5
 islands:
   migration_interval: 2
   migrants: 2

@@ -65,6 +65,20 @@ static void test_registry_namespace(void **state)
                      INNOVATION_NAMESPACE_SPAN + 10 + 3);
     assert_int_equal(innovation_registry_set_namespace(two, INNOVATION_NAMESPACES, &err),
                      PETRI_EUSAGE);
+    /* Loaded from a checkpoint, a registry keeps its namespace: observing
+     * the loaded genomes (migrants among them) moves nothing. */
+    ByteBuf b;
+    buf_init(&b);
+    innovation_registry_save(two, &b);
+    InnovationRegistry *loaded = innovation_registry_create(2, 1);
+    ByteReader rd;
+    reader_init(&rd, b.data, b.len);
+    assert_int_equal(innovation_registry_load(loaded, &rd, &err), PETRI_OK);
+    innovation_registry_observe(loaded, &g);
+    assert_int_equal(innovation_registry_next_innovation(loaded), 2 * INNOVATION_NAMESPACE_SPAN);
+    assert_int_equal(innovation_registry_set_namespace(loaded, 2, &err), PETRI_OK);
+    innovation_registry_destroy(loaded);
+    buf_fini(&b);
     genome_fini(&g);
     innovation_registry_destroy(plain);
     innovation_registry_destroy(two);
