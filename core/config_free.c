@@ -121,7 +121,7 @@ static bool key_path(FreeWalk *fw, const ConfigNode *k, const char *prefix, char
         char found[160];
         config_loader_error(fw->ld, k,
                             "a key here is a key path of the run's config such as "
-                            "'neat.population_size', got %s",
+                            "'populations.0.count', got %s",
                             config_describe_node(fw->ld, k, found, sizeof found));
         return false;
     }
@@ -204,7 +204,7 @@ static void walk_section(ConfigLoader *ld, ConfigFreeSection *s, const ConfigNod
         if (value->kind != CONFIG_NODE_MAP) {
             config_loader_error(ld, value,
                                 "'%s' must be a mapping of key paths to lists of values "
-                                "('neat.population_size: [50, 100]'), got %s",
+                                "('populations.0.count: [50, 100]'), got %s",
                                 s->key, config_describe_node(ld, value, found, sizeof found));
             return;
         }
@@ -214,7 +214,7 @@ static void walk_section(ConfigLoader *ld, ConfigFreeSection *s, const ConfigNod
     if (value->kind != CONFIG_NODE_SEQ) {
         config_loader_error(ld, value,
                             "'%s' must be a list of mappings of key paths to values "
-                            "('- {neat.population_size: 50}'), got %s",
+                            "('- {populations.0.count: 50}'), got %s",
                             s->key, config_describe_node(ld, value, found, sizeof found));
         return;
     }

@@ -93,7 +93,7 @@ static bool path_absolute(const char *path, char *out, size_t cap)
 /* ---------------------------------------------------------------- names */
 
 /* The shortest tail of key's segments that no other key of the sweep
- * shares ("population_size" for neat.population_size; "0.count" and
+ * shares ("add_conn_rate" for neat.add_conn_rate; "0.count" and
  * "1.count" for populations.0.count and populations.1.count). */
 static const char *key_short(const Sweep *sw, const char *key)
 {

@@ -214,7 +214,7 @@ static void test_bad_sweep_located(void **state)
                "seed: -1\n"
                "grid:\n"
                "  populations.0.cont: [12, 16]\n"
-               "  neat.population_size: [1, 20]\n"
+               "  neat.add_conn_rate: [2, 0.5]\n"
                "  evolution.generations: []\n"
                "variants:\n"
                "  - world: {edges: wals}\n"
@@ -230,8 +230,7 @@ static void test_bad_sweep_located(void **state)
         "bad.yaml:3:7: error: 'seed' must be an unsigned 64-bit integer, got '-1'",
         "bad.yaml:5:24: error: unknown key 'populations.0.cont'; did you mean "
         "'populations.0.count'?",
-        "bad.yaml:6:26: error: 'neat.population_size' must be an integer in [2, 1000000], "
-        "got '1'",
+        "bad.yaml:6:24: error: 'neat.add_conn_rate' must be a number in [0, 1], got '2'",
         "bad.yaml:7:26: error: 'evolution.generations' has an empty list of values",
         "bad.yaml:9:20: error: 'world.edges' must be one of torus, walls, got 'wals'",
         "bad.yaml:10:11: error: each run's seed comes from the sweep's 'seed'",
