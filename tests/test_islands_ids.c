@@ -50,7 +50,6 @@ static void test_registry_namespace(void **state)
 
     /* A genome holding ids of namespace 1 (a migrant from island 1). */
     Genome g;
-    genome_init(&g, 2, 1);
     Pcg32 rng = pcg32_stream(1, 2, RNG_PURPOSE_USER);
     NeatDef def = neat_default_def();
     genome_init_minimal(&g, 2, 1, &def, &rng);
