@@ -79,10 +79,23 @@ static const Command commands[] = {
      "Runs a classic neuroevolution task many times and prints a table."},
     {"export", genome_export_main, "petri export GENOME --json|--dot [-o FILE]",
      "print a genome as JSON or Graphviz DOT", "Converts a binary genome file."},
-    {"sweep", NULL, "petri sweep SWEEP.yaml [--jobs N] [--slurm]",
-     "run a grid of configs and replicates", "Runs or writes a sweep."},
-    {"summarize", NULL, "petri summarize RUNDIR...", "join runs into one table",
-     "Summarizes runs."},
+    {"sweep", sweep_main,
+     "petri sweep SWEEP.yaml [--dry-run] [--jobs N] [--threads N] "
+     "[--slurm [--time T] [--partition P] [--signal S]]",
+     "run a grid of configs and replicates, here or as a SLURM job array",
+     "Expands a sweep file (a base config, a grid of overrides, variants,\n"
+     "replicates, a sweep seed) into runs, each with its own seed and folder.\n"
+     "--dry-run lists them; --jobs N runs them here N at a time (finished runs\n"
+     "are skipped, interrupted ones resumed; Ctrl-C checkpoints every run);\n"
+     "--slurm writes a job array that checkpoints and requeues itself at the\n"
+     "time limit. See docs/cluster.md."},
+    {"summarize", summarize_main, "petri summarize DIR... [--by KEY] [--out DIR]",
+     "join runs into one table, and plot the spread across replicates",
+     "Gathers run folders (or sweep folders holding them) into summary.csv:\n"
+     "one row per run with its overrides, seed, generations, stop reason, best\n"
+     "and final fitness per population and wall time. With gnuplot, plots the\n"
+     "median and interquartile band of the best fitness per group of runs\n"
+     "(same overrides, or same --by KEY value). See docs/cluster.md."},
 };
 enum { COMMAND_COUNT = (int)(sizeof commands / sizeof commands[0]) };
 

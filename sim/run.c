@@ -562,7 +562,7 @@ PetriStatus run_step(Run *r, PetriError *err)
         r->reason = "generations";
     }
     int every = r->def.evolution.checkpoint_every > 0 ? r->def.evolution.checkpoint_every : 10;
-    if (r->reason != NULL || gen % (uint64_t)every == 0) {
+    if (r->reason != NULL || (!r->auto_checkpoint_off && gen % (uint64_t)every == 0)) {
         return run_checkpoint(r, err);
     }
     return PETRI_OK;

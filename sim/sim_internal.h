@@ -113,4 +113,27 @@ extern volatile sig_atomic_t sim_stop_signal;
 void signals_install(void);
 void signals_restore(void);
 
+/* ------------------------------------------------------------ islands */
+
+/* What `petri run` and `petri resume` hand to the MPI islands
+ * (sim/islands_mpi.c, built with MPI=1 only). */
+typedef struct IslandsArgs {
+    bool resume;
+    const char *config;              /* run: CONFIG */
+    const char *const *overrides;    /* run: --set values */
+    int override_count;
+    const char *dir;                 /* run: --out (may be NULL); resume: the top folder */
+    bool force;
+    long generations;                /* 0: the config's */
+    int argc;
+    char *const *argv;
+} IslandsArgs;
+/* The file an islands run writes at the top of its folder (rank 0). */
+#define ISLANDS_FILE "islands.json"
+/* Is CONFIG with these overrides an islands config (a valid one with
+ * islands.migration_interval > 0)? */
+bool islands_config_wanted(const char *config, const char *const *overrides, int n);
+/* Runs or resumes the islands: MPI_Init to MPI_Finalize. The exit code. */
+int islands_main(const IslandsArgs *a);
+
 #endif
