@@ -9,6 +9,11 @@
  * A change that breaks a golden value is a bug, or a deliberate change of
  * the simulation (or of what is hashed) that updates the value in the
  * same commit and says why in its message.
+ *
+ * They are change detectors only: they say that something changed, never
+ * that it was right. Expected values derived independently of the code
+ * (hand-placed scenes worked out by hand, the energy ledger balancing
+ * every tick) are in test_world.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
