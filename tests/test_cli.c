@@ -395,6 +395,52 @@ static void test_export_flags(void **state)
     }
 }
 
+/* What `make -n ARGS petri` would do (a dry run: nothing is compiled). */
+static char *make_dry_run(const char *args)
+{
+    char cmd[256];
+    /* Not the knobs of a make this test may run under. */
+    snprintf(cmd, sizeof cmd,
+             "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n --no-print-directory %s petri 2>&1",
+             args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    size_t got;
+    while ((got = fread(out + len, 1, cap - len - 1, p)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            cap *= 2;
+            out = realloc(out, cap);
+            assert_non_null(out);
+        }
+    }
+    out[len] = '\0';
+    assert_int_equal(pclose(p), 0);
+    return out;
+}
+
+/* Each combination of build knobs has its own build folder, so that a
+ * knob never reuses objects of another: after `make`, `make STATIC=1`
+ * compiles into build/release-static and links with -static (it once said
+ * there was nothing to do and left the dynamic binary), and `MPI=1`
+ * compiles with mpicc into build/release-mpi. */
+static void test_build_knobs_have_their_own_folders(void **state)
+{
+    (void)state;
+    char *out = make_dry_run("STATIC=1");
+    assert_non_null(strstr(out, "-c main.c -o build/release-static/main.o"));
+    assert_non_null(strstr(out, " -static "));
+    assert_non_null(strstr(out, "-o build/release-static/petri build/release-static/main.o"));
+    free(out);
+    out = make_dry_run("MPI=1");
+    assert_non_null(strstr(out, "mpicc "));
+    assert_non_null(strstr(out, "-c main.c -o build/release-mpi/main.o"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_check_catalogue),
         cmocka_unit_test(test_docs_config_md_fresh),
         cmocka_unit_test(test_export_flags),
+        cmocka_unit_test(test_build_knobs_have_their_own_folders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
