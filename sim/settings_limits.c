@@ -140,12 +140,15 @@ static void check_population(Blame *b, int i, double side, int widest)
     if (p->radius <= side / 4 && rmax <= side / 4 && reach > side / 2) {
         const void *f[] = {size_f, &p->attack_range, &p->radius,
                            &def->populations[widest].radius};
+        char r[48], rw[48], most[48];
         blame(b, f, 4,
-              "'populations.%d.attack.range' %s reaches %s from the body's centre (with its "
-              "'body.radius' and the largest, of 'populations.%d'), more than half the smaller "
-              "side of 'world.size' %s: at most %s",
-              i, num(p->attack_range, v, sizeof v), num(reach, lim, sizeof lim), widest, size,
-              num(side / 2 - p->radius - rmax, (char[48]){0}, 48));
+              "'populations.%d.attack.range' %s, added to 'populations.%d.body.radius' %s and "
+              "the largest radius ('populations.%d.body.radius' %s), reaches %s from the body's "
+              "centre, more than half the smaller side of 'world.size' %s: attack.range at most "
+              "%s with these radii",
+              i, num(p->attack_range, v, sizeof v), i, num(p->radius, r, sizeof r), widest,
+              num(rmax, rw, sizeof rw), num(reach, lim, sizeof lim), size,
+              num(side / 2 - p->radius - rmax, most, sizeof most));
     }
     if (p->energy_start > p->energy_max) {
         const void *f[] = {&p->energy_max, &p->energy_start};
