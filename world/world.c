@@ -59,7 +59,12 @@ static int scratch_fields(World *w, Field *f)
     f[n++] = (Field){(void **)&w->f_brain, sizeof *w->f_brain};
     f[n++] = (Field){(void **)&w->f_overflow, sizeof *w->f_overflow};
     f[n++] = (Field){(void **)&w->gcell_of, sizeof *w->gcell_of};
-    f[n++] = (Field){(void **)&w->gitems, sizeof *w->gitems};
+    f[n++] = (Field){(void **)&w->gpx, sizeof *w->gpx};
+    f[n++] = (Field){(void **)&w->gpy, sizeof *w->gpy};
+    f[n++] = (Field){(void **)&w->gsig, sizeof *w->gsig};
+    f[n++] = (Field){(void **)&w->grad, sizeof *w->grad};
+    f[n++] = (Field){(void **)&w->gslot, sizeof *w->gslot};
+    f[n++] = (Field){(void **)&w->gpop, sizeof *w->gpop};
     f[n++] = (Field){(void **)&w->claims, sizeof *w->claims};
     f[n++] = (Field){(void **)&w->claims_tmp, sizeof *w->claims_tmp};
     f[n++] = (Field){(void **)&w->push_x, sizeof *w->push_x};

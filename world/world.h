@@ -244,6 +244,23 @@ void world_reserve(World *w, int n);
 void world_tick_begin(World *w);
 /* Writes the input row of the agent in slot. Parallel over slots. */
 void world_sense(World *w, int slot);
+/* The sensor's code paths: every one gives the same bits. AUTO is the
+ * widest this CPU has (AVX2, else SSE2). */
+typedef enum WorldIsa {
+    WORLD_ISA_AUTO = 0,
+    WORLD_ISA_SCALAR,
+    WORLD_ISA_SSE2,
+    WORLD_ISA_AVX2,
+} WorldIsa;
+/* Chooses the sensor's code path for every world of the process; false
+ * (and nothing changed) when this CPU lacks it. Not during a tick. */
+bool world_set_isa(WorldIsa isa);
+/* The path in use (AUTO resolved). */
+WorldIsa world_isa(void);
+bool world_isa_supported(WorldIsa isa);
+/* "scalar", "sse2", "avx2" ("auto" for AUTO), and back. */
+const char *world_isa_name(WorldIsa isa);
+bool world_isa_parse(const char *name, WorldIsa *out);
 /* The k-th slot in grid order (valid after world_tick_begin): sensing in
  * this order reads neighbours that are near in memory, which matters for
  * large worlds. */

@@ -4,9 +4,10 @@
  * stable), so every neighbour loop visits neighbours in an order that
  * depends only on the state, never on threads.
  *
- * Each cell's agents are copied into one array of GridItems in cell
- * order, so the sensors stream contiguous memory instead of gathering
- * from the per-field arrays.
+ * Each cell's agents are copied in cell order into arrays of fields
+ * (position, signal, radius, slot, population), so the sensors stream
+ * contiguous memory, several agents per vector load, instead of
+ * gathering from the per-slot arrays.
  */
 #include "world/world_internal.h"
 
@@ -94,17 +95,16 @@ void world_grid_build(World *w)
     w->gstart[cells] = sum;
     for (int s = 0; s < w->count; ++s) {
         int pos = count[w->gcell_of[s]]++;
-        GridItem *g = &w->gitems[pos];
-        g->x = w->x[s];
-        g->y = w->y[s];
-        g->signal = w->signal[s];
-        g->radius = w->pp[w->pop[s]].radius;
-        g->slot = (uint32_t)s;
-        g->pop = w->pop[s];
+        w->gpx[pos] = w->x[s];
+        w->gpy[pos] = w->y[s];
+        w->gsig[pos] = w->signal[s];
+        w->grad[pos] = w->pp[w->pop[s]].radius;
+        w->gslot[pos] = s;
+        w->gpop[pos] = w->pop[s];
     }
 }
 
 int world_grid_slot(const World *w, int k)
 {
-    return (int)w->gitems[k].slot;
+    return w->gslot[k];
 }

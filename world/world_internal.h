@@ -83,18 +83,6 @@ typedef struct PopParams {
     float clock_omega;
 } PopParams;
 
-/* One agent as the neighbour loop streams it: copied in grid order. */
-typedef struct GridItem {
-    float x, y;
-    float signal;
-    float radius;
-    uint32_t slot;
-    uint32_t pop;
-} GridItem;
-
-/* The neighbour loop streams these: keep them small. */
-_Static_assert(sizeof(GridItem) == 24, "GridItem is the neighbour loop's stride");
-
 /* Obstacles in float, with their bounding boxes. */
 typedef struct Obstacle {
     int shape;
@@ -168,7 +156,11 @@ struct World {
     int32_t *gstart;      /* gx * gy + 1 */
     int32_t *gcount;      /* gx * gy (scratch) */
     int32_t *gcell_of;    /* cap: cell of each slot */
-    GridItem *gitems;     /* cap, in cell order */
+    /* the agents as the neighbour loop streams them, copied in cell
+     * order as arrays of fields (cap each): loaded four or eight at a
+     * time with no transposition */
+    float *gpx, *gpy, *gsig, *grad;
+    int32_t *gslot, *gpop;
     uint8_t *gobst;       /* per grid cell: obstacle or wall within reach of vision */
 
     /* obstacles */

@@ -284,14 +284,14 @@ static void push_apart(World *w)
                     int cx = ((ix % w->gx) + w->gx) % w->gx;
                     int cell = cy * w->gx + cx;
                     for (int k = w->gstart[cell]; k < w->gstart[cell + 1]; ++k) {
-                        const GridItem *g = &w->gitems[k];
-                        if ((int)g->slot == s || w->dead[g->slot]) {
+                        int32_t o = w->gslot[k];
+                        if (o == s || w->dead[o]) {
                             continue;
                         }
-                        float dx = world_wrap_dx(w, x - g->x, w->half_w, w->width);
-                        float dy = world_wrap_dx(w, y - g->y, w->half_h, w->height);
+                        float dx = world_wrap_dx(w, x - w->gpx[k], w->half_w, w->width);
+                        float dy = world_wrap_dx(w, y - w->gpy[k], w->half_h, w->height);
                         float d2 = dx * dx + dy * dy;
-                        float rr = r + g->radius;
+                        float rr = r + w->grad[k];
                         if (d2 >= rr * rr) {
                             continue;
                         }
@@ -299,7 +299,7 @@ static void push_apart(World *w)
                         float ux, uy;
                         if (d < 1e-6f) {
                             /* coincident: the lower slot goes left */
-                            ux = (int)g->slot < s ? 1.0f : -1.0f;
+                            ux = o < s ? 1.0f : -1.0f;
                             uy = 0.0f;
                         } else {
                             ux = dx / d;
