@@ -334,17 +334,27 @@ static void sense_finish(World *w, int s, const SenseBase *kb, const SenseAcc *a
                 }
             }
         }
-        for (int i = 0; i < K; ++i) {
-            float o = 0.0f;
-            if (k->occl) {
+        float *ob = v + 3 * K;
+        if (!k->occl) {
+            /* no wall or obstacle within reach of this grid cell (most) */
+            const v4f z = {0, 0, 0, 0};
+            for (int i = 0; i + 4 <= K; i += 4) {
+                memcpy(ob + i, &z, sizeof z);
+            }
+            for (int i = K & ~3; i < K; ++i) {
+                ob[i] = 0.0f;
+            }
+        } else {
+            for (int i = 0; i < K; ++i) {
+                float o = 0.0f;
                 float ux = L->sector_c[i] * k->c - L->sector_s[i] * k->s;
                 float uy = L->sector_c[i] * k->s + L->sector_s[i] * k->c;
                 float d = world_ray_distance(w, k->x, k->y, ux, uy, L->range);
                 if (d < L->range) {
                     o = 1.0f - sqrtf(d * d) * L->inv_range;
                 }
+                ob[i] = o;
             }
-            v[3 * K + i] = o;
         }
     }
     if (L->touch >= 0) {

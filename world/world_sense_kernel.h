@@ -160,11 +160,13 @@ static void K_(flush_food)(const K_(Ctx) *restrict k, SenseAcc *restrict a,
                            Cands *restrict cb, float visible)
 {
     int n = cb->n;
-    for (int i = n; i < (n + VW - 1) / VW * VW; ++i) {
-        cb->dx[i] = 0;
-        cb->dy[i] = 0;
-        cb->val[i] = 0; /* never visible: e > 0 fails */
-    }
+    /* one block of zeros past the end: never visible (e > 0 fails); a
+     * fixed-size store, where a loop to the next multiple would be three
+     * calls of memset */
+    const VF z = {0};
+    memcpy(cb->dx + n, &z, sizeof z);
+    memcpy(cb->dy + n, &z, sizeof z);
+    memcpy(cb->val + n, &z, sizeof z);
     const VI kb = {0};
     for (int i = 0; i < n; i += VW) {
         VF dx = K_(load)(cb->dx + i), dy = K_(load)(cb->dy + i);
