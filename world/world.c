@@ -20,7 +20,7 @@ typedef struct Field {
     size_t size;
 } Field;
 
-enum { FIELD_MAX = 40 };
+enum { FIELD_MAX = 48 };
 
 static int packed_fields(World *w, Field *f)
 {
@@ -59,6 +59,7 @@ static int scratch_fields(World *w, Field *f)
     f[n++] = (Field){(void **)&w->f_brain, sizeof *w->f_brain};
     f[n++] = (Field){(void **)&w->f_overflow, sizeof *w->f_overflow};
     f[n++] = (Field){(void **)&w->gcell_of, sizeof *w->gcell_of};
+    f[n++] = (Field){(void **)&w->grank, sizeof *w->grank};
     f[n++] = (Field){(void **)&w->gpx, sizeof *w->gpx};
     f[n++] = (Field){(void **)&w->gpy, sizeof *w->gpy};
     f[n++] = (Field){(void **)&w->gsig, sizeof *w->gsig};

@@ -156,6 +156,7 @@ struct World {
     int32_t *gstart;      /* gx * gy + 1 */
     int32_t *gcount;      /* gx * gy (scratch) */
     int32_t *gcell_of;    /* cap: cell of each slot */
+    int32_t *grank;       /* cap: rank of each slot within its cell (scratch) */
     /* the agents as the neighbour loop streams them, copied in cell
      * order as arrays of fields (cap each): loaded four or eight at a
      * time with no transposition */

@@ -250,6 +250,9 @@ static void move_one(World *w, int s)
     w->f_brain[s] = brain;
     w->f_overflow[s] = over;
     w->age[s] += 1;
+    /* here, in the parallel loop, rather than in a serial one at tick end
+     * (the dead of this tick get the same value there) */
+    w->counters[s].ticks_alive = w->age[s];
     if (e <= 0.0f) {
         w->dead[s] = DEATH_STARVED;
     } else if (pp->lifespan > 0 && w->age[s] >= pp->lifespan) {
@@ -403,9 +406,6 @@ void world_tick_end(World *w)
                              .tick = w->tick};
             world_event_push(w, &kv);
         }
-    }
-    for (int s = 0; s < w->count; ++s) {
-        w->counters[s].ticks_alive = w->age[s];
     }
     if (any_dead) {
         world_pack(w);
