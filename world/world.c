@@ -53,6 +53,8 @@ static int scratch_fields(World *w, Field *f)
     f[n++] = (Field){(void **)&w->dead, sizeof *w->dead};
     f[n++] = (Field){(void **)&w->target, sizeof *w->target};
     f[n++] = (Field){(void **)&w->target_d2, sizeof *w->target_d2};
+    f[n++] = (Field){(void **)&w->eat_cell, sizeof *w->eat_cell};
+    f[n++] = (Field){(void **)&w->eat_d2, sizeof *w->eat_d2};
     f[n++] = (Field){(void **)&w->killer, sizeof *w->killer};
     f[n++] = (Field){(void **)&w->f_metab, sizeof *w->f_metab};
     f[n++] = (Field){(void **)&w->f_thrust, sizeof *w->f_thrust};

@@ -140,6 +140,8 @@ struct World {
     Intent *intent;
     int32_t *target;      /* slot in front within reach, -1: none (sense) */
     float *target_d2;
+    int32_t *eat_cell;    /* food cell under the agent (act) */
+    float *eat_d2;        /* squared distance to its centre (act) */
     uint32_t *killer;     /* id of the killer, WORLD_NO_ID */
     float *inputs;        /* cap * stride */
     float *outputs;       /* cap * WORLD_OUTPUTS */

@@ -117,11 +117,8 @@ static void resolve_eating(World *w)
         if (!w->intent[s].eat || w->dead[s]) {
             continue;
         }
-        int c = world_food_cell_of(w, w->x[s], w->y[s]);
-        float cx = ((float)(c % w->fx) + 0.5f) * w->fcell_w;
-        float cy = ((float)(c / w->fx) + 0.5f) * w->fcell_h;
-        float dx = w->x[s] - cx, dy = w->y[s] - cy;
-        w->claims[n++] = (Claim){(uint32_t)c, dx * dx + dy * dy, (uint32_t)s};
+        /* cell and distance from world_act, in parallel */
+        w->claims[n++] = (Claim){(uint32_t)w->eat_cell[s], w->eat_d2[s], (uint32_t)s};
     }
     if (n == 0) {
         return;
