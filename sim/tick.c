@@ -224,6 +224,16 @@ static uint64_t agents_phases(Habitat *h, int n, uint64_t t0, uint64_t *t1, uint
 #pragma omp parallel for schedule(dynamic, 32)
         for (int k = 0; k < n; ++k) {
             int s = world_grid_slot(w, k);
+            if (k + 2 < n) {
+                /* grid order is not slot order: in a large world the next
+                 * agents' rows and brain are far apart in memory */
+                int next = world_grid_slot(w, k + 2);
+                world_prefetch_agent(w, next);
+                int32_t b = world_agent_tag(w, next);
+                if (b >= 0) {
+                    brain_prefetch(pool, b);
+                }
+            }
             world_sense(w, s);
             think_one(w, pool, s);
             world_act(w, s);

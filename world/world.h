@@ -274,6 +274,10 @@ bool world_isa_parse(const char *name, WorldIsa *out);
  * this order reads neighbours that are near in memory, which matters for
  * large worlds. */
 int world_grid_slot(const World *w, int k);
+/* Asks the CPU to start loading the per-agent data a sense, think and
+ * act of this slot read and write (its rows and hot fields): a hint for
+ * loops in grid order, which changes no result. */
+void world_prefetch_agent(const World *w, int slot);
 /* Runs the built-in controller of the agent's population: input row to
  * output row. Parallel over slots; brain agents are left alone. */
 void world_control_baseline(World *w, int slot);

@@ -280,6 +280,23 @@ bool world_isa_parse(const char *name, WorldIsa *out)
     return false;
 }
 
+void world_prefetch_agent(const World *w, int s)
+{
+    const float *row = w->inputs + (size_t)s * (size_t)w->stride;
+    for (int i = 0; i < w->stride; i += 16) {
+        __builtin_prefetch(row + i, 1);
+    }
+    __builtin_prefetch(w->outputs + (size_t)s * WORLD_OUTPUTS, 1);
+    __builtin_prefetch(w->x + s);
+    __builtin_prefetch(w->y + s);
+    __builtin_prefetch(w->cos_h + s);
+    __builtin_prefetch(w->sin_h + s);
+    __builtin_prefetch(w->tag + s);
+    __builtin_prefetch(w->energy + s);
+    __builtin_prefetch(w->rng + s, 1);
+    __builtin_prefetch(w->intent + s, 1);
+}
+
 void world_sense(World *w, int s)
 {
     sense_fn(w, s);
