@@ -184,8 +184,10 @@ static void K_(flush_food)(const K_(Ctx) *restrict k, SenseAcc *restrict a,
  * the whole world) each offset is wrapped instead. Lanes past the run's
  * end hold other items (or zeros past the last item) and are masked
  * out. */
-static inline void K_(scan_run)(const K_(Ctx) *restrict k, SenseAcc *restrict a, int i, int end,
-                                float ox, float oy, bool wrap)
+__attribute__((always_inline)) static inline void K_(scan_run)(const K_(Ctx) *restrict k,
+                                                               SenseAcc *restrict a, int i,
+                                                               int end, float ox, float oy,
+                                                               bool wrap)
 {
     const World *w = k->b.w;
     const int last = w->count; /* items past it are not to be read */
