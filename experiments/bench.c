@@ -19,8 +19,9 @@
 #include "experiments/experiments.h"
 #include "sim/sim.h"
 
+#include "core/parallel.h"
+
 #include <getopt.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,7 +304,7 @@ int bench_main(int argc, char **argv)
     int nthreads = 1;
     bool json = false, hash = false;
     int ticks = -1, warmup = 10;
-    optind = 1;
+    optind = 0; /* 0: glibc starts over (a second call in one process) */
     opterr = 0; /* the messages below name the command */
     int c;
     while ((c = getopt_long(argc, argv, ":t:n:w:jh", longopts, NULL)) != -1) {

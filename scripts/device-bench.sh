@@ -36,7 +36,7 @@ done
 [ -n "$out" ] || out="device-bench-$(hostname).txt"
 cd "$(dirname "$0")/.."
 
-golden=616288c47ae70457 # tests/test_golden.c: GOLDEN_BUSY_1000
+golden=f684537ce81870de # tests/golden_scenes.h: GOLDEN_BUSY_1000
 if [ "$quick" = 1 ]; then
     std_ticks=20
     c1m_ticks=1

@@ -181,14 +181,24 @@ static void sense_finish(World *w, int s, const SenseBase *kb, const SenseAcc *a
 #undef K_
 
 #if WORLD_HAVE_AVX2
+/* every function of this copy compiled for AVX2 (gcc's pragma, or
+ * clang's, for the fuzz build) */
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2")
+#endif
 #define K_(n) n##_avx2
 #define VW 8
 #include "world/world_sense_kernel.h"
 #undef VW
 #undef K_
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 #endif
 
 /* The path in use: the widest at start-up (sense_isa_init), changed only
@@ -305,9 +315,8 @@ void world_sense(World *w, int s)
 static float food_edible_at(const World *w, int ix, int iy, float ep, float em)
 {
     if (w->torus) {
-        /* one cell past an edge at most */
-        ix = ix < 0 ? ix + w->fx : (ix >= w->fx ? ix - w->fx : ix);
-        iy = iy < 0 ? iy + w->fy : (iy >= w->fy ? iy - w->fy : iy);
+        ix = sense_wrap_index(ix, w->fx);
+        iy = sense_wrap_index(iy, w->fy);
     } else {
         ix = ix < 0 ? 0 : (ix >= w->fx ? w->fx - 1 : ix);
         iy = iy < 0 ? 0 : (iy >= w->fy ? w->fy - 1 : iy);
