@@ -55,6 +55,7 @@ static int scratch_fields(World *w, Field *f)
     f[n++] = (Field){(void **)&w->target_d2, sizeof *w->target_d2};
     f[n++] = (Field){(void **)&w->eat_cell, sizeof *w->eat_cell};
     f[n++] = (Field){(void **)&w->eat_d2, sizeof *w->eat_d2};
+    f[n++] = (Field){(void **)&w->eat_loss, sizeof *w->eat_loss};
     f[n++] = (Field){(void **)&w->killer, sizeof *w->killer};
     f[n++] = (Field){(void **)&w->f_metab, sizeof *w->f_metab};
     f[n++] = (Field){(void **)&w->f_thrust, sizeof *w->f_thrust};

@@ -144,6 +144,7 @@ struct World {
     float *target_d2;
     int32_t *eat_cell;    /* food cell under the agent (act) */
     float *eat_d2;        /* squared distance to its centre (act) */
+    double *eat_loss;     /* digestion loss of each meal claim (resolve) */
     uint32_t *killer;     /* id of the killer, WORLD_NO_ID */
     float *inputs;        /* cap * stride */
     float *outputs;       /* cap * WORLD_OUTPUTS */

@@ -33,9 +33,10 @@ void world_tick_begin(World *w)
     world_grid_build(w);
 }
 
-/* Counting sort of claims by key (stable), then insertion sort of each
- * key's group by distance (stable: equal distances keep slot order). */
-static void sort_claims(World *w, int n, int keys)
+/* Counting sort of claims by key (stable): afterwards claims_tmp holds
+ * them by key and claim_count[k] is the end of key k's group (the start
+ * of key k + 1's). */
+static void count_sort_claims(World *w, int n, int keys)
 {
     int32_t *cnt = w->claim_count;
     memset(cnt, 0, sizeof(int32_t) * (size_t)(keys + 1));
@@ -48,6 +49,27 @@ static void sort_claims(World *w, int n, int keys)
     for (int i = 0; i < n; ++i) {
         w->claims_tmp[cnt[w->claims[i].key]++] = w->claims[i];
     }
+}
+
+/* Insertion sort of one group [g, e) by distance (stable: equal
+ * distances keep slot order). */
+static void sort_group(Claim *c, int g, int e)
+{
+    for (int i = g + 1; i < e; ++i) {
+        Claim t = c[i];
+        int j = i - 1;
+        while (j >= g && c[j].dist2 > t.dist2) {
+            c[j + 1] = c[j];
+            --j;
+        }
+        c[j + 1] = t;
+    }
+}
+
+/* Counting sort of claims by key, then each key's group by distance. */
+static void sort_claims(World *w, int n, int keys)
+{
+    count_sort_claims(w, n, keys);
     Claim *c = w->claims_tmp;
     int g = 0;
     while (g < n) {
@@ -55,15 +77,7 @@ static void sort_claims(World *w, int n, int keys)
         while (e < n && c[e].key == c[g].key) {
             ++e;
         }
-        for (int i = g + 1; i < e; ++i) {
-            Claim t = c[i];
-            int j = i - 1;
-            while (j >= g && c[j].dist2 > t.dist2) {
-                c[j + 1] = c[j];
-                --j;
-            }
-            c[j + 1] = t;
-        }
+        sort_group(c, g, e);
         g = e;
     }
 }
@@ -112,6 +126,50 @@ static void resolve_attacks(World *w)
     }
 }
 
+/* One meal: the claimant takes up to a bite from its cell, the better
+ * digested kind first. Returns the energy lost in digestion. */
+static double eat_one(World *w, const Claim *cl, float bite)
+{
+    int s = (int)cl->slot;
+    int c = (int)cl->key;
+    const PopParams *pp = &w->pp[w->pop[s]];
+    float left = bite;
+    double took_p = 0, took_m = 0;
+    for (int pass = 0; pass < 2 && left > 0; ++pass) {
+        bool meat_first = pp->eat_meat > pp->eat_plants;
+        bool meat = (pass == 0) == meat_first;
+        float eff = meat ? pp->eat_meat : pp->eat_plants;
+        float *amount = meat ? &w->meat[c] : &w->plant[c];
+        if (eff <= 0.0f || *amount <= 0.0f) {
+            continue;
+        }
+        float old = *amount;
+        float take = old < left ? old : left;
+        *amount = old - take;
+        double took = (double)old - (double)*amount;
+        left -= (float)took;
+        if (meat) {
+            took_m += took;
+        } else {
+            took_p += took;
+        }
+    }
+    if (took_p <= 0 && took_m <= 0) {
+        return 0.0;
+    }
+    float eb = w->energy[s];
+    float gp = (float)took_p * pp->eat_plants;
+    float gm = (float)took_m * pp->eat_meat;
+    w->energy[s] = eb + gp + gm;
+    double got = (double)w->energy[s] - (double)eb;
+    /* split what was got in proportion, for the counters */
+    double gsum = (double)gp + (double)gm;
+    double share_p = gsum > 0 ? got * (double)gp / gsum : 0.0;
+    w->counters[s].energy_plants += share_p;
+    w->counters[s].energy_meat += got - share_p;
+    return took_p + took_m - got;
+}
+
 static void resolve_eating(World *w)
 {
     int n = 0;
@@ -125,50 +183,32 @@ static void resolve_eating(World *w)
     if (n == 0) {
         return;
     }
-    sort_claims(w, n, w->fx * w->fy);
-    float bite = (float)w->def.food.bite;
-    for (int i = 0; i < n; ++i) {
-        const Claim *cl = &w->claims_tmp[i];
-        int s = (int)cl->slot;
-        int c = (int)cl->key;
-        const PopParams *pp = &w->pp[w->pop[s]];
-        float left = bite;
-        double took_p = 0, took_m = 0;
-        /* the better digested kind first */
-        for (int pass = 0; pass < 2 && left > 0; ++pass) {
-            bool meat_first = pp->eat_meat > pp->eat_plants;
-            bool meat = (pass == 0) == meat_first;
-            float eff = meat ? pp->eat_meat : pp->eat_plants;
-            float *amount = meat ? &w->meat[c] : &w->plant[c];
-            if (eff <= 0.0f || *amount <= 0.0f) {
-                continue;
-            }
-            float old = *amount;
-            float take = old < left ? old : left;
-            *amount = old - take;
-            double took = (double)old - (double)*amount;
-            left -= (float)took;
-            if (meat) {
-                took_m += took;
-            } else {
-                took_p += took;
-            }
+    /* Meals at different food cells touch different cells and agents
+     * (an agent makes one claim), so the cells' groups are served in
+     * parallel, each in (distance, slot) order; each claim's digestion
+     * loss is kept and the ledger sums them in claim order afterwards,
+     * as a serial loop would. */
+    const int keys = w->fx * w->fy;
+    count_sort_claims(w, n, keys);
+    const float bite = (float)w->def.food.bite;
+    const int32_t *end = w->claim_count;
+    Claim *claims = w->claims_tmp;
+    double *loss = w->eat_loss;
+#pragma omp parallel for schedule(dynamic, 256) if (n > 2048)
+    for (int k = 0; k < keys; ++k) {
+        int g0 = k > 0 ? end[k - 1] : 0, g1 = end[k];
+        if (g1 - g0 > 1) {
+            sort_group(claims, g0, g1);
         }
-        if (took_p <= 0 && took_m <= 0) {
-            continue;
+        for (int i = g0; i < g1; ++i) {
+            loss[i] = eat_one(w, &claims[i], bite);
         }
-        float eb = w->energy[s];
-        float gp = (float)took_p * pp->eat_plants;
-        float gm = (float)took_m * pp->eat_meat;
-        w->energy[s] = eb + gp + gm;
-        double got = (double)w->energy[s] - (double)eb;
-        w->ledger.digestion_loss += took_p + took_m - got;
-        /* split what was got in proportion, for the counters */
-        double gsum = (double)gp + (double)gm;
-        double share_p = gsum > 0 ? got * (double)gp / gsum : 0.0;
-        w->counters[s].energy_plants += share_p;
-        w->counters[s].energy_meat += got - share_p;
     }
+    double sum = w->ledger.digestion_loss;
+    for (int i = 0; i < n; ++i) {
+        sum += loss[i]; /* +0 for a claim that got nothing: no change */
+    }
+    w->ledger.digestion_loss = sum;
 }
 
 /* One part of a step, already added to (x, y): wraps it on a torus and
