@@ -241,7 +241,8 @@ test-mpi: deps-test
 
 bench: deps
 	@$(MAKE) --no-print-directory petri
-	./petri bench standard-3k --threads 1,2
+	./petri bench standard-3k crowd-100k --threads 1,2
+	./petri bench crowd-1m --threads 2
 
 docs: petri
 	./petri check --reference > docs/config.md
