@@ -138,7 +138,7 @@ static inline float act_f32(int act, float x)
     case ACT_GAUSS:
         return exp_f32(-x * x);
     case ACT_SIN:
-        return sinf(x);
+        return mathx_sinf(x);
     case ACT_ABS:
         return fabsf(x);
     case ACT_STEP:
@@ -199,9 +199,12 @@ size_t brain_pool_bytes(const BrainPool *pool)
 }
 
 /* Grows an array to hold at least need items (doubling), keeping contents. */
+/* Never returns NULL, even for need 0: the compiler offsets every array
+ * by its length, and NULL + 0 is undefined (a pool of brains without a
+ * connection has no connection array otherwise). */
 static void *grow(void *p, size_t *cap, size_t need, size_t item)
 {
-    if (need <= *cap) {
+    if (need <= *cap && p != NULL) {
         return p;
     }
     size_t n = *cap < 16 ? 16 : *cap;
@@ -535,6 +538,74 @@ int brain_hidden_count(const BrainPool *pool, int brain)
 int brain_conn_count(const BrainPool *pool, int brain)
 {
     return info_of(pool, brain)->conn_count;
+}
+
+int brain_node_count(const BrainPool *pool, int brain)
+{
+    return info_of(pool, brain)->node_count;
+}
+
+const float *brain_node_values(const BrainPool *pool, int brain)
+{
+    return pool->values + info_of(pool, brain)->value_off;
+}
+
+void brain_to_genome(const BrainPool *pool, int brain, Genome *out, uint8_t *recurrent)
+{
+    const BrainInfo *b = info_of(pool, brain);
+    const int n = b->node_count, in = b->inputs, out_n = b->outputs, m = b->conn_count;
+    if (out->node_cap < n) {
+        out->nodes = petri_realloc(out->nodes, (size_t)out->node_cap * sizeof(NodeGene),
+                                   (size_t)n * sizeof(NodeGene));
+        out->node_cap = n;
+    }
+    if (out->conn_cap < m) {
+        out->conns = petri_realloc(out->conns, (size_t)out->conn_cap * sizeof(ConnGene),
+                                   (size_t)m * sizeof(ConnGene));
+        out->conn_cap = m;
+    }
+    out->inputs = in;
+    out->outputs = out_n;
+    out->trait_count = 0;
+    out->node_count = n;
+    for (int s = 0; s < n; ++s) {
+        uint8_t kind = s < in ? NODE_INPUT
+                              : (s == in ? NODE_BIAS : (s <= in + out_n ? NODE_OUTPUT : NODE_HIDDEN));
+        out->nodes[s] = (NodeGene){.id = (uint32_t)s, .kind = kind, .activation = ACT_IDENTITY};
+    }
+    const BrainOp *ops = pool->ops + b->op_off;
+    const BrainConn *c = pool->conns + b->conn_off;
+    const int32_t *co = pool->conn_op + b->conn_off;
+    /* position of each slot in evaluation order: inputs and bias first */
+    int *pos = petri_alloc((size_t)(n > 0 ? n : 1) * sizeof(int));
+    for (int s = 0; s < n; ++s) {
+        pos[s] = -1;
+    }
+    for (int o = 0; o < b->op_count; ++o) {
+        pos[ops[o].slot] = o;
+        out->nodes[ops[o].slot].activation = (uint8_t)ops[o].act;
+        out->nodes[ops[o].slot].bias = ops[o].bias;
+    }
+    /* the leading connections from inputs name their op in conn_op; the
+     * rest follow op by op up to each op's conn_end */
+    int k = 0, o = 0;
+    for (; k < m; ++k) {
+        int op = k < b->from_inputs ? co[k] : -1;
+        if (op < 0) {
+            while (o < b->op_count && ops[o].conn_end <= k) {
+                ++o;
+            }
+            op = o;
+        }
+        int dst = ops[op].slot, src = c[k].src;
+        out->conns[k] = (ConnGene){.innovation = (uint32_t)k, .from = (uint32_t)src,
+                                   .to = (uint32_t)dst, .weight = c[k].weight, .enabled = 1};
+        if (recurrent != NULL) {
+            recurrent[k] = (uint8_t)(pos[src] >= 0 && pos[src] >= op);
+        }
+    }
+    out->conn_count = m;
+    petri_free(pos, (size_t)(n > 0 ? n : 1) * sizeof(int));
 }
 
 void brain_reset(BrainPool *pool, int brain)

@@ -47,6 +47,19 @@ void brain_step_range(BrainPool *pool, int first, int count, const float *inputs
  * within about 1e-6 of activation_apply for moderate x. */
 float brain_activation_f32(int act, float x);
 
+/* Reading a compiled brain back, for the viewer; not while it steps.
+ * brain_node_values: its node_count values after its last step (0 after
+ * brain_reset), in the genome's node order (inputs, bias, outputs, then
+ * hidden nodes by id). brain_to_genome: the brain as a genome with the
+ * same nodes in the same order (node ids are those indexes; activations
+ * and biases as compiled) and its compiled connections, all enabled, in
+ * evaluation order (innovation ids 0, 1, ...); recurrent (may be NULL,
+ * else brain_conn_count long) gets 1 for a connection that reads the
+ * previous step. out is initialised or zeroed; its arrays are reused. */
+int brain_node_count(const BrainPool *pool, int brain);
+const float *brain_node_values(const BrainPool *pool, int brain);
+void brain_to_genome(const BrainPool *pool, int brain, Genome *out, uint8_t *recurrent);
+
 /* The recurrence rule, exposed for the viewer and tests: walk the enabled
  * connections in innovation order (the genome's order); a self-loop is
  * recurrent; any other connection is recurrent when its target already

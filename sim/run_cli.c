@@ -110,12 +110,18 @@ static int parse_cli(bool is_run, int argc, char **argv, CliOptions *o)
     opterr = 0;
     optind = 0; /* 0: glibc starts over (a second call in one process) */
     for (;;) {
-        int prev = optind;
+        optopt = 0;
         int c = getopt_long(argc, argv, ":qh", is_run ? run_opts : resume_opts, NULL);
         if (c == -1) {
             break;
         }
-        const char *flag = prev > 0 && prev < argc ? argv[prev] : "?";
+        char flag[64];
+        if (optopt > 0 && optopt < 128) {
+            snprintf(flag, sizeof flag, "-%c", optopt);
+        } else {
+            snprintf(flag, sizeof flag, "%.*s", (int)strcspn(argv[optind - 1], "="),
+                     argv[optind - 1]);
+        }
         long v;
         switch (c) {
         case OPT_SET:
@@ -409,7 +415,9 @@ static int finish(Run *r, int rc, CliOptions *o, int argc)
         error_print(&err, stderr);
         rc = 1;
     }
-    signals_restore();
+    /* The handlers stay until the process ends: a signal that arrives
+     * after the last checkpoint (SLURM may send several) must not kill it
+     * before it exits with its status. */
     petri_free(o->overrides, ((size_t)argc + 1) * sizeof *o->overrides);
     return rc;
 }
@@ -436,6 +444,14 @@ int sim_run_main(int argc, char **argv)
     PetriError err;
     error_clear(&err);
     signals_install();
+#if PETRI_MPI
+    if (islands_config_wanted(o.config, o.overrides, o.override_count)) {
+        IslandsArgs ia = {.config = o.config, .overrides = o.overrides,
+                          .override_count = o.override_count, .dir = o.dir, .force = o.force,
+                          .generations = o.generations, .argc = opt.argc, .argv = opt.argv};
+        return finish(NULL, islands_main(&ia), &o, argc);
+    }
+#endif
     PetriStatus s = run_create(o.config, o.overrides, o.override_count, &opt, &r, &err);
     if (s != PETRI_OK) {
         error_print(&err, stderr);
@@ -468,6 +484,20 @@ int sim_resume_main(int argc, char **argv)
     PetriError err;
     error_clear(&err);
     signals_install();
+    char islands_file[4200];
+    snprintf(islands_file, sizeof islands_file, "%s/%s", o.dir, ISLANDS_FILE);
+    if (file_exists(islands_file)) {
+#if PETRI_MPI
+        IslandsArgs ia = {.resume = true, .dir = o.dir, .generations = o.generations};
+        return finish(NULL, islands_main(&ia), &o, argc);
+#else
+        fprintf(stderr,
+                "petri resume: error: %s holds MPI islands; resume them with `mpirun -np K "
+                "petri resume %s` in a petri built with `make MPI=1`\n",
+                o.dir, o.dir);
+        return finish(NULL, 2, &o, argc);
+#endif
+    }
     PetriStatus s = run_resume(o.dir, &opt, &r, &err);
     if (s != PETRI_OK) {
         error_print(&err, stderr);
@@ -476,10 +506,16 @@ int sim_resume_main(int argc, char **argv)
     const RunStats *st = run_stats(r);
     const char *reason = NULL;
     if (run_done(r, &reason)) {
-        printf("%s: %s at %s %llu (target %llu); nothing to do, nothing changed. Give a higher "
-               "target with --generations N to go on.\n",
-               run_dir(r), reason, unit_of(r, 1), (unsigned long long)st->generation,
-               (unsigned long long)st->target);
+        if (st->generation >= st->target) {
+            printf("%s: already at its target, %s %llu of %llu; nothing to do, nothing "
+                   "changed. Give a higher target with --generations N to go on.\n",
+                   run_dir(r), unit_of(r, 1), (unsigned long long)st->generation,
+                   (unsigned long long)st->target);
+        } else {
+            printf("%s: already finished at %s %llu (see summary.json's stop_reason); nothing "
+                   "to do, nothing changed.\n",
+                   run_dir(r), unit_of(r, 1), (unsigned long long)st->generation);
+        }
         return finish(r, 0, &o, argc);
     }
     log_info("resuming %s at %s %llu, running to %llu", run_dir(r), unit_of(r, 1),

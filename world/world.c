@@ -139,14 +139,12 @@ static void layout_init(InputLayout *L, const PopulationDef *p)
     float width = 2.0f * L->half_fov / (float)s->sectors;
     for (int k = 0; k < s->sectors; ++k) {
         float a = -L->half_fov + ((float)k + 0.5f) * width;
-        L->sector_c[k] = cosf(a);
-        L->sector_s[k] = sinf(a);
+        mathx_sincosf(a, &L->sector_s[k], &L->sector_c[k]);
         L->sector_angle[k] = a;
     }
     for (int k = 0; k <= s->sectors; ++k) {
         float a = -L->half_fov + (float)k * width;
-        L->bound_c[k] = cosf(a);
-        L->bound_s[k] = sinf(a);
+        mathx_sincosf(a, &L->bound_s[k], &L->bound_c[k]);
     }
     L->narrow = s->fov <= 180.0;
     for (int k = 0; k <= s->sectors; ++k) {
@@ -371,8 +369,7 @@ static void set_heading(World *w, int s, float heading)
         heading += WORLD_TAU;
     }
     w->heading[s] = heading;
-    w->cos_h[s] = cosf(heading);
-    w->sin_h[s] = sinf(heading);
+    mathx_sincosf(heading, &w->sin_h[s], &w->cos_h[s]);
 }
 
 static int append_agent(World *w, const AgentSpawn *sp, float energy)

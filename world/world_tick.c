@@ -24,9 +24,11 @@ void world_tick_begin(World *w)
     w->event_count = 0;
     for (int p = 0; p < w->pop_count; ++p) {
         double period = w->pops[p].senses.clock_period;
-        double ph = 2.0 * M_PI * fmod((double)w->tick, period) / period;
-        w->clock_sin[p] = (float)sin(ph);
-        w->clock_cos[p] = (float)cos(ph);
+        double ph = 2.0 * M_PI * mathx_fmod((double)w->tick, period) / period;
+        double s, c;
+        mathx_sincos(ph, &s, &c);
+        w->clock_sin[p] = (float)s;
+        w->clock_cos[p] = (float)c;
     }
     world_grid_build(w);
 }
@@ -226,8 +228,7 @@ static void move_one(World *w, int s)
         float h = w->heading[s] + it->turn * pp->turn_rate;
         h = h >= WORLD_PI ? h - WORLD_TAU : (h < -WORLD_PI ? h + WORLD_TAU : h);
         w->heading[s] = h;
-        w->cos_h[s] = cosf(h);
-        w->sin_h[s] = sinf(h);
+        mathx_sincosf(h, &w->sin_h[s], &w->cos_h[s]);
     }
     float keep = 1.0f - pp->drag;
     float push = it->thrust * pp->max_speed * pp->drag;
