@@ -336,6 +336,7 @@ PetriStatus world_create(const WorldDef *def, const PopulationDef *pops, int pop
         total += pops[p].count;
     }
     world_grow_agents(w, total > 16 ? total : 16);
+    w->ceiling = world_agent_ceiling(total);
     *out = w;
     return PETRI_OK;
 }
@@ -434,7 +435,7 @@ uint32_t world_birth(World *w, uint32_t parent_id, const AgentSpawn *sp)
 {
     PETRI_WORLD_ASSERT(sp->pop >= 0 && sp->pop < w->pop_count);
     int ps = world_find(w, parent_id);
-    if (ps < 0 || !(sp->energy > 0) || w->energy[ps] <= sp->energy) {
+    if (ps < 0 || !(sp->energy > 0) || w->energy[ps] <= sp->energy || w->count >= w->ceiling) {
         return WORLD_NO_ID;
     }
     float e = spawn_energy(w, sp);
@@ -453,6 +454,13 @@ uint32_t world_birth(World *w, uint32_t parent_id, const AgentSpawn *sp)
                      .tick = w->tick};
     world_event_push(w, &ev);
     return w->id[s];
+}
+
+int world_agent_ceiling(int64_t total)
+{
+    int64_t c = total * WORLD_GROWTH;
+    c = c < WORLD_GROWTH_MIN ? WORLD_GROWTH_MIN : c;
+    return c > INT32_MAX / 2 ? INT32_MAX / 2 : (int)c;
 }
 
 int world_find(const World *w, uint32_t id)

@@ -244,10 +244,19 @@ void world_populate(World *w);
 /* Adds one agent from outside (its energy counts as "added"); returns its
  * id. Not during a tick. */
 uint32_t world_add_agent(World *w, const AgentSpawn *spawn);
+/* A world holds at most WORLD_GROWTH times the agents its populations
+ * start with (and at least WORLD_GROWTH_MIN): births past it wait for
+ * deaths. Without a bound a population that breeds every tick doubles
+ * every tick, past any memory (found by the random-config test). */
+#define WORLD_GROWTH 8
+#define WORLD_GROWTH_MIN 1024
+/* Agents a world of populations starting with `total` agents may hold. */
+int world_agent_ceiling(int64_t total);
 /* A birth: the child's energy (spawn->energy, > 0) is taken from the
  * parent (ledger-neutral), the parent's offspring counter grows, a birth
  * event is recorded. Returns the child's id, or WORLD_NO_ID when the
- * parent is not found or too poor. Between ticks only; call in id order. */
+ * parent is not found or too poor, or the world is at its ceiling
+ * (world_agent_ceiling). Between ticks only; call in id order. */
 uint32_t world_birth(World *w, uint32_t parent_id, const AgentSpawn *spawn);
 /* Removes an agent now (energy counts as "removed"). Between ticks. */
 void world_remove_agent(World *w, uint32_t id);

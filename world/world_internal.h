@@ -130,6 +130,7 @@ struct World {
 
     /* agents: hot arrays of fields, by slot */
     int count, cap;
+    int ceiling;          /* most agents births may make (world_agent_ceiling) */
     uint32_t *id;
     uint8_t *pop;
     uint8_t *dead;        /* DeathCause marked this tick */
