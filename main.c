@@ -27,12 +27,14 @@ static const Command commands[] = {
      "evolve the populations of a world, headless",
      "Loads CONFIG, applies each --set override, and evolves. The run folder\n"
      "(default runs/NAME) gets the effective config, statistics, champions,\n"
-     "checkpoints and summary.json. Ctrl-C writes a checkpoint and stops;\n"
-     "`petri resume RUNDIR` carries on."},
+     "checkpoints and summary.json; it is locked while the run lives. Ctrl-C\n"
+     "writes a checkpoint and stops; `petri resume RUNDIR` carries on.\n"
+     "`petri run --help` lists every flag (--force, --watch, ...)."},
     {"resume", sim_resume_main,
      "petri resume RUNDIR [--generations N] [--threads N] [--checkpoint FILE] [--quiet]",
      "continue a run from its newest checkpoint",
-     "Continues a run exactly where its newest checkpoint left it."},
+     "Continues a run exactly where its newest checkpoint left it; a run that\n"
+     "is already done is left as it is. `petri resume --help` lists the flags."},
     {"view", NULL, "petri view CONFIG|RUNDIR [--genome FILE] [--screenshot F.png] [--record F.mp4]",
      "watch a world in a window", "Opens the SDL2 viewer on a world."},
     {"check", sim_check_main, "petri check CONFIG [--set k=v]... | petri check --reference",

@@ -415,7 +415,9 @@ static int finish(Run *r, int rc, CliOptions *o, int argc)
         error_print(&err, stderr);
         rc = 1;
     }
-    signals_restore();
+    /* The handlers stay until the process ends: a signal that arrives
+     * after the last checkpoint (SLURM may send several) must not kill it
+     * before it exits with its status. */
     petri_free(o->overrides, ((size_t)argc + 1) * sizeof *o->overrides);
     return rc;
 }

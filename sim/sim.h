@@ -129,7 +129,8 @@ PetriStatus stop_compile(StopExpr *out, const char *text, const char *const *pop
 bool stop_eval(const StopExpr *e, const double *vars, int var_count);
 
 /* ------------------------------------------------------------ the run
- * (sim/run.c) A run as an object: the evolving state (populations of
+ * (sim/run.c, run_folder.c, run_live.c; the commands in run_cli.c) A run
+ * as an object: the evolving state (populations of
  * genomes, or the persistent open world) together with its run folder
  * (config, CSV tables, checkpoints, champions, summary). `petri run`,
  * `petri resume`, the viewer and the MPI islands all drive a run through
@@ -187,12 +188,12 @@ typedef struct RunStats {
     uint64_t target;            /* the generation the run stops at */
     uint64_t session_start;     /* generation at run_create / run_resume */
     int pop_count;
-    PopStats pop[WORLD_MAX_POPULATIONS]; /* of the last step (zeros before one) */
+    PopStats pop[WORLD_MAX_POPULATIONS]; /* of the last generation (zeros before one) */
     double wall_s;              /* wall time of the run, every session */
     double session_wall_s;      /* wall time since run_create / run_resume */
-    /* Every generation stepped since run_create or run_resume, oldest
-     * first (the earlier ones are in stats.csv). Valid until the next
-     * run_step. */
+    /* Every generation of the run so far, oldest first (after run_resume
+     * those before it are read back from stats.csv). Valid until the
+     * next run_step. */
     const RunRow *history;
     int history_len;
 } RunStats;
@@ -201,8 +202,8 @@ typedef struct RunStats {
 typedef struct RunView {
     const World *world;
     /* The brains of the world's agents: the agent tagged b (world_agent_tag)
-     * runs brain b. Its node values (inputs, hidden, outputs) are those
-     * of the tick just done. */
+     * runs brain b; its node values (inputs, hidden, outputs) are those of
+     * the tick just done (read them through brain/brain.h). */
     const BrainPool *brains;
     uint64_t generation;   /* the generation (or epoch) running: completed + 1 */
     uint64_t tick;         /* ticks of this world so far (world_tick) */
@@ -269,9 +270,10 @@ typedef struct RunChange {
     char old_value[272], new_value[272];
     bool applied; /* false: needs a restart */
 } RunChange;
-/* Applies the checked config `next` at the next step boundary: the keys
- * that are safe mid-run ("live": food regrowth and seasons, energy costs,
- * fitness weights, NEAT mutation rates, the stop and checkpoint settings;
+/* Between steps: applies the checked config `next` (from run_def_load),
+ * in effect from the next step. The keys that are safe mid-run ("live":
+ * food regrowth and seasons, energy costs, fitness weights, the stop and
+ * checkpoint settings, and in open-ended mode NEAT's mutation rates;
  * docs/outputs.md lists them) are applied; any other difference is listed
  * as needing a restart and changes nothing. Each applied key is recorded
  * in changes.csv (generation, tick, key, old, new) and in every later
@@ -282,8 +284,10 @@ PetriStatus run_apply_def(Run *r, const RunDef *next, RunChange *changes, int ca
                           PetriError *err);
 /* Writes a checkpoint now (the CSV tables are flushed first). */
 PetriStatus run_checkpoint(Run *r, PetriError *err);
-/* Writes summary.json and the plots (unless in memory), closes the files,
- * releases the lock and frees the run. NULL is fine. Returns the first
+/* Writes a last checkpoint if needed, summary.json and the plots (unless
+ * in memory, or a resume that found the run finished and changed
+ * nothing), closes the files, releases the lock and frees the run. NULL
+ * is fine. Returns the first
  * error of writing the summary (the run is freed anyway). */
 PetriStatus run_close(Run *r, PetriError *err);
 
@@ -311,7 +315,7 @@ int sim_resume_main(int argc, char **argv);
 /* ------------------------------------------------------------ tick
  * (sim/tick.c) A Habitat is one world plus the brains of its agents: the
  * tick that joins them (sense -> think -> act -> resolve -> environment
- * -> record, DESIGN.md section 2), OpenMP over agents in sense, think and
+ * -> record, docs/architecture.md section 2), OpenMP over agents in sense, think and
  * act and over food rows in the environment. Agents carry their brain
  * index as the world's tag. The same state gives the same next state at
  * every thread count. */

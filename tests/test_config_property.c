@@ -508,6 +508,11 @@ static void test_random_configs(void **state)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long i = 0; i < count; ++i) {
         one_config(&d, &t, text, sizeof text, first + (uint64_t)i);
+        if ((i + 1) % 1000 == 0 && i + 1 < count) {
+            /* progress of a long run, so that its figures survive a stop */
+            printf("  %d tried, %d refused, %d ran\n", t.tried, t.refused, t.ran);
+            fflush(stdout);
+        }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     free(d.e);
