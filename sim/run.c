@@ -562,7 +562,7 @@ PetriStatus run_step(Run *r, PetriError *err)
         r->reason = "generations";
     }
     int every = r->def.evolution.checkpoint_every > 0 ? r->def.evolution.checkpoint_every : 10;
-    if (r->reason != NULL || gen % (uint64_t)every == 0) {
+    if (r->reason != NULL || (!r->auto_checkpoint_off && gen % (uint64_t)every == 0)) {
         return run_checkpoint(r, err);
     }
     return PETRI_OK;
@@ -626,6 +626,17 @@ uint64_t run_id(const Run *r)
 const Genome *run_champion(const Run *r, int pop, double *fitness)
 {
     return evolution_champion(r->ev, pop, fitness);
+}
+
+int run_view_species(const Run *r, const RunView *v, int slot)
+{
+    return v->episode == 0 ? evolution_species_of(r->ev, v->world, slot) : -1;
+}
+
+const char *run_species_rows(const Run *r, size_t *len)
+{
+    *len = r->species_rows.len;
+    return r->species_rows.len > 0 ? (const char *)r->species_rows.data : "";
 }
 
 /* ------------------------------------------------------------ closing */

@@ -45,6 +45,14 @@ typedef struct OutputDef {
     char dir[256];
 } OutputDef;
 
+/* Islands over MPI (config section "islands"): `mpirun -np K petri run`
+ * runs K copies of the run that trade their best genomes around a ring
+ * (sim/islands_mpi.c, docs/cluster.md). */
+typedef struct IslandsDef {
+    int migration_interval; /* generations between migrations; 0: not an islands config */
+    int migrants;           /* best genomes of each population sent each time */
+} IslandsDef;
+
 /* Everything a run is made of: one struct per module, assembled here. */
 typedef struct RunDef {
     char name[64];
@@ -56,6 +64,7 @@ typedef struct RunDef {
     EvolutionDef evolution;
     NeatDef neat;
     OutputDef output;
+    IslandsDef islands;
 } RunDef;
 
 /* Every default filled in (one population). */
@@ -263,6 +272,15 @@ const Genome *run_champion(const Run *r, int pop, double *fitness);
 PetriStatus run_inject(Run *r, int pop, const Genome *gs, int n, PetriError *err);
 /* fn NULL: no observer. Between steps. */
 void run_set_observer(Run *r, RunObserver fn, void *user);
+/* For the viewer. The species of the agent in `slot` of the observed
+ * world, from the observer (v as it got it): in generational runs the
+ * NEAT species of the agent's genome; -1 for baselines, agents born
+ * during the episode, and open-ended runs (which count species per epoch
+ * and keep none per agent). */
+int run_view_species(const Run *r, const RunView *v, int slot);
+/* The species.csv rows (SPECIES_CSV_HEADER's columns) of the last
+ * run_step; valid until the next run_step. */
+const char *run_species_rows(const Run *r, size_t *len);
 
 /* One key that run_apply_def looked at. */
 typedef struct RunChange {
@@ -290,6 +308,26 @@ PetriStatus run_checkpoint(Run *r, PetriError *err);
  * is fine. Returns the first
  * error of writing the summary (the run is freed anyway). */
 PetriStatus run_close(Run *r, PetriError *err);
+
+/* ---- islands (sim/run_islands.c): what sim/islands_mpi.c needs.
+ * Generational mode only. */
+#define RUN_MIGRANTS_MAX 64
+/* on false: run_step writes no periodic checkpoint (it still writes one
+ * when the run stops); the driver calls run_checkpoint itself. */
+void run_set_auto_checkpoint(Run *r, bool on);
+/* New innovation and node ids of every population from namespace ns
+ * (innovation_registry_set_namespace). After run_create or run_resume. */
+PetriStatus run_set_id_namespace(Run *r, int ns, PetriError *err);
+/* The k best genomes of population pop in the generation run_step just
+ * evaluated, best first, and their indices in it; valid until the next
+ * run_step. Returns how many (0 before a step of this session). */
+int run_best_genomes(const Run *r, int pop, int k, const Genome **out, int *index);
+/* Puts migrants gs[n] (n <= RUN_MIGRANTS_MAX) in place of the last n
+ * genomes of population pop's next generation, each noted in lineage.csv
+ * as a `migrant` row (id: its slot, parent1: its index on island
+ * from_island, cause: "island K"). Between steps. */
+PetriStatus run_immigrate(Run *r, int pop, const Genome *gs, int n, int from_island,
+                          const int *from_index, PetriError *err);
 
 /* Loads a checkpoint from memory (the bytes of a checkpoint file:
  * container and CRC checked) without touching any file: the config, the

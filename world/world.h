@@ -259,10 +259,31 @@ void world_reserve(World *w, int n);
 void world_tick_begin(World *w);
 /* Writes the input row of the agent in slot. Parallel over slots. */
 void world_sense(World *w, int slot);
+/* The sensor's code paths: every one gives the same bits. AUTO is the
+ * widest this CPU has (AVX2, else SSE2). */
+typedef enum WorldIsa {
+    WORLD_ISA_AUTO = 0,
+    WORLD_ISA_SCALAR,
+    WORLD_ISA_SSE2,
+    WORLD_ISA_AVX2,
+} WorldIsa;
+/* Chooses the sensor's code path for every world of the process; false
+ * (and nothing changed) when this CPU lacks it. Not during a tick. */
+bool world_set_isa(WorldIsa isa);
+/* The path in use (AUTO resolved). */
+WorldIsa world_isa(void);
+bool world_isa_supported(WorldIsa isa);
+/* "scalar", "sse2", "avx2" ("auto" for AUTO), and back. */
+const char *world_isa_name(WorldIsa isa);
+bool world_isa_parse(const char *name, WorldIsa *out);
 /* The k-th slot in grid order (valid after world_tick_begin): sensing in
  * this order reads neighbours that are near in memory, which matters for
  * large worlds. */
 int world_grid_slot(const World *w, int k);
+/* Asks the CPU to start loading the per-agent data a sense, think and
+ * act of this slot read and write (its rows and hot fields): a hint for
+ * loops in grid order, which changes no result. */
+void world_prefetch_agent(const World *w, int slot);
 /* Runs the built-in controller of the agent's population: input row to
  * output row. Parallel over slots; brain agents are left alone. */
 void world_control_baseline(World *w, int slot);
