@@ -241,7 +241,8 @@ test-mpi: deps-test
 
 bench: deps
 	@$(MAKE) --no-print-directory petri
-	./petri bench standard-3k --threads 1,2
+	./petri bench standard-3k crowd-100k --threads 1,2
+	./petri bench crowd-1m --threads 2
 
 docs: petri
 	./petri check --reference > docs/config.md
@@ -298,4 +299,5 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/tests/fuzz
 fuzz-smoke: fuzz
 	@tests/fuzz/smoke.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
--include $(FUZZ_OBJS:.o=.d)
+-include $(FUZZ_OBJS:.o=.d) $(FUZZ_BUILD)/tests/fuzz/fuzz_common.d \
+         $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.d)

@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct Command {
@@ -70,7 +71,8 @@ static const Command commands[] = {
      "error is reported as FILE:LINE:COL: error: MESSAGE; the exit code is 2.\n"
      "--reference prints the config reference (docs/config.md)."},
     {"bench", bench_main,
-     "petri bench [SCENARIO] [--threads 1,2,4] [--json] [--ticks N] [--warmup N] [--hash]",
+     "petri bench [SCENARIO]... [--threads 1,2,4] [--json] [--ticks N] [--warmup N] [--hash] "
+     "[--isa scalar|sse2|avx2]",
      "measure agent-steps per second", "Runs a named throughput scenario."},
     {"task", task_main,
      "petri task NAME [--runs N] [--seed S] [--json] [--out DIR] [--threads N] "
@@ -111,6 +113,26 @@ static void print_usage(FILE *out)
                 commands[i].main ? "" : " (not built yet)");
     }
     fprintf(out, "\n`petri help COMMAND` tells more; `petri --version` prints the version.\n");
+}
+
+/* PETRI_ISA=scalar|sse2|avx2 forces the sensor's code path (all give the
+ * same results); 0 when unset or valid, else 2 with a message. */
+static int apply_isa_env(void)
+{
+    const char *v = getenv("PETRI_ISA");
+    if (v == NULL || *v == '\0') {
+        return 0;
+    }
+    WorldIsa isa;
+    if (!world_isa_parse(v, &isa)) {
+        fprintf(stderr, "petri: PETRI_ISA=%s: expected scalar, sse2, avx2 or auto\n", v);
+        return 2;
+    }
+    if (!world_set_isa(isa)) {
+        fprintf(stderr, "petri: PETRI_ISA=%s: this CPU does not have it\n", v);
+        return 2;
+    }
+    return 0;
 }
 
 static const Command *find_command(const char *name)
@@ -176,6 +198,11 @@ int main(int argc, char **argv)
             print_usage(stderr);
             return 2;
         }
+        if (c->main == bench_main) {
+            /* the full option list and the scenario table */
+            char *args[] = {argv[2], "--help", NULL};
+            return bench_main(2, args);
+        }
         printf("usage: %s\n\n%s\n", c->usage, c->help);
         if (c->main == NULL) {
             printf("\n(not built yet in this version)\n");
@@ -190,6 +217,9 @@ int main(int argc, char **argv)
     }
     if (c->main == NULL) {
         fprintf(stderr, "petri %s: not built yet in this version\n", c->name);
+        return 2;
+    }
+    if (apply_isa_env() != 0) {
         return 2;
     }
     return c->main(argc - 1, argv + 1);

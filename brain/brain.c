@@ -634,6 +634,25 @@ static inline void copy_floats(float *restrict dst, const float *restrict src, i
     }
 }
 
+/* Each 64-byte line of [p, p + bytes). */
+static inline void prefetch_lines(const void *p, size_t bytes)
+{
+    const char *c = p;
+    for (size_t i = 0; i < bytes; i += 64) {
+        __builtin_prefetch(c + i);
+    }
+}
+
+void brain_prefetch(const BrainPool *pool, int brain)
+{
+    const BrainInfo *b = info_of(pool, brain);
+    prefetch_lines(pool->ops + b->op_off, sizeof(BrainOp) * (size_t)b->op_count);
+    prefetch_lines(pool->conns + b->conn_off, sizeof(BrainConn) * (size_t)b->conn_count);
+    prefetch_lines(pool->conn_op + b->conn_off, sizeof(int32_t) * (size_t)b->from_inputs);
+    prefetch_lines(pool->values + b->value_off,
+                   sizeof(float) * (size_t)(b->node_count + b->op_count));
+}
+
 void brain_step(BrainPool *pool, int brain, const float *inputs, float *outputs)
 {
     const BrainInfo *b = info_of(pool, brain);

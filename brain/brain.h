@@ -33,6 +33,10 @@ void brain_reset(BrainPool *pool, int brain);
 /* One step of one brain: reads inputs[brain_inputs], writes
  * outputs[brain_outputs]. Different brains may step in parallel. */
 void brain_step(BrainPool *pool, int brain, const float *inputs, float *outputs);
+/* Asks the CPU to start loading what brain_step of this brain reads (its
+ * ops, connections and values): a hint for loops that step brains in an
+ * order other than the pool's, which changes no result. */
+void brain_prefetch(const BrainPool *pool, int brain);
 /* Bytes held by the pool (for memory reports). */
 size_t brain_pool_bytes(const BrainPool *pool);
 

@@ -211,6 +211,9 @@ static void buf_reserve(ByteBuf *b, size_t extra)
 
 void buf_put(ByteBuf *b, const void *data, size_t len)
 {
+    if (len == 0) {
+        return; /* an empty buffer has no data yet: NULL + 0 is undefined */
+    }
     buf_reserve(b, len);
     memcpy(b->data + b->len, data, len);
     b->len += len;

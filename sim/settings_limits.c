@@ -25,8 +25,9 @@
  *                        most the world's
  *   energy.start         at most energy.max
  *   memory               the estimate at most RUN_MEMORY_LIMIT bytes (agents
- *                        counted at the start: a population's count, or in
- *                        an open world its floor when higher)
+ *                        counted at the start, a population's count; in an
+ *                        open world its floor when higher, and grown to the
+ *                        world's ceiling, WORLD_GROWTH times that)
  *
  * On a torus the quarter and half limits keep "the nearest copy" of a
  * body well defined: a body, a step or a sense that spans half the world
@@ -224,9 +225,21 @@ static int start_agents(const RunDef *def, int i)
 uint64_t run_def_estimate_bytes(const RunDef *def)
 {
     PopulationDef pops[WORLD_MAX_POPULATIONS];
+    int64_t total = 0;
     for (int i = 0; i < def->population_count; ++i) {
         pops[i] = def->populations[i];
         pops[i].count = start_agents(def, i);
+        total += pops[i].count;
+    }
+    /* births may grow an open world to the world's ceiling: count every
+     * population grown in proportion (a generational arena lasts an
+     * episode, and only baselines breed in it) */
+    bool open = def->evolution.mode == EVOLUTION_OPEN_ENDED;
+    double growth =
+        open && total > 0 ? (double)world_agent_ceiling(total) / (double)total : 1.0;
+    for (int i = 0; i < def->population_count; ++i) {
+        double grown = (double)pops[i].count * growth;
+        pops[i].count = grown > 1e9 ? 1000000000 : (int)grown;
     }
     double bytes = (double)world_estimate_bytes(&def->world, pops, def->population_count);
     for (int i = 0; i < def->population_count; ++i) {

@@ -11,6 +11,7 @@ shift 2
 passed=0
 failed=0
 work=$(mktemp -d)
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 log="$work/log"
 for t in "$@"; do
     bin="$build/fuzz_$t"
