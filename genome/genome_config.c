@@ -36,6 +36,9 @@ NeatDef neat_default_def(void)
         .elite_min_species_size = 5,
         .survival_rate = 0.2,          /* NEAT's reference code */
         .weight_init_sigma = 1.0,
+        .weight_gene_rate = 1.0,       /* the paper: every weight of a mutating genome */
+        .initial_connectivity = NEAT_INIT_FULL,
+        .initial_conn_fraction = 0.1,
         .keep_champion = true,         /* NEAT's reference code */
         .trait_count = 0,
         .trait_mutate_rate = 0.1,
@@ -62,6 +65,17 @@ static const ConfigRow neat_rows[] = {
     {.key = "weight_init_sigma", .type = CONFIG_FLOAT,
      .offset = offsetof(NeatDef, weight_init_sigma), .min = 0, .max = 100,
      .doc = "standard deviation of initial and replacement weights"},
+    {.key = "weight_gene_rate", .type = CONFIG_FLOAT,
+     .offset = offsetof(NeatDef, weight_gene_rate), .min = 0, .max = 1,
+     .doc = "per connection of a genome whose weights mutate: chance that its weight changes "
+            "(1: every weight, as the NEAT paper)"},
+    {.key = "initial_connectivity", .type = CONFIG_CHOICE,
+     .offset = offsetof(NeatDef, initial_connectivity), .choices = "full|sparse|none",
+     .doc = "founders' input->output connections: all (the NEAT paper), each with "
+            "initial_conn_fraction, or none"},
+    {.key = "initial_conn_fraction", .type = CONFIG_FLOAT,
+     .offset = offsetof(NeatDef, initial_conn_fraction), .min = 0, .max = 1,
+     .doc = "sparse founders: chance of each input->output connection"},
     {.key = "bias_mutate_rate", .type = CONFIG_FLOAT, .offset = offsetof(NeatDef, bias_mutate_rate),
      .min = 0, .max = 1, .doc = "chance that a genome's node biases are perturbed"},
     {.key = "bias_sigma", .type = CONFIG_FLOAT, .offset = offsetof(NeatDef, bias_sigma), .min = 0,
