@@ -68,6 +68,12 @@ typedef struct Genome {
  * or none (structure comes only from add-connection mutations). */
 typedef enum NeatInitConn { NEAT_INIT_FULL = 0, NEAT_INIT_SPARSE, NEAT_INIT_NONE } NeatInitConn;
 
+/* What the excess and disjoint counts of the distance are divided by:
+ * the larger genome's connection count, 1 below 20 (the paper and NEAT's
+ * reference code), or nothing, so that one new node or connection weighs
+ * the same in a genome of 300 genes as in one of 10. */
+typedef enum NeatCompatNorm { NEAT_NORM_LARGER = 0, NEAT_NORM_NONE } NeatCompatNorm;
+
 /* Settings of the genetic algorithm; defaults are the NEAT paper's. */
 typedef struct NeatDef {
     int population_size;
@@ -90,6 +96,7 @@ typedef struct NeatDef {
     double mutate_only_rate;       /* 0.25 */
     double interspecies_rate;      /* 0.001 */
     double c1, c2, c3;             /* 1.0, 1.0, 0.4 */
+    int compat_normalize;          /* NeatCompatNorm: how E and D are normalised */
     double compat_threshold;       /* 3.0 */
     int target_species;            /* 0: fixed threshold */
     double threshold_step;         /* 0.3 */
@@ -235,7 +242,8 @@ void genome_crossover(Genome *child, const Genome *fitter, const Genome *other,
 /* c1*E/N + c2*D/N + c3*W: E excess and D disjoint connection genes, W the
  * mean absolute weight difference of matching genes, N the connection
  * count of the larger genome (N = 1 when both have fewer than 20 genes,
- * as in NEAT's reference code). */
+ * as in NEAT's reference code), or N = 1 always with compat_normalize
+ * none. */
 double genome_distance(const Genome *a, const Genome *b, const NeatDef *def);
 
 /* ---- files (docs/genome-format.md) */

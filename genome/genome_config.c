@@ -28,6 +28,7 @@ NeatDef neat_default_def(void)
         .c1 = 1.0,
         .c2 = 1.0,
         .c3 = 0.4,
+        .compat_normalize = NEAT_NORM_LARGER,
         .compat_threshold = 3.0,
         .target_species = 0,
         .threshold_step = 0.3,
@@ -111,6 +112,11 @@ static const ConfigRow neat_rows[] = {
      .doc = "compatibility weight of disjoint genes"},
     {.key = "c3", .type = CONFIG_FLOAT, .offset = offsetof(NeatDef, c3), .min = 0, .max = 1000,
      .doc = "compatibility weight of the mean weight difference of matching genes"},
+    {.key = "compat_normalize", .type = CONFIG_CHOICE,
+     .offset = offsetof(NeatDef, compat_normalize), .choices = "larger|none",
+     .doc = "divide the excess and disjoint counts by the larger genome's connection count "
+            "(1 below 20: the NEAT paper) or by nothing (a new gene weighs the same in a large "
+            "genome)"},
     {.key = "compat_threshold", .type = CONFIG_FLOAT, .offset = offsetof(NeatDef, compat_threshold),
      .min = 0.01, .max = 1e6, .doc = "genomes closer than this to a representative join its species"},
     {.key = "target_species", .type = CONFIG_INT, .offset = offsetof(NeatDef, target_species),

@@ -446,6 +446,19 @@ static void test_distance(void **state)
     assert_true(fabs(d - (1.0 * 1 + 1.0 * 2 + 0.4 * 1.0)) < 1e-12);
     assert_true(fabs(genome_distance(&b, &a, &def) - d) < 1e-12);
     assert_true(genome_distance(&a, &a, &def) == 0.0);
+    /* 20 more matching genes (weights equal): N = 24 under the paper's
+     * normalisation, 1 without; W = 2 / 22 */
+    for (uint32_t k = 10; k < 30; ++k) {
+        ConnGene c = {.innovation = k, .from = 0, .to = 2, .weight = 0.25f, .enabled = 1};
+        genome_push_conn(&a, c);
+        genome_push_conn(&b, c);
+    }
+    /* now 5 is disjoint in a too, and the excess are b's none, a's none:
+     * a = 0,1,2,5,10..29 (24), b = 0,1,3,10..29 (23); D = 2, 3, 5 = 3 */
+    double w = 2.0 / 22.0;
+    assert_true(fabs(genome_distance(&a, &b, &def) - (3.0 / 24.0 + 0.4 * w)) < 1e-12);
+    def.compat_normalize = NEAT_NORM_NONE;
+    assert_true(fabs(genome_distance(&a, &b, &def) - (3.0 + 0.4 * w)) < 1e-12);
     genome_fini(&a);
     genome_fini(&b);
 }
