@@ -7,6 +7,7 @@
 #include "genome/genome.h"
 #include "sim/sim.h"
 
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,7 +21,8 @@ typedef struct Command {
 
 static const Command commands[] = {
     {"run", sim_run_main,
-     "petri run CONFIG [--set k=v]... [--out DIR] [--threads N] [--generations N] [--quiet]",
+     "petri run CONFIG [--set k=v]... [--out DIR] [--force] [--threads N] [--generations N] "
+     "[--watch] [--quiet]",
      "evolve the populations of a world, headless",
      "Loads CONFIG, applies each --set override, and evolves. The run folder\n"
      "(default runs/NAME) gets the effective config, statistics, champions,\n"
@@ -81,6 +83,10 @@ static const Command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
+    /* Process-wide: one level of OpenMP parallelism (arenas that run in
+     * parallel step their ticks serially). --threads is set by the
+     * commands that take it. */
+    omp_set_max_active_levels(1);
     if (argc < 2) {
         print_usage(stderr);
         return 2;

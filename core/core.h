@@ -235,6 +235,7 @@ typedef struct Progress {
     uint64_t done;
     uint64_t printed;    /* done + 1 of the last plain line, 0: none yet */
     double start, last_print, interval;
+    uint64_t first;      /* done at the start: the rate counts only what follows */
 } Progress;
 void progress_begin(Progress *p, FILE *out, const char *label, const char *unit, uint64_t total);
 /* detail: extra text for the line, such as the best fitness; may be NULL. */

@@ -29,7 +29,13 @@ PetriStatus file_write_atomic(const char *path, const void *data, size_t len, Pe
     if (n < 0 || (size_t)n >= sizeof tmp) {
         return error_at(err, PETRI_EIO, path, 0, 0, "path too long");
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* Every call retries EINTR: a signal (SLURM's SIGUSR1 on a network
+     * file system) in the middle of a checkpoint must not lose it. close
+     * is not retried: on Linux the descriptor is gone even on EINTR. */
+    int fd;
+    do {
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    } while (fd < 0 && errno == EINTR);
     if (fd < 0) {
         return error_at(err, PETRI_EIO, path, 0, 0, "cannot create '%s': %s", tmp,
                         strerror(errno));
@@ -51,20 +57,27 @@ PetriStatus file_write_atomic(const char *path, const void *data, size_t len, Pe
         p += w;
         left -= (size_t)w;
     }
-    if (fsync(fd) != 0) {
+    int rc;
+    do {
+        rc = fsync(fd);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
         int e = errno;
         close(fd);
         unlink(tmp);
         return error_at(err, PETRI_EIO, path, 0, 0, "fsync failed: %s (the old file is kept)",
                         strerror(e));
     }
-    if (close(fd) != 0) {
+    if (close(fd) != 0 && errno != EINTR) {
         int e = errno;
         unlink(tmp);
         return error_at(err, PETRI_EIO, path, 0, 0, "close failed: %s (the old file is kept)",
                         strerror(e));
     }
-    if (rename(tmp, path) != 0) {
+    do {
+        rc = rename(tmp, path);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
         int e = errno;
         unlink(tmp);
         return error_at(err, PETRI_EIO, path, 0, 0, "rename failed: %s (the old file is kept)",
@@ -72,9 +85,14 @@ PetriStatus file_write_atomic(const char *path, const void *data, size_t len, Pe
     }
     char dir[4096];
     dir_of(path, dir, sizeof dir);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd;
+    do {
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    } while (dfd < 0 && errno == EINTR);
     if (dfd >= 0) {
-        (void)fsync(dfd); /* some file systems refuse fsync on folders: harmless */
+        do {
+            rc = fsync(dfd); /* some file systems refuse fsync on folders: harmless */
+        } while (rc != 0 && errno == EINTR);
         close(dfd);
     }
     return PETRI_OK;

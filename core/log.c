@@ -66,7 +66,8 @@ void progress_begin(Progress *p, FILE *out, const char *label, const char *unit,
 void progress_format(const Progress *p, double now, const char *detail, char *out, size_t cap)
 {
     double elapsed = now - p->start;
-    double rate = elapsed > 0.0 ? (double)p->done / elapsed : 0.0;
+    uint64_t run = p->done > p->first ? p->done - p->first : 0;
+    double rate = elapsed > 0.0 ? (double)run / elapsed : 0.0;
     char el[32], eta[32];
     format_duration(elapsed, el, sizeof el);
     int n;

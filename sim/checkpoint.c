@@ -10,6 +10,9 @@
 #include "sim/sim_internal.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,16 +97,72 @@ PetriStatus checkpoint_write(const char *dir, uint64_t generation, const ByteBuf
     return PETRI_OK;
 }
 
-PetriStatus checkpoint_read_file(const char *path, char **payload, size_t *len, PetriError *err)
+/* Reads a whole regular file of at most max bytes, EINTR-safe. The type
+ * is checked on the open descriptor before any read (O_NONBLOCK: opening
+ * a FIFO does not wait for a writer), so a FIFO, a device or a folder
+ * in place of a checkpoint is an error, never a hang. */
+static PetriStatus read_regular(const char *path, size_t max, char **data, size_t *len,
+                                PetriError *err)
+{
+    *data = NULL;
+    *len = 0;
+    int fd;
+    do {
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        return error_at(err, errno == ENOENT ? PETRI_ENOTFOUND : PETRI_EIO, path, 0, 0,
+                        "cannot open: %s", strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return error_at(err, PETRI_EFORMAT, path, 0, 0,
+                        "not a regular file (a FIFO, device or folder): refused");
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return error_at(err, PETRI_EFORMAT, path, 0, 0, "too large (%lld bytes, %zu at most)",
+                        (long long)st.st_size, max);
+    }
+    size_t cap = (size_t)st.st_size;
+    char *buf = petri_alloc(cap + 1);
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            petri_free(buf, cap + 1);
+            return error_at(err, PETRI_EIO, path, 0, 0, "read failed: %s", strerror(e));
+        }
+        if (n == 0) {
+            break; /* shrank while reading: what was read is checked below */
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    if (got != cap) {
+        char *smaller = petri_alloc(got + 1);
+        memcpy(smaller, buf, got + 1);
+        petri_free(buf, cap + 1);
+        buf = smaller;
+    }
+    *data = buf;
+    *len = got;
+    return PETRI_OK;
+}
+
+PetriStatus checkpoint_decode(const char *where, const void *bytes, size_t n, char **payload,
+                              size_t *len, PetriError *err)
 {
     *payload = NULL;
     *len = 0;
-    char *data;
-    size_t n;
-    PetriStatus s = file_read_all(path, CHECKPOINT_MAX_BYTES, &data, &n, err);
-    if (s != PETRI_OK) {
-        return s;
-    }
+    const char *data = bytes;
     ByteReader r;
     reader_init(&r, data, n);
     char magic[4];
@@ -113,27 +172,40 @@ PetriStatus checkpoint_read_file(const char *path, char **payload, size_t *len, 
     if (!reader_get(&r, magic, 4) || memcmp(magic, CHECKPOINT_MAGIC, 4) != 0) {
         why = "not a Petri checkpoint (bad magic)";
     } else if (!reader_u32(&r, &version) || version != CHECKPOINT_VERSION) {
-        why = "unsupported checkpoint version";
+        why = "unsupported checkpoint version (written by another version of petri)";
     } else if (!reader_u64(&r, &plen) || plen > n - r.pos || n - r.pos - plen != 4) {
         why = "truncated or wrong length";
     } else {
-        unsigned char *c = (unsigned char *)data + r.pos + plen;
+        const unsigned char *c = (const unsigned char *)data + r.pos + plen;
         crc = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
         if (crc != crc32_of(data, r.pos + plen)) {
             why = "CRC mismatch: the file is corrupt";
         }
     }
     if (why != NULL) {
-        petri_free(data, n + 1);
-        return error_at(err, PETRI_EFORMAT, path, 0, 0, "%s", why);
+        return error_at(err, PETRI_EFORMAT, where, 0, 0, "%s", why);
     }
     char *out = petri_alloc(plen + 1);
     memcpy(out, data + 16, plen);
     out[plen] = '\0';
-    petri_free(data, n + 1);
     *payload = out;
     *len = plen;
     return PETRI_OK;
+}
+
+PetriStatus checkpoint_read_file(const char *path, char **payload, size_t *len, PetriError *err)
+{
+    *payload = NULL;
+    *len = 0;
+    char *data;
+    size_t n;
+    PetriStatus s = read_regular(path, CHECKPOINT_MAX_BYTES, &data, &n, err);
+    if (s != PETRI_OK) {
+        return s;
+    }
+    s = checkpoint_decode(path, data, n, payload, len, err);
+    petri_free(data, n + 1);
+    return s;
 }
 
 PetriStatus checkpoint_read_latest(const char *dir, char *path_out, size_t cap, char **payload,
@@ -145,7 +217,13 @@ PetriStatus checkpoint_read_latest(const char *dir, char *path_out, size_t cap, 
     size_t tlen;
     PetriError ignore;
     error_clear(&ignore);
-    if (file_read_all(latest, 256, &text, &tlen, &ignore) == PETRI_OK) {
+    struct stat lst;
+    if (lstat(latest, &lst) == 0 && !S_ISREG(lst.st_mode)) {
+        return error_at(err, PETRI_EFORMAT, latest, 0, 0,
+                        "not a regular file (a FIFO, device, link or folder): refused; remove "
+                        "it, or resume with --checkpoint FILE");
+    }
+    if (read_regular(latest, 256, &text, &tlen, &ignore) == PETRI_OK) {
         snprintf(name, sizeof name, "%.*s", (int)strcspn(text, "\r\n"), text);
         petri_free(text, tlen + 1);
     }

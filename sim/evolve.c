@@ -119,7 +119,6 @@ static NeatDef pop_neat_def(const Evolution *ev, int p)
 PetriStatus evolution_create(const RunDef *def, Evolution **out, PetriError *err)
 {
     *out = NULL;
-    omp_set_max_active_levels(1); /* arenas in parallel run their ticks serially */
     Evolution *ev = evolution_alloc(def);
     PetriStatus s = probe_inputs(ev, err);
     if (s != PETRI_OK) {
@@ -156,6 +155,51 @@ void evolution_destroy(Evolution *ev)
     }
     open_ended_fini(ev);
     petri_free(ev, sizeof *ev);
+}
+
+void evolution_set_observer(Evolution *ev, EvolutionObserver fn, void *user)
+{
+    ev->observer = fn;
+    ev->observer_user = user;
+}
+
+int evolution_inputs(const Evolution *ev, int pop)
+{
+    return ev->inputs[pop];
+}
+
+void evolution_set_def(Evolution *ev, const RunDef *next)
+{
+    ev->def = *next;
+    if (ev->def.evolution.mode != EVOLUTION_OPEN_ENDED) {
+        return; /* every arena is built from ev->def afresh */
+    }
+    world_set_rates(ev->world, &next->world, next->populations);
+    /* Brain upkeep is priced per agent: price it again. */
+    int n = world_agent_count(ev->world);
+    for (int s = 0; s < n; ++s) {
+        int32_t b = world_agent_tag(ev->world, s);
+        if (b >= 0) {
+            world_set_agent_upkeep(ev->world, s,
+                                   brain_hidden_count(ev->brains, b) + brain_outputs(ev->brains, b),
+                                   brain_conn_count(ev->brains, b));
+        }
+    }
+}
+
+void evolution_inject(Evolution *ev, int pop, const Genome *gs, int n)
+{
+    if (ev->def.evolution.mode == EVOLUTION_OPEN_ENDED) {
+        open_ended_inject(ev, pop, gs, n);
+        return;
+    }
+    if (ev->neat[pop] == NULL) {
+        return;
+    }
+    int size = neat_population_size(ev->neat[pop]);
+    for (int i = 0; i < n && i < size; ++i) {
+        neat_population_set_genome(ev->neat[pop], i, &gs[i]);
+    }
 }
 
 uint64_t evolution_generation(const Evolution *ev)
@@ -237,8 +281,12 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
         gidx[s] = ev->offset[p] + seen[p]++;
     }
     int founders = n; /* res arrives zeroed (calloc) */
+    bool observed = episode == 0 && ev->observer != NULL;
     for (int t = 0; t < def->evolution.episode_ticks && world_agent_count(w) > 0; ++t) {
         habitat_step(h, 1);
+        if (observed) {
+            ev->observer(ev->observer_user, w, habitat_brains(h), ev->generation + 1, 0);
+        }
         int ne;
         const WorldEvent *evs = world_events(w, &ne);
         for (int i = 0; i < ne; ++i) {
@@ -465,7 +513,6 @@ void evolution_save(const Evolution *ev, ByteBuf *out)
 PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, PetriError *err)
 {
     *out = NULL;
-    omp_set_max_active_levels(1);
     uint32_t magic = 0, mode = 0, pops = 0;
     uint64_t gen = 0;
     reader_u32(r, &magic);

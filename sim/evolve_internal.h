@@ -34,6 +34,9 @@ struct Evolution {
     double best_fitness[WORLD_MAX_POPULATIONS];
     Genome best[WORLD_MAX_POPULATIONS];
     bool has_best[WORLD_MAX_POPULATIONS];
+    /* Sees every tick of episode 0 (generational) or of the world. */
+    EvolutionObserver observer;
+    void *observer_user;
 };
 
 /* Fitness of an agent from its counters (energy_final: energy left). */
@@ -53,5 +56,7 @@ const Genome *open_ended_champion(const Evolution *ev, int pop, double *fitness)
 uint64_t open_ended_hash(const Evolution *ev);
 void open_ended_save(const Evolution *ev, ByteBuf *out);
 PetriStatus open_ended_load(Evolution *ev, ByteReader *r, PetriError *err);
+/* Births of genomes gs[n] of population pop at free places. */
+void open_ended_inject(Evolution *ev, int pop, const Genome *gs, int n);
 
 #endif

@@ -172,6 +172,20 @@ void open_ended_fini(Evolution *ev)
 
 /* ------------------------------------------------------------ births */
 
+void open_ended_inject(Evolution *ev, int pop, const Genome *gs, int n)
+{
+    const PopulationDef *pd = &ev->def.populations[pop];
+    for (int i = 0; i < n; ++i) {
+        uint32_t id = habitat_add(ev->habitat, pop, NULL, NULL);
+        int slot = world_find(ev->world, id);
+        if (slot < 0) {
+            continue;
+        }
+        world_set_agent_energy(ev->world, slot, (float)pd->energy_start);
+        agent_attach(ev, slot, &gs[i]);
+    }
+}
+
 /* Slot of the nearest living member of population p within range of the
  * agent in slot (not itself), ties to the lower id; -1 when none. The
  * torus is taken into account. */
@@ -372,10 +386,11 @@ static void reseed(Evolution *ev, int p)
         agent_attach(ev, world_find(w, id), &g);
         genome_fini(&g);
     }
-    log_info("epoch %llu: population '%s' fell to %d agents (floor %d): reseeded %d from its "
-             "hall of fame (%d genomes)",
+    log_info("epoch %llu: population '%s' fell to %d agent%s (floor %d): reseeded %d from its "
+             "hall of fame (%d genome%s)",
              (unsigned long long)ev->generation, def->populations[p].name, have,
-             def->evolution.floor, need, h->count);
+             have == 1 ? "" : "s", def->evolution.floor, need, h->count,
+             h->count == 1 ? "" : "s");
 }
 
 static int species_count(const Evolution *ev, int p, ByteBuf *species, const EpochTally *t)
@@ -445,6 +460,9 @@ void open_ended_step(Evolution *ev, PopStats *stats, ByteBuf *lineage, ByteBuf *
         int after = world_agent_count(w);
         for (int s = before; s < after; ++s) {
             t.births[world_agent_pop(w, s)]++;
+        }
+        if (ev->observer != NULL) {
+            ev->observer(ev->observer_user, w, ev->brains, ev->generation + 1, -1);
         }
     }
     /* The living count with what they did so far. */
@@ -638,11 +656,20 @@ PetriStatus open_ended_load(Evolution *ev, ByteReader *r, PetriError *err)
         genome_fini(&g);
     }
     petri_free(pop_of, ((size_t)count + 1) * sizeof(int));
+    /* Every agent of a brain population runs exactly one brain: tags are
+     * unique (world_load checks that) and inside the pool, baselines have
+     * none (world_load), and no brain agent is without one. */
     for (int slot = 0; slot < world_agent_count(ev->world); ++slot) {
         int32_t tag = world_agent_tag(ev->world, slot);
+        int p = world_agent_pop(ev->world, slot);
         if (tag >= (int32_t)count) {
             return error_add(err, PETRI_EFORMAT,
                              "checkpoint: error: an agent's brain %d is missing", tag);
+        }
+        if (tag < 0 && def->populations[p].controller == CONTROLLER_BRAIN) {
+            return error_add(err, PETRI_EFORMAT,
+                             "checkpoint: error: agent %u of population '%s' has no brain",
+                             world_agent_id(ev->world, slot), def->populations[p].name);
         }
     }
     for (int p = 0; p < ev->pop_count; ++p) {

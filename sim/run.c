@@ -1,164 +1,84 @@
 /*
- * `petri run` and `petri resume`: the run folder around an Evolution.
+ * The run object: an Evolution together with its run folder.
  *
- * The loop: step one generation (or epoch), append its rows to the CSV
- * tables, check the stop conditions and the signals, and every
- * checkpoint_every generations write a checkpoint. A checkpoint holds the
- * effective config, the Evolution's whole state, the wall time so far and
- * the byte length of each CSV table at that moment; resuming cuts the
- * tables back to those lengths before appending, so a run killed at any
- * moment (even by SIGKILL) and resumed ends with the same tables and the
- * same state hash as a run never interrupted (timing columns aside).
+ * run_step steps one generation (or epoch), appends its rows to the CSV
+ * tables, checks the stop conditions, and every checkpoint_every
+ * generations writes a checkpoint. A checkpoint holds the run id, the
+ * effective config (with every live change applied so far), the number of
+ * changes applied, the wall time so far, the byte length of each CSV
+ * table at that moment, and the Evolution's whole state; resuming cuts
+ * the tables back to those lengths before appending, and re-applies the
+ * changes recorded after it (changes.csv is never cut), so a run killed
+ * at any moment (even by SIGKILL) and resumed ends with the same tables
+ * and the same state hash as a run never interrupted (timing columns
+ * aside).
+ *
+ * The folder is locked (flock on DIR/lock) for the Run's lifetime, so a
+ * second process can neither run nor resume into it.
  */
-#include "sim/sim_internal.h"
+#include "sim/run_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-typedef struct RunOptions {
-    const char *config;     /* run: the config file */
-    const char *dir;        /* --out, or the run folder for resume */
-    const char *checkpoint; /* resume: --checkpoint FILE */
-    const char *overrides[64];
-    int override_count;
-    int threads;            /* 0: OpenMP's default */
-    long generations;       /* 0: from the config */
-    bool quiet;
-} RunOptions;
-
-typedef struct RunState {
-    RunDef def;
-    char dir[4096];
-    Evolution *ev;
-    StopExpr stop;
-    FILE *stats, *species, *lineage;
-    double wall_before;     /* wall seconds of earlier sessions of this run */
-    double t0;
-    char *config_text;      /* the effective config (petri_alloc, config_len + 1) */
-    size_t config_len;
-} RunState;
-
-static int usage(const char *cmd, const char *msg, const char *arg)
+RunOptions run_default_options(void)
 {
-    fprintf(stderr, "petri %s: ", cmd);
-    fprintf(stderr, msg, arg);
-    fprintf(stderr, "\nusage: %s\n",
-            strcmp(cmd, "run") == 0
-                ? "petri run CONFIG [--set k=v]... [--out DIR] [--threads N] [--generations N] "
-                  "[--quiet]"
-                : "petri resume RUNDIR [--generations N] [--threads N] [--checkpoint FILE] "
-                  "[--quiet]");
-    return 2;
+    RunOptions o;
+    memset(&o, 0, sizeof o);
+    return o;
 }
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
+int run_process_setup(int threads)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-static int parse_options(const char *cmd, int argc, char **argv, RunOptions *o)
-{
-    memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (strcmp(a, "--set") == 0 && strcmp(cmd, "run") == 0) {
-            if (!has_value) {
-                return usage(cmd, "%s needs key.path=value", a);
-            }
-            if (o->override_count == 64) {
-                return usage(cmd, "too many %s flags (64 at most)", a);
-            }
-            o->overrides[o->override_count++] = argv[++i];
-        } else if (strcmp(a, "--out") == 0 && strcmp(cmd, "run") == 0) {
-            if (!has_value) {
-                return usage(cmd, "%s needs a folder", a);
-            }
-            o->dir = argv[++i];
-        } else if (strcmp(a, "--checkpoint") == 0 && strcmp(cmd, "resume") == 0) {
-            if (!has_value) {
-                return usage(cmd, "%s needs a checkpoint file", a);
-            }
-            o->checkpoint = argv[++i];
-        } else if (strcmp(a, "--threads") == 0) {
-            long v;
-            if (!has_value || !parse_long(argv[i + 1], 1, 4096, &v)) {
-                return usage(cmd, "%s needs a number of threads in [1, 4096]", a);
-            }
-            o->threads = (int)v;
-            ++i;
-        } else if (strcmp(a, "--generations") == 0) {
-            long v;
-            if (!has_value || !parse_long(argv[i + 1], 1, 100000000, &v)) {
-                return usage(cmd, "%s needs a number in [1, 100000000]", a);
-            }
-            o->generations = v;
-            ++i;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o->quiet = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return usage(cmd, "unknown flag '%s'", a);
-        } else if (strcmp(cmd, "run") == 0 && o->config == NULL) {
-            o->config = a;
-        } else if (strcmp(cmd, "resume") == 0 && o->dir == NULL) {
-            o->dir = a;
-        } else {
-            return usage(cmd, "unexpected argument '%s'", a);
+    if (threads > 0) {
+        omp_set_num_threads(threads);
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        if (cores > 0 && threads > cores) {
+            log_warn("--threads %d is more than the %ld cores here: the threads will take turns, "
+                     "which is slower than --threads %ld (results are the same)",
+                     threads, cores, cores);
         }
     }
-    if (strcmp(cmd, "run") == 0 && o->config == NULL) {
-        return usage(cmd, "%s", "missing CONFIG");
-    }
-    if (strcmp(cmd, "resume") == 0 && o->dir == NULL) {
-        return usage(cmd, "%s", "missing RUNDIR");
-    }
-    return 0;
+    /* Arenas in parallel run their ticks serially: one level only. */
+    omp_set_max_active_levels(1);
+    return omp_get_max_threads();
 }
 
-/* ------------------------------------------------------------ files */
+/* ------------------------------------------------------------ small files */
 
-static PetriStatus write_text_file(const char *dir, const char *name, const ByteBuf *b,
+static PetriStatus write_text_file(const Run *r, const char *name, const ByteBuf *b,
                                    PetriError *err)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char path[RUN_PATH_CAP + 64];
+    snprintf(path, sizeof path, "%s/%s", r->dir, name);
     return file_write_atomic(path, b->data, b->len, err);
 }
 
-static PetriStatus effective_config(RunState *rs, PetriError *err)
+void run_set_config_text(Run *r)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
     if (mem == NULL) {
-        return error_add(err, PETRI_EIO, "petri run: error: out of memory for the config");
+        fprintf(stderr, "petri: out of memory for the effective config\n");
+        abort();
     }
-    config_write_yaml(run_schema(), &rs->def, mem);
+    config_write_yaml(run_schema(), &r->def, mem);
     fclose(mem);
-    rs->config_text = petri_alloc(len + 1);
-    memcpy(rs->config_text, text, len);
-    rs->config_text[len] = '\0';
-    rs->config_len = len;
+    petri_free(r->config_text, r->config_len + 1);
+    r->config_text = petri_alloc(len + 1);
+    memcpy(r->config_text, text, len);
+    r->config_text[len] = '\0';
+    r->config_len = len;
     free(text); /* from open_memstream, not the counting allocator */
-    return PETRI_OK;
-}
-
-static void free_config(RunState *rs)
-{
-    petri_free(rs->config_text, rs->config_len + 1);
-    rs->config_text = NULL;
-    rs->config_len = 0;
 }
 
 static void iso_time(char *out, size_t cap)
@@ -169,7 +89,7 @@ static void iso_time(char *out, size_t cap)
     strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static PetriStatus write_meta(const RunState *rs, int argc, char **argv, PetriError *err)
+static PetriStatus write_meta(const Run *r, int argc, char *const *argv, PetriError *err)
 {
     ByteBuf b;
     buf_init(&b);
@@ -178,45 +98,82 @@ static PetriStatus write_meta(const RunState *rs, int argc, char **argv, PetriEr
     iso_time(when, sizeof when);
     buf_printf(&b, "{\n  \"program\": \"petri\",\n  \"version\": \"%s\",\n  \"name\": ",
                PETRI_VERSION);
-    json_write_string(&b, rs->def.name);
-    buf_printf(&b, ",\n  \"seed\": %llu,\n  \"threads\": %d,\n  \"mode\": \"%s\",\n  \"host\": ",
-               (unsigned long long)rs->def.seed, omp_get_max_threads(),
-               rs->def.evolution.mode == EVOLUTION_OPEN_ENDED ? "open_ended" : "generational");
+    json_write_string(&b, r->def.name);
+    buf_printf(&b,
+               ",\n  \"run_id\": \"%016llx\",\n  \"seed\": %llu,\n  \"threads\": %d,\n"
+               "  \"mode\": \"%s\",\n  \"host\": ",
+               (unsigned long long)r->id, (unsigned long long)r->def.seed,
+               omp_get_max_threads(),
+               r->def.evolution.mode == EVOLUTION_OPEN_ENDED ? "open_ended" : "generational");
     json_write_string(&b, host);
     buf_printf(&b, ",\n  \"start_time\": \"%s\",\n  \"command_line\": [", when);
-    for (int i = 0; i < argc; ++i) {
+    for (int i = 0; i < argc && argv != NULL; ++i) {
         buf_printf(&b, "%s", i ? ", " : "");
         json_write_string(&b, argv[i]);
     }
     buf_printf(&b, "]\n}\n");
-    PetriStatus s = write_text_file(rs->dir, "meta.json", &b, err);
+    PetriStatus s = write_text_file(r, "meta.json", &b, err);
     buf_fini(&b);
     return s;
+}
+
+/* The run id in DIR/meta.json; 0 when there is none (or no meta.json). */
+static uint64_t meta_run_id(const char *dir)
+{
+    char path[RUN_PATH_CAP + 64];
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    char *text;
+    size_t len;
+    PetriError ignore;
+    error_clear(&ignore);
+    if (file_read_all(path, 1 << 20, &text, &len, &ignore) != PETRI_OK) {
+        return 0;
+    }
+    uint64_t id = 0;
+    const char *at = strstr(text, "\"run_id\": \"");
+    if (at != NULL) {
+        id = strtoull(at + strlen("\"run_id\": \""), NULL, 16);
+    }
+    petri_free(text, len + 1);
+    return id;
+}
+
+/* A run id: time, PID, seed and a counter mixed; unique enough that two
+ * runs never share one by chance. */
+static uint64_t new_run_id(uint64_t seed)
+{
+    static uint64_t counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t id = mix64((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+    id = mix64(id ^ ((uint64_t)getpid() << 32) ^ clock_ns());
+    id = mix64(id ^ seed ^ ++counter);
+    return id != 0 ? id : 1;
 }
 
 /* Each population's best genome so far, at every checkpoint: binary (for
  * `petri view --genome` and islands), JSON (docs/genome-format.md) and
  * DOT, as POP-gGGGGGGGG.* and POP-best.* (the newest). */
-static PetriStatus write_champions(RunState *rs, PetriError *err)
+static PetriStatus write_champions(Run *r, PetriError *err)
 {
-    char folder[4200];
-    snprintf(folder, sizeof folder, "%s/champions", rs->dir);
+    char folder[RUN_PATH_CAP + 64];
+    snprintf(folder, sizeof folder, "%s/champions", r->dir);
     if (file_make_dirs(folder, err) != PETRI_OK) {
         return err->code;
     }
-    for (int p = 0; p < rs->def.population_count; ++p) {
+    for (int p = 0; p < r->def.population_count; ++p) {
         double f = 0.0;
-        const Genome *g = evolution_champion(rs->ev, p, &f);
+        const Genome *g = evolution_champion(r->ev, p, &f);
         if (g == NULL) {
             continue;
         }
         char tag[2][32];
         snprintf(tag[0], sizeof tag[0], "g%08llu",
-                 (unsigned long long)evolution_generation(rs->ev));
+                 (unsigned long long)evolution_generation(r->ev));
         snprintf(tag[1], sizeof tag[1], "best");
         for (int t = 0; t < 2; ++t) {
-            char base[4400], path[4500];
-            snprintf(base, sizeof base, "%s/%s-%s", folder, rs->def.populations[p].name, tag[t]);
+            char base[RUN_PATH_CAP + 200], path[RUN_PATH_CAP + 300];
+            snprintf(base, sizeof base, "%s/%s-%s", folder, r->def.populations[p].name, tag[t]);
             snprintf(path, sizeof path, "%s.bin", base);
             if (genome_save(g, path, err) != PETRI_OK) {
                 return err->code;
@@ -236,42 +193,475 @@ static PetriStatus write_champions(RunState *rs, PetriError *err)
 
 /* ------------------------------------------------------------ checkpoints */
 
-static PetriStatus save_checkpoint(RunState *rs, PetriError *err)
+/* The payload: "RUN2", run id, config, changes applied, wall time, CSV
+ * lengths, then the Evolution's state. */
+#define RUN_PAYLOAD_MAGIC "RUN2"
+
+PetriStatus run_checkpoint(Run *r, PetriError *err)
 {
-    int64_t lens[3] = {csv_sync(rs->stats), csv_sync(rs->species), csv_sync(rs->lineage)};
+    if (!r->files) {
+        r->saved = true;
+        return PETRI_OK;
+    }
+    int64_t lens[3] = {csv_sync(r->stats), csv_sync(r->species), csv_sync(r->lineage)};
     if (lens[0] < 0 || lens[1] < 0 || lens[2] < 0) {
-        return error_at(err, PETRI_EIO, rs->dir, 0, 0, "cannot flush the CSV tables");
+        return error_at(err, PETRI_EIO, r->dir, 0, 0, "cannot flush the CSV tables");
+    }
+    if (r->changes != NULL && csv_sync(r->changes) < 0) {
+        return error_at(err, PETRI_EIO, r->dir, 0, 0, "cannot flush changes.csv");
     }
     ByteBuf b;
     buf_init(&b);
-    buf_put_u64(&b, rs->config_len);
-    buf_put(&b, rs->config_text, rs->config_len);
-    buf_put_f64(&b, rs->wall_before + (clock_seconds() - rs->t0));
+    buf_put(&b, RUN_PAYLOAD_MAGIC, 4);
+    buf_put_u64(&b, r->id);
+    buf_put_u64(&b, r->config_len);
+    buf_put(&b, r->config_text, r->config_len);
+    buf_put_u64(&b, r->changes_applied);
+    buf_put_f64(&b, r->wall_before + (clock_seconds() - r->t0));
     for (int i = 0; i < 3; ++i) {
         buf_put_u64(&b, (uint64_t)lens[i]);
     }
-    evolution_save(rs->ev, &b);
-    PetriStatus s = checkpoint_write(rs->dir, evolution_generation(rs->ev), &b, err);
+    evolution_save(r->ev, &b);
+    PetriStatus s = checkpoint_write(r->dir, evolution_generation(r->ev), &b, err);
     buf_fini(&b);
     if (s == PETRI_OK) {
-        s = write_champions(rs, err);
+        s = write_champions(r, err);
+    }
+    if (s == PETRI_OK) {
+        r->saved = true;
     }
     return s;
 }
 
-/* ------------------------------------------------------------ the loop */
-
-static const char *pop_name(const RunState *rs, int p)
+PetriStatus run_payload_parse(const char *where, const char *payload, size_t len,
+                              RunPayload *out, PetriError *err)
 {
-    return rs->def.populations[p].name;
+    memset(out, 0, sizeof *out);
+    ByteReader rd;
+    reader_init(&rd, payload, len);
+    char magic[4];
+    uint64_t clen = 0;
+    if (!reader_get(&rd, magic, 4) || memcmp(magic, RUN_PAYLOAD_MAGIC, 4) != 0) {
+        return error_at(err, PETRI_EFORMAT, where, 0, 0,
+                        "not a checkpoint of this version of petri (no run header)");
+    }
+    reader_u64(&rd, &out->id);
+    if (!reader_u64(&rd, &clen) || clen > len - rd.pos) {
+        return error_at(err, PETRI_EFORMAT, where, 0, 0, "bad config length in checkpoint");
+    }
+    out->config = payload + rd.pos;
+    out->config_len = (size_t)clen;
+    rd.pos += (size_t)clen;
+    reader_u64(&rd, &out->changes_applied);
+    reader_f64(&rd, &out->wall);
+    for (int i = 0; i < 3; ++i) {
+        reader_u64(&rd, &out->lens[i]);
+    }
+    if (rd.bad || !(out->wall >= 0.0) || out->lens[0] > INT64_MAX || out->lens[1] > INT64_MAX ||
+        out->lens[2] > INT64_MAX || out->changes_applied > (1u << 30)) {
+        return error_at(err, PETRI_EFORMAT, where, 0, 0, "truncated or corrupt checkpoint header");
+    }
+    out->state_pos = rd.pos;
+    return PETRI_OK;
 }
 
-static void write_stats_rows(RunState *rs, uint64_t gen, const PopStats *st, double wall)
+/* Builds the def and the Evolution of a checkpoint payload. */
+static PetriStatus load_payload(const char *where, const char *payload, size_t len,
+                                RunPayload *pl, RunDef *def, Evolution **ev, PetriError *err)
 {
-    for (int p = 0; p < rs->def.population_count; ++p) {
+    *ev = NULL;
+    if (run_payload_parse(where, payload, len, pl, err) != PETRI_OK) {
+        return err->code;
+    }
+    if (run_def_load(def, NULL, NULL, 0, err) != PETRI_OK ||
+        config_load_string(run_schema(), def, "checkpoint config", pl->config, pl->config_len,
+                           err) != PETRI_OK) {
+        return err->code;
+    }
+    ByteReader rd;
+    reader_init(&rd, payload, len);
+    rd.pos = pl->state_pos;
+    if (evolution_load(def, &rd, ev, err) != PETRI_OK) {
+        return err->code;
+    }
+    if (rd.pos != rd.len) {
+        evolution_destroy(*ev);
+        *ev = NULL;
+        return error_at(err, PETRI_EFORMAT, where, 0, 0, "%zu unexpected bytes after the state",
+                        rd.len - rd.pos);
+    }
+    return PETRI_OK;
+}
+
+PetriStatus checkpoint_parse(const void *buf, size_t len, uint64_t *generation,
+                             uint64_t *run_id_out, PetriError *err)
+{
+    char *payload;
+    size_t plen;
+    if (checkpoint_decode("checkpoint", buf, len, &payload, &plen, err) != PETRI_OK) {
+        return err->code;
+    }
+    RunPayload pl;
+    RunDef *def = petri_alloc(sizeof *def);
+    Evolution *ev;
+    PetriStatus s = load_payload("checkpoint", payload, plen, &pl, def, &ev, err);
+    if (s == PETRI_OK) {
+        if (generation != NULL) {
+            *generation = evolution_generation(ev);
+        }
+        if (run_id_out != NULL) {
+            *run_id_out = pl.id;
+        }
+        evolution_destroy(ev);
+    }
+    petri_free(def, sizeof *def);
+    petri_free(payload, plen + 1);
+    return s;
+}
+
+/* ------------------------------------------------------------ the lock */
+
+/* Locks DIR/lock for the life of the Run (flock: released by the kernel
+ * when the process ends, however it ends). The file holds the PID. */
+static PetriStatus lock_folder(Run *r, PetriError *err)
+{
+    char path[RUN_PATH_CAP + 64];
+    snprintf(path, sizeof path, "%s/lock", r->dir);
+    int fd;
+    do {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        return error_at(err, PETRI_EIO, path, 0, 0, "cannot open the run's lock file: %s",
+                        strerror(errno));
+    }
+    int rc;
+    do {
+        rc = flock(fd, LOCK_EX | LOCK_NB);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n;
+        do {
+            n = pread(fd, pid, sizeof pid - 1, 0);
+        } while (n < 0 && errno == EINTR);
+        close(fd);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\r\n")] = '\0';
+        if (e == EWOULDBLOCK) {
+            return error_add(err, PETRI_EUSAGE,
+                             "petri: error: %s is in use by another petri process (PID %s); "
+                             "wait for it to end, or stop it (kill %s) and resume",
+                             r->dir, pid[0] ? pid : "unknown", pid[0] ? pid : "PID");
+        }
+        return error_at(err, PETRI_EIO, path, 0, 0, "cannot lock: %s", strerror(e));
+    }
+    char line[32];
+    int n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)n, 0) != n) {
+        log_warn("cannot write the PID into %s: %s", path, strerror(errno));
+    }
+    r->lock_fd = fd;
+    return PETRI_OK;
+}
+
+/* ------------------------------------------------------------ lifetime */
+
+static Run *run_alloc(const RunOptions *opt)
+{
+    Run *r = petri_calloc(1, sizeof *r);
+    r->lock_fd = -1;
+    r->files = opt == NULL || !opt->in_memory;
+    r->t0 = clock_seconds();
+    buf_init(&r->lineage_rows);
+    buf_init(&r->species_rows);
+    return r;
+}
+
+static PetriStatus compile_stop(Run *r, PetriError *err)
+{
+    const char *names[WORLD_MAX_POPULATIONS];
+    for (int p = 0; p < r->def.population_count; ++p) {
+        names[p] = r->def.populations[p].name;
+    }
+    return stop_compile(&r->stop, r->def.evolution.stop_when, names, r->def.population_count,
+                        "stop.when", err);
+}
+
+/* Reads opt's genome files and checks them against population genome_pop. */
+static PetriStatus load_injections(Run *r, const RunOptions *opt, PetriError *err)
+{
+    if (opt == NULL || opt->genome_count <= 0) {
+        return PETRI_OK;
+    }
+    int p = opt->genome_pop;
+    if (p < 0 || p >= r->def.population_count ||
+        r->def.populations[p].controller != CONTROLLER_BRAIN) {
+        return error_add(err, PETRI_EUSAGE,
+                         "petri: error: genomes can only go into a population of brains "
+                         "(population %d is not one)",
+                         p);
+    }
+    r->inject = petri_calloc((size_t)opt->genome_count, sizeof(Genome));
+    r->inject_count = opt->genome_count;
+    r->inject_pop = p;
+    for (int i = 0; i < opt->genome_count; ++i) {
+        if (genome_load(&r->inject[i], opt->genomes[i], err) != PETRI_OK) {
+            return err->code;
+        }
+        int inputs = evolution_inputs(r->ev, p);
+        if (r->inject[i].inputs != inputs || r->inject[i].outputs != WORLD_OUTPUTS) {
+            return error_at(err, PETRI_EUSAGE, opt->genomes[i], 0, 0,
+                            "the genome has %d inputs and %d outputs; population '%s' needs %d "
+                            "and %d",
+                            r->inject[i].inputs, r->inject[i].outputs,
+                            r->def.populations[p].name, inputs, WORLD_OUTPUTS);
+        }
+    }
+    return PETRI_OK;
+}
+
+static void open_changes(Run *r, PetriError *err)
+{
+    char path[RUN_PATH_CAP + 64];
+    snprintf(path, sizeof path, "%s/changes.csv", r->dir);
+    bool fresh = !file_exists(path);
+    r->changes = fopen(path, "ab");
+    if (r->changes == NULL) {
+        error_at(err, PETRI_EIO, path, 0, 0, "cannot open for writing: %s", strerror(errno));
+        return;
+    }
+    if (fresh) {
+        fputs(CHANGES_CSV_HEADER "\n", r->changes);
+    }
+}
+
+/* Is DIR a folder with anything in it (or not a folder at all)? */
+static bool folder_has_files(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return true;
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return false;
+    }
+    bool any = false;
+    struct dirent *e;
+    while (!any && (e = readdir(d)) != NULL) {
+        any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    }
+    closedir(d);
+    return any;
+}
+
+PetriStatus run_create(const char *config_path, const char *const *overrides, int n,
+                       const RunOptions *opt, Run **out, PetriError *err)
+{
+    *out = NULL;
+    RunOptions none = run_default_options();
+    if (opt == NULL) {
+        opt = &none;
+    }
+    Run *r = run_alloc(opt);
+    if (run_def_load(&r->def, config_path, overrides, n, err) != PETRI_OK ||
+        compile_stop(r, err) != PETRI_OK) {
+        run_close(r, NULL);
+        return err->code;
+    }
+    if (opt->generations > 0) {
+        r->def.evolution.generations = (int)opt->generations;
+    }
+    r->target = (uint64_t)r->def.evolution.generations;
+    /* Everything that can fail on the config fails before any folder. */
+    if (evolution_create(&r->def, &r->ev, err) != PETRI_OK ||
+        load_injections(r, opt, err) != PETRI_OK) {
+        run_close(r, NULL);
+        return err->code;
+    }
+    r->id = new_run_id(r->def.seed);
+    run_set_config_text(r);
+    if (r->files) {
+        if (opt->out_dir != NULL) {
+            snprintf(r->dir, sizeof r->dir, "%s", opt->out_dir);
+        } else {
+            /* The default folder never overwrites an earlier run: the
+             * first free one of NAME, NAME-2, NAME-3, ... */
+            snprintf(r->dir, sizeof r->dir, "%s/%s", r->def.output.dir, r->def.name);
+            for (int k = 2; file_exists(r->dir) && k < 100000; ++k) {
+                snprintf(r->dir, sizeof r->dir, "%s/%s-%d", r->def.output.dir, r->def.name, k);
+            }
+        }
+        char probe[RUN_PATH_CAP + 64];
+        snprintf(probe, sizeof probe, "%s/checkpoints", r->dir);
+        if (file_exists(probe)) {
+            error_add(err, PETRI_EUSAGE,
+                      "petri run: error: %s already holds a run; continue it with `petri resume "
+                      "%s`, or choose another folder with --out DIR",
+                      r->dir, r->dir);
+            run_close(r, NULL);
+            return err->code;
+        }
+        if (folder_has_files(r->dir) && !opt->force) {
+            error_add(err, PETRI_EUSAGE,
+                      "petri run: error: %s is not empty and holds no run of petri; choose "
+                      "another folder with --out DIR, or add --force to write into it (files of "
+                      "the same names are replaced)",
+                      r->dir);
+            run_close(r, NULL);
+            return err->code;
+        }
+        if (file_make_dirs(r->dir, err) != PETRI_OK || lock_folder(r, err) != PETRI_OK) {
+            run_close(r, NULL);
+            return err->code;
+        }
+        /* A second process may have made the run in between: now that we
+         * hold the lock, look again. */
+        if (file_exists(probe)) {
+            error_add(err, PETRI_EUSAGE, "petri run: error: %s already holds a run", r->dir);
+            run_close(r, NULL);
+            return err->code;
+        }
+        ByteBuf cfg = {.data = (unsigned char *)r->config_text, .len = r->config_len};
+        char changes[RUN_PATH_CAP + 64];
+        snprintf(changes, sizeof changes, "%s/changes.csv", r->dir);
+        unlink(changes); /* --force: no changes of another run */
+        if (write_text_file(r, "config.yaml", &cfg, err) != PETRI_OK ||
+            write_meta(r, opt->argc, opt->argv, err) != PETRI_OK ||
+            csv_open(r->dir, "stats.csv", STATS_CSV_HEADER, -1, &r->stats, err) != PETRI_OK ||
+            csv_open(r->dir, "species.csv", SPECIES_CSV_HEADER, -1, &r->species, err) !=
+                PETRI_OK ||
+            csv_open(r->dir, "lineage.csv", LINEAGE_CSV_HEADER, -1, &r->lineage, err) !=
+                PETRI_OK) {
+            run_close(r, NULL);
+            return err->code;
+        }
+        open_changes(r, err);
+        if (r->changes == NULL) {
+            run_close(r, NULL);
+            return err->code;
+        }
+    }
+    r->dirty = true;
+    r->saved = false;
+    *out = r;
+    return PETRI_OK;
+}
+
+PetriStatus run_resume(const char *dir, const RunOptions *opt, Run **out, PetriError *err)
+{
+    *out = NULL;
+    RunOptions none = run_default_options();
+    if (opt == NULL) {
+        opt = &none;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        return error_at(err, PETRI_ENOTFOUND, dir, 0, 0, "no such run folder: %s",
+                        strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return error_at(err, PETRI_EUSAGE, dir, 0, 0,
+                        "is a file, not a run folder; `petri resume` takes the folder a run "
+                        "writes into (the one holding checkpoints/), with --checkpoint FILE to "
+                        "choose a checkpoint in it");
+    }
+    Run *r = run_alloc(opt);
+    r->files = true;
+    snprintf(r->dir, sizeof r->dir, "%s", dir);
+    if (lock_folder(r, err) != PETRI_OK) {
+        run_close(r, NULL);
+        return err->code;
+    }
+    char path[RUN_PATH_CAP + 64];
+    char *payload = NULL;
+    size_t len = 0;
+    PetriStatus s;
+    if (opt->checkpoint != NULL) {
+        snprintf(path, sizeof path, "%s", opt->checkpoint);
+        s = checkpoint_read_file(path, &payload, &len, err);
+    } else {
+        s = checkpoint_read_latest(dir, path, sizeof path, &payload, &len, err);
+    }
+    if (s != PETRI_OK) {
+        run_close(r, NULL);
+        return s;
+    }
+    RunPayload pl;
+    s = load_payload(path, payload, len, &pl, &r->def, &r->ev, err);
+    if (s == PETRI_OK) {
+        r->id = pl.id;
+        uint64_t mine = meta_run_id(dir);
+        if (mine != 0 && mine != pl.id) {
+            s = error_at(err, PETRI_EUSAGE, path, 0, 0,
+                         "belongs to another run (run id %016llx; %s is run %016llx); nothing "
+                         "was changed",
+                         (unsigned long long)pl.id, dir, (unsigned long long)mine);
+        }
+    }
+    if (s == PETRI_OK) {
+        r->config_text = petri_alloc(pl.config_len + 1);
+        memcpy(r->config_text, pl.config, pl.config_len);
+        r->config_text[pl.config_len] = '\0';
+        r->config_len = pl.config_len;
+        r->wall_before = pl.wall;
+        r->changes_applied = pl.changes_applied;
+        s = compile_stop(r, err);
+    }
+    petri_free(payload, len + 1);
+    if (s != PETRI_OK) {
+        run_close(r, NULL);
+        return s;
+    }
+    r->target_from_option = opt->generations > 0;
+    r->target = opt->generations > 0 ? (uint64_t)opt->generations
+                                     : (uint64_t)r->def.evolution.generations;
+    r->session_start = evolution_generation(r->ev);
+    /* Changes recorded after the checkpoint are re-applied at their step. */
+    if (run_changes_load(r, err) != PETRI_OK || load_injections(r, opt, err) != PETRI_OK) {
+        run_close(r, NULL);
+        return err->code;
+    }
+    /* A finished run stays as it is: no table is cut, nothing written. */
+    if (evolution_generation(r->ev) >= r->target || run_summary_final(r)) {
+        r->reason = evolution_generation(r->ev) >= r->target ? "already at its target"
+                                                             : "already finished";
+        r->finished_before = true;
+        *out = r;
+        return PETRI_OK;
+    }
+    if (csv_open(dir, "stats.csv", STATS_CSV_HEADER, (int64_t)pl.lens[0], &r->stats, err) !=
+            PETRI_OK ||
+        csv_open(dir, "species.csv", SPECIES_CSV_HEADER, (int64_t)pl.lens[1], &r->species,
+                 err) != PETRI_OK ||
+        csv_open(dir, "lineage.csv", LINEAGE_CSV_HEADER, (int64_t)pl.lens[2], &r->lineage,
+                 err) != PETRI_OK) {
+        run_close(r, NULL);
+        return err->code;
+    }
+    open_changes(r, err);
+    if (r->changes == NULL) {
+        run_close(r, NULL);
+        return err->code;
+    }
+    r->saved = true;
+    *out = r;
+    return PETRI_OK;
+}
+
+/* ------------------------------------------------------------ stepping */
+
+static void write_stats_rows(Run *r, uint64_t gen, const PopStats *st, double wall)
+{
+    for (int p = 0; p < r->def.population_count; ++p) {
         const double *v = st[p].v;
-        fprintf(rs->stats, "%llu,%s,%.0f,%.9g,%.9g,%.9g,%.0f,%.9g,%.9g,%.0f,%.0f,%.9g,%.3f\n",
-                (unsigned long long)gen, pop_name(rs, p), v[STOP_FIELD_POP_COUNT],
+        fprintf(r->stats, "%llu,%s,%.0f,%.9g,%.9g,%.9g,%.0f,%.9g,%.9g,%.0f,%.0f,%.9g,%.3f\n",
+                (unsigned long long)gen, r->def.populations[p].name, v[STOP_FIELD_POP_COUNT],
                 v[STOP_FIELD_FITNESS_MAX], v[STOP_FIELD_FITNESS_MEAN],
                 v[STOP_FIELD_FITNESS_MEDIAN], v[STOP_FIELD_SPECIES], v[STOP_FIELD_HIDDEN_MEAN],
                 v[STOP_FIELD_CONNS_MEAN], v[STOP_FIELD_BIRTHS], v[STOP_FIELD_DEATHS],
@@ -279,384 +669,296 @@ static void write_stats_rows(RunState *rs, uint64_t gen, const PopStats *st, dou
     }
 }
 
-static void progress_detail(const RunState *rs, const PopStats *st, char *out, size_t cap)
+static void history_push(Run *r, uint64_t gen, const PopStats *st, double wall)
 {
-    size_t n = 0;
-    out[0] = '\0';
-    for (int p = 0; p < rs->def.population_count && n + 1 < cap; ++p) {
-        int w = snprintf(out + n, cap - n, "%s%s best %.4g mean %.4g sp %.0f", p ? " | " : "",
-                         pop_name(rs, p), st[p].v[STOP_FIELD_FITNESS_MAX],
-                         st[p].v[STOP_FIELD_FITNESS_MEAN], st[p].v[STOP_FIELD_SPECIES]);
-        if (w < 0) {
-            break;
-        }
-        n += (size_t)w;
+    if (r->history_len == r->history_cap) {
+        int ncap = r->history_cap ? r->history_cap * 2 : 64;
+        r->history = petri_realloc(r->history, (size_t)r->history_cap * sizeof(RunRow),
+                                   (size_t)ncap * sizeof(RunRow));
+        r->history_cap = ncap;
+    }
+    RunRow *row = &r->history[r->history_len++];
+    memset(row, 0, sizeof *row);
+    row->generation = gen;
+    row->wall_s = wall;
+    memcpy(row->pop, st, (size_t)r->def.population_count * sizeof *st);
+}
+
+static void observe(void *user, const World *w, const BrainPool *brains, uint64_t generation,
+                    int episode)
+{
+    Run *r = user;
+    RunView v = {.world = w,
+                 .brains = brains,
+                 .generation = generation,
+                 .tick = world_tick(w),
+                 .episode = episode};
+    r->observer(r->observer_user, &v);
+}
+
+void run_set_observer(Run *r, RunObserver fn, void *user)
+{
+    r->observer = fn;
+    r->observer_user = user;
+    if (r->ev != NULL) {
+        evolution_set_observer(r->ev, fn != NULL ? observe : NULL, fn != NULL ? r : NULL);
     }
 }
 
-static PetriStatus write_summary(RunState *rs, const char *reason, double wall, PetriError *err)
+double run_wall(const Run *r)
+{
+    return r->wall_before + (clock_seconds() - r->t0);
+}
+
+PetriStatus run_step(Run *r, PetriError *err)
+{
+    if (r->reason != NULL) {
+        return PETRI_OK;
+    }
+    if (run_changes_replay(r, err) != PETRI_OK) {
+        return err->code;
+    }
+    if (evolution_generation(r->ev) >= r->target) {
+        r->reason = "generations";
+        return r->saved ? PETRI_OK : run_checkpoint(r, err);
+    }
+    if (r->inject_count > 0) {
+        evolution_inject(r->ev, r->inject_pop, r->inject, r->inject_count);
+        log_info("%d genome%s put into population '%s'", r->inject_count,
+                 r->inject_count == 1 ? "" : "s", r->def.populations[r->inject_pop].name);
+        run_free_injections(r);
+    }
+    r->lineage_rows.len = r->species_rows.len = 0;
+    PopStats *st = r->last;
+    evolution_step(r->ev, st, &r->lineage_rows, &r->species_rows);
+    r->dirty = true;
+    r->saved = false;
+    r->stepped = true;
+    uint64_t gen = evolution_generation(r->ev);
+    double wall = run_wall(r);
+    history_push(r, gen, st, wall);
+    if (r->files) {
+        write_stats_rows(r, gen, st, wall);
+        if (r->lineage_rows.len > 0) {
+            fwrite(r->lineage_rows.data, 1, r->lineage_rows.len, r->lineage);
+        }
+        if (r->species_rows.len > 0) {
+            fwrite(r->species_rows.data, 1, r->species_rows.len, r->species);
+        }
+    }
+    double vars[STOP_VAR_COUNT] = {0};
+    vars[STOP_VAR_GENERATION] = (double)gen;
+    vars[STOP_VAR_WALL_S] = wall;
+    int alive = 0;
+    for (int p = 0; p < r->def.population_count; ++p) {
+        memcpy(&vars[stop_var_index(p, 0)], st[p].v, sizeof st[p].v);
+        alive += st[p].v[STOP_FIELD_POP_COUNT] > 0;
+    }
+    if (stop_eval(&r->stop, vars, STOP_VAR_COUNT)) {
+        r->reason = "stop.when";
+    } else if (r->def.evolution.max_wall_s > 0 && wall >= r->def.evolution.max_wall_s) {
+        r->reason = "wall_time";
+    } else if (alive == 0) {
+        r->reason = "extinction";
+    } else if (gen >= r->target) {
+        r->reason = "generations";
+    }
+    int every = r->def.evolution.checkpoint_every > 0 ? r->def.evolution.checkpoint_every : 10;
+    if (r->reason != NULL || gen % (uint64_t)every == 0) {
+        return run_checkpoint(r, err);
+    }
+    return PETRI_OK;
+}
+
+bool run_done(const Run *r, const char **reason)
+{
+    if (reason != NULL) {
+        *reason = r->reason;
+    }
+    return r->reason != NULL;
+}
+
+PetriStatus run_stop(Run *r, const char *reason, PetriError *err)
+{
+    if (r->reason == NULL) {
+        snprintf(r->reason_buf, sizeof r->reason_buf, "%s", reason);
+        r->reason = r->reason_buf;
+    }
+    if (r->finished_before || r->saved) {
+        return PETRI_OK;
+    }
+    return run_checkpoint(r, err);
+}
+
+const RunStats *run_stats(const Run *r)
+{
+    RunStats *s = (RunStats *)&r->pub;
+    s->generation = r->ev != NULL ? evolution_generation(r->ev) : 0;
+    s->target = r->target;
+    s->session_start = r->session_start;
+    s->pop_count = r->def.population_count;
+    memcpy(s->pop, r->last, sizeof s->pop);
+    s->wall_s = run_wall(r);
+    s->session_wall_s = clock_seconds() - r->t0;
+    s->history = r->history;
+    s->history_len = r->history_len;
+    return s;
+}
+
+const RunDef *run_def(const Run *r)
+{
+    return &r->def;
+}
+
+const char *run_dir(const Run *r)
+{
+    return r->files ? r->dir : "";
+}
+
+uint64_t run_hash(const Run *r)
+{
+    return evolution_hash(r->ev);
+}
+
+uint64_t run_id(const Run *r)
+{
+    return r->id;
+}
+
+const Genome *run_champion(const Run *r, int pop, double *fitness)
+{
+    return evolution_champion(r->ev, pop, fitness);
+}
+
+/* ------------------------------------------------------------ closing */
+
+static PetriStatus write_summary(Run *r, PetriError *err)
 {
     ByteBuf b;
     buf_init(&b);
     buf_printf(&b, "{\n  \"name\": ");
-    json_write_string(&b, rs->def.name);
+    json_write_string(&b, r->def.name);
     buf_printf(&b,
-               ",\n  \"mode\": \"%s\",\n  \"seed\": %llu,\n  \"generations\": %llu,\n"
-               "  \"stop_reason\": \"%s\",\n  \"best_fitness\": {",
-               rs->def.evolution.mode == EVOLUTION_OPEN_ENDED ? "open_ended" : "generational",
-               (unsigned long long)rs->def.seed,
-               (unsigned long long)evolution_generation(rs->ev), reason);
-    for (int p = 0; p < rs->def.population_count; ++p) {
+               ",\n  \"run_id\": \"%016llx\",\n  \"mode\": \"%s\",\n  \"seed\": %llu,\n"
+               "  \"generations\": %llu,\n  \"stop_reason\": ",
+               (unsigned long long)r->id,
+               r->def.evolution.mode == EVOLUTION_OPEN_ENDED ? "open_ended" : "generational",
+               (unsigned long long)r->def.seed, (unsigned long long)evolution_generation(r->ev));
+    if (r->reason != NULL) {
+        json_write_string(&b, r->reason);
+    } else {
+        buf_printf(&b, "null");
+    }
+    buf_printf(&b, ",\n  \"best_fitness\": {");
+    for (int p = 0; p < r->def.population_count; ++p) {
         double f = 0.0;
-        const Genome *g = evolution_champion(rs->ev, p, &f);
+        const Genome *g = evolution_champion(r->ev, p, &f);
         buf_printf(&b, "%s\n    ", p ? "," : "");
-        json_write_string(&b, pop_name(rs, p));
+        json_write_string(&b, r->def.populations[p].name);
         if (g != NULL || f != 0.0) {
             buf_printf(&b, ": %.9g", f);
         } else {
             buf_printf(&b, ": null");
         }
     }
-    buf_printf(&b, "\n  },\n  \"wall_s\": %.3f,\n  \"state_hash\": \"%016llx\"\n}\n", wall,
-               (unsigned long long)evolution_hash(rs->ev));
-    PetriStatus s = write_text_file(rs->dir, "summary.json", &b, err);
+    buf_printf(&b, "\n  },\n  \"wall_s\": %.3f,\n  \"state_hash\": \"%016llx\"\n}\n", run_wall(r),
+               (unsigned long long)evolution_hash(r->ev));
+    PetriStatus s = write_text_file(r, "summary.json", &b, err);
     buf_fini(&b);
     return s;
 }
 
-static int run_loop(RunState *rs, uint64_t target)
+/* Did an earlier session end this run for good (stop.when, wall_time,
+ * extinction)? Runs stopped by a signal or by their target can go on. */
+bool run_summary_final(const Run *r)
 {
-    PetriError err;
-    error_clear(&err);
-    PopStats st[WORLD_MAX_POPULATIONS];
-    memset(st, 0, sizeof st);
-    ByteBuf lineage, species;
-    buf_init(&lineage);
-    buf_init(&species);
-    signals_install();
-    rs->t0 = clock_seconds();
-    Progress prog;
-    progress_begin(&prog, stderr, rs->def.name,
-                   rs->def.evolution.mode == EVOLUTION_OPEN_ENDED ? "epoch" : "gen", target);
-    prog.done = evolution_generation(rs->ev);
-    if (!prog.tty) {
-        prog.interval = 0.0; /* a batch log gets a plain line per generation */
+    char path[RUN_PATH_CAP + 64];
+    snprintf(path, sizeof path, "%s/summary.json", r->dir);
+    char *text;
+    size_t len;
+    PetriError ignore;
+    error_clear(&ignore);
+    if (file_read_all(path, 1 << 20, &text, &len, &ignore) != PETRI_OK) {
+        return false;
     }
-    const char *reason = NULL;
-    int every = rs->def.evolution.checkpoint_every > 0 ? rs->def.evolution.checkpoint_every : 10;
-    bool saved = true;
-    char detail[512] = "";
-    for (;;) {
-        uint64_t gen = evolution_generation(rs->ev);
-        if (gen >= target) {
-            reason = "generations";
-            break;
-        }
-        lineage.len = species.len = 0;
-        evolution_step(rs->ev, st, &lineage, &species);
-        gen = evolution_generation(rs->ev);
-        double wall = rs->wall_before + (clock_seconds() - rs->t0);
-        write_stats_rows(rs, gen, st, wall);
-        if (lineage.len > 0) {
-            fwrite(lineage.data, 1, lineage.len, rs->lineage);
-        }
-        if (species.len > 0) {
-            fwrite(species.data, 1, species.len, rs->species);
-        }
-        saved = false;
-        progress_detail(rs, st, detail, sizeof detail);
-        progress_update(&prog, gen, detail);
+    bool final = false;
+    char gen[64];
+    snprintf(gen, sizeof gen, "\"generations\": %llu,",
+             (unsigned long long)evolution_generation(r->ev));
+    if (strstr(text, gen) != NULL) {
+        final = strstr(text, "\"stop_reason\": \"stop.when\"") != NULL ||
+                strstr(text, "\"stop_reason\": \"wall_time\"") != NULL ||
+                strstr(text, "\"stop_reason\": \"extinction\"") != NULL;
+    }
+    petri_free(text, len + 1);
+    return final;
+}
 
-        double vars[STOP_VAR_COUNT] = {0};
-        vars[STOP_VAR_GENERATION] = (double)gen;
-        vars[STOP_VAR_WALL_S] = wall;
-        int alive = 0;
-        for (int p = 0; p < rs->def.population_count; ++p) {
-            memcpy(&vars[stop_var_index(p, 0)], st[p].v, sizeof st[p].v);
-            alive += st[p].v[STOP_FIELD_POP_COUNT] > 0;
-        }
-        if (stop_eval(&rs->stop, vars, STOP_VAR_COUNT)) {
-            reason = "stop.when";
-        } else if (rs->def.evolution.max_wall_s > 0 && wall >= rs->def.evolution.max_wall_s) {
-            reason = "wall_time";
-        } else if (alive == 0) {
-            reason = "extinction";
-        } else if (sim_stop_signal != 0) {
-            reason = sim_stop_signal == SIGINT    ? "interrupted (SIGINT)"
-                     : sim_stop_signal == SIGUSR1 ? "signal (SIGUSR1)"
-                                                  : "signal (SIGTERM)";
-        } else if (gen >= target) {
-            reason = "generations";
-        }
-        if (reason != NULL || gen % (uint64_t)every == 0) {
-            if (save_checkpoint(rs, &err) != PETRI_OK) {
-                break;
-            }
-            saved = true;
-        }
-        if (reason != NULL) {
-            break;
-        }
+PetriStatus run_finish(Run *r, int *plots, PetriError *err)
+{
+    if (plots != NULL) {
+        *plots = 0;
     }
-    if (!saved && err.code == PETRI_OK) {
-        save_checkpoint(rs, &err);
+    if (!r->files || !r->dirty || r->ev == NULL || r->stats == NULL) {
+        return PETRI_OK;
     }
-    progress_end(&prog, detail);
-    signals_restore();
-    buf_fini(&lineage);
-    buf_fini(&species);
-    if (err.code != PETRI_OK) {
-        error_print(&err, stderr);
-        return 1;
+    if (!r->saved && run_checkpoint(r, err) != PETRI_OK) {
+        return err->code;
     }
-    double wall = rs->wall_before + (clock_seconds() - rs->t0);
-    csv_sync(rs->stats);
-    csv_sync(rs->species);
-    csv_sync(rs->lineage);
-    if (write_summary(rs, reason, wall, &err) != PETRI_OK) {
-        error_print(&err, stderr);
-        return 1;
+    csv_sync(r->stats);
+    csv_sync(r->species);
+    csv_sync(r->lineage);
+    if (write_summary(r, err) != PETRI_OK) {
+        return err->code;
     }
+    r->dirty = false;
     const char *names[WORLD_MAX_POPULATIONS];
-    for (int p = 0; p < rs->def.population_count; ++p) {
-        names[p] = pop_name(rs, p);
+    for (int p = 0; p < r->def.population_count; ++p) {
+        names[p] = r->def.populations[p].name;
     }
-    int plots = plots_write(rs->dir, names, rs->def.population_count,
-                            rs->def.evolution.mode == EVOLUTION_OPEN_ENDED);
-    /* The summary table: always printed, even with --quiet. */
-    FILE *out = stdout;
-    fprintf(out, "\n%s: %llu %s, stopped by %s, %.1f s\n", rs->def.name,
-            (unsigned long long)evolution_generation(rs->ev),
-            rs->def.evolution.mode == EVOLUTION_OPEN_ENDED ? "epochs" : "generations", reason,
-            wall);
-    fprintf(out, "%-16s %12s %12s %12s %8s %8s %8s\n", "population", "best ever", "best now",
-            "mean now", "species", "hidden", "conns");
-    for (int p = 0; p < rs->def.population_count; ++p) {
-        double best = 0.0;
-        char best_text[32] = "-"; /* baselines do not evolve */
-        if (evolution_champion(rs->ev, p, &best) != NULL) {
-            snprintf(best_text, sizeof best_text, "%.4g", best);
-        }
-        fprintf(out, "%-16s %12s %12.4g %12.4g %8.0f %8.2f %8.2f\n", pop_name(rs, p), best_text,
-                st[p].v[STOP_FIELD_FITNESS_MAX], st[p].v[STOP_FIELD_FITNESS_MEAN],
-                st[p].v[STOP_FIELD_SPECIES], st[p].v[STOP_FIELD_HIDDEN_MEAN],
-                st[p].v[STOP_FIELD_CONNS_MEAN]);
+    int n = plots_write(r->dir, names, r->def.population_count,
+                        r->def.evolution.mode == EVOLUTION_OPEN_ENDED);
+    if (plots != NULL) {
+        *plots = n;
     }
-    fprintf(out, "state hash %016llx\n", (unsigned long long)evolution_hash(rs->ev));
-    fprintf(out, "run folder: %s (stats.csv, lineage.csv, species.csv, champions/, summary.json)\n",
-            rs->dir);
-    if (plots > 0) {
-        fprintf(out, "plots: %s/plots/fitness.png and %d more\n", rs->dir, plots - 1);
-    } else {
-        fprintf(out, "plots: none (install gnuplot-nox to get them)\n");
-    }
-    if (sim_stop_signal != 0) {
-        fprintf(out, "resume with: petri resume %s\n", rs->dir);
-    }
-    return sim_stop_signal != 0 ? 130 : 0;
+    return PETRI_OK;
 }
 
-static PetriStatus compile_stop(RunState *rs, PetriError *err)
+void run_free_injections(Run *r)
 {
-    const char *names[WORLD_MAX_POPULATIONS];
-    for (int p = 0; p < rs->def.population_count; ++p) {
-        names[p] = pop_name(rs, p);
+    for (int i = 0; i < r->inject_count; ++i) {
+        genome_fini(&r->inject[i]);
     }
-    return stop_compile(&rs->stop, rs->def.evolution.stop_when, names, rs->def.population_count,
-                        "stop.when", err);
+    petri_free(r->inject, (size_t)r->inject_count * sizeof(Genome));
+    r->inject = NULL;
+    r->inject_count = 0;
 }
 
-static void close_tables(RunState *rs)
+PetriStatus run_close(Run *r, PetriError *err)
 {
-    if (rs->stats) fclose(rs->stats);
-    if (rs->species) fclose(rs->species);
-    if (rs->lineage) fclose(rs->lineage);
-    rs->stats = rs->species = rs->lineage = NULL;
-}
-
-/* Parses the flags of `cmd` and applies --quiet and --threads. */
-static int begin_command(const char *cmd, int argc, char **argv, RunOptions *o)
-{
-    int rc = parse_options(cmd, argc, argv, o);
-    if (rc != 0) {
-        return rc;
+    if (r == NULL) {
+        return PETRI_OK;
     }
-    if (o->quiet) {
-        log_set_level(LOG_WARN);
+    PetriError local;
+    error_clear(&local);
+    if (err == NULL) {
+        err = &local;
     }
-    if (o->threads > 0) {
-        omp_set_num_threads(o->threads);
+    PetriStatus s = run_finish(r, NULL, err);
+    if (r->stats) fclose(r->stats);
+    if (r->species) fclose(r->species);
+    if (r->lineage) fclose(r->lineage);
+    if (r->changes) fclose(r->changes);
+    if (r->lock_fd >= 0) {
+        close(r->lock_fd); /* releases the flock */
     }
-    return 0;
-}
-
-/* Closes what a run or resume opened; returns rc. */
-static int run_state_end(RunState *rs, int rc)
-{
-    close_tables(rs);
-    evolution_destroy(rs->ev);
-    rs->ev = NULL;
-    free_config(rs);
-    return rc;
-}
-
-int sim_run_main(int argc, char **argv)
-{
-    RunOptions o;
-    int rc = begin_command("run", argc, argv, &o);
-    if (rc != 0) {
-        return rc;
-    }
-    static RunState rs; /* large: keep it off the stack */
-    memset(&rs, 0, sizeof rs);
-    PetriError err;
-    error_clear(&err);
-    if (run_def_load(&rs.def, o.config, o.overrides, o.override_count, &err) != PETRI_OK ||
-        compile_stop(&rs, &err) != PETRI_OK) {
-        error_print(&err, stderr);
-        return 2;
-    }
-    if (o.generations > 0) {
-        rs.def.evolution.generations = (int)o.generations;
-    }
-    if (o.dir != NULL) {
-        snprintf(rs.dir, sizeof rs.dir, "%s", o.dir);
-    } else {
-        /* The default folder never overwrites an earlier run: the first
-         * free one of NAME, NAME-2, NAME-3, ... */
-        snprintf(rs.dir, sizeof rs.dir, "%s/%s", rs.def.output.dir, rs.def.name);
-        for (int k = 2; file_exists(rs.dir) && k < 100000; ++k) {
-            snprintf(rs.dir, sizeof rs.dir, "%s/%s-%d", rs.def.output.dir, rs.def.name, k);
-        }
-    }
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/checkpoints", rs.dir);
-    if (file_exists(probe)) {
-        fprintf(stderr,
-                "petri run: error: %s already holds a run; continue it with `petri resume %s`, "
-                "or choose another folder with --out DIR\n",
-                rs.dir, rs.dir);
-        return 2;
-    }
-    if (file_make_dirs(rs.dir, &err) != PETRI_OK) {
-        error_print(&err, stderr);
-        return 1;
-    }
-    if (effective_config(&rs, &err) != PETRI_OK) {
-        error_print(&err, stderr);
-        return 1;
-    }
-    ByteBuf cfg = {.data = (unsigned char *)rs.config_text, .len = rs.config_len};
-    if (write_text_file(rs.dir, "config.yaml", &cfg, &err) != PETRI_OK ||
-        write_meta(&rs, argc + 1, argv - 1, &err) != PETRI_OK) {
-        error_print(&err, stderr);
-        return run_state_end(&rs, 1);
-    }
-    if (evolution_create(&rs.def, &rs.ev, &err) != PETRI_OK) {
-        error_print(&err, stderr);
-        return run_state_end(&rs, 2);
-    }
-    if (csv_open(rs.dir, "stats.csv", STATS_CSV_HEADER, -1, &rs.stats, &err) != PETRI_OK ||
-        csv_open(rs.dir, "species.csv", SPECIES_CSV_HEADER, -1, &rs.species, &err) !=
-            PETRI_OK ||
-        csv_open(rs.dir, "lineage.csv", LINEAGE_CSV_HEADER, -1, &rs.lineage, &err) !=
-            PETRI_OK) {
-        error_print(&err, stderr);
-        return run_state_end(&rs, 1);
-    }
-    log_info("run %s: %d %s, seed %llu, %d threads, writing to %s", rs.def.name,
-             rs.def.evolution.generations,
-             rs.def.evolution.mode == EVOLUTION_OPEN_ENDED ? "epochs" : "generations",
-             (unsigned long long)rs.def.seed, omp_get_max_threads(), rs.dir);
-    rc = run_loop(&rs, (uint64_t)rs.def.evolution.generations);
-    return run_state_end(&rs, rc);
-}
-
-int sim_resume_main(int argc, char **argv)
-{
-    RunOptions o;
-    int rc = begin_command("resume", argc, argv, &o);
-    if (rc != 0) {
-        return rc;
-    }
-    static RunState rs;
-    memset(&rs, 0, sizeof rs);
-    snprintf(rs.dir, sizeof rs.dir, "%s", o.dir);
-    PetriError err;
-    error_clear(&err);
-    char path[4200];
-    char *payload = NULL;
-    size_t len = 0;
-    PetriStatus s;
-    if (o.checkpoint != NULL) {
-        snprintf(path, sizeof path, "%s", o.checkpoint);
-        s = checkpoint_read_file(path, &payload, &len, &err);
-    } else {
-        s = checkpoint_read_latest(rs.dir, path, sizeof path, &payload, &len, &err);
-    }
-    if (s != PETRI_OK) {
-        error_print(&err, stderr);
-        return 2;
-    }
-    ByteReader r;
-    reader_init(&r, payload, len);
-    uint64_t clen = 0, lens[3] = {0, 0, 0};
-    double wall = 0.0;
-    rc = 2;
-    if (!reader_u64(&r, &clen) || clen > len - r.pos) {
-        error_at(&err, PETRI_EFORMAT, path, 0, 0, "bad config length in checkpoint");
-        goto fail;
-    }
-    rs.config_text = petri_alloc(clen + 1);
-    reader_get(&r, rs.config_text, clen);
-    rs.config_text[clen] = '\0';
-    rs.config_len = clen;
-    reader_f64(&r, &wall);
-    for (int i = 0; i < 3; ++i) {
-        reader_u64(&r, &lens[i]);
-    }
-    if (r.bad || !(wall >= 0.0) || lens[0] > INT64_MAX || lens[1] > INT64_MAX ||
-        lens[2] > INT64_MAX) {
-        error_at(&err, PETRI_EFORMAT, path, 0, 0, "truncated or corrupt checkpoint header");
-        goto fail;
-    }
-    rs.wall_before = wall;
-    if (run_def_load(&rs.def, NULL, NULL, 0, &err) != PETRI_OK ||
-        config_load_string(run_schema(), &rs.def, "checkpoint config", rs.config_text, clen,
-                           &err) != PETRI_OK ||
-        compile_stop(&rs, &err) != PETRI_OK) {
-        goto fail;
-    }
-    if (evolution_load(&rs.def, &r, &rs.ev, &err) != PETRI_OK) {
-        goto fail;
-    }
-    if (r.pos != r.len) {
-        error_at(&err, PETRI_EFORMAT, path, 0, 0, "%zu unexpected bytes after the state",
-                 r.len - r.pos);
-        goto fail;
-    }
-    petri_free(payload, len + 1);
-    payload = NULL;
-    if (csv_open(rs.dir, "stats.csv", STATS_CSV_HEADER, (int64_t)lens[0], &rs.stats, &err) !=
-            PETRI_OK ||
-        csv_open(rs.dir, "species.csv", SPECIES_CSV_HEADER, (int64_t)lens[1], &rs.species,
-                 &err) != PETRI_OK ||
-        csv_open(rs.dir, "lineage.csv", LINEAGE_CSV_HEADER, (int64_t)lens[2], &rs.lineage,
-                 &err) != PETRI_OK) {
-        error_print(&err, stderr);
-        return run_state_end(&rs, 1);
-    }
-    uint64_t target = o.generations > 0 ? (uint64_t)o.generations
-                                        : (uint64_t)rs.def.evolution.generations;
-    log_info("resuming %s from %s at %s %llu, running to %llu", rs.dir, path,
-             rs.def.evolution.mode == EVOLUTION_OPEN_ENDED ? "epoch" : "generation",
-             (unsigned long long)evolution_generation(rs.ev), (unsigned long long)target);
-    rc = run_loop(&rs, target);
-    return run_state_end(&rs, rc);
-fail:
-    if (payload != NULL) {
-        petri_free(payload, len + 1);
-    }
-    error_print(&err, stderr);
-    return run_state_end(&rs, rc);
+    evolution_destroy(r->ev);
+    petri_free(r->config_text, r->config_len + 1);
+    petri_free(r->history, (size_t)r->history_cap * sizeof(RunRow));
+    run_changes_free(r);
+    run_free_injections(r);
+    buf_fini(&r->lineage_rows);
+    buf_fini(&r->species_rows);
+    petri_free(r, sizeof *r);
+    return s;
 }

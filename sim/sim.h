@@ -6,6 +6,7 @@
 #ifndef PETRI_SIM_H
 #define PETRI_SIM_H
 
+#include "brain/brain.h"
 #include "core/core.h"
 #include "genome/genome.h"
 #include "world/world.h"
@@ -114,6 +115,173 @@ const char *stop_field_name(int field);
 PetriStatus stop_compile(StopExpr *out, const char *text, const char *const *pop_names,
                          int pop_count, const char *where, PetriError *err);
 bool stop_eval(const StopExpr *e, const double *vars, int var_count);
+
+/* ------------------------------------------------------------ the run
+ * (sim/run.c) A run as an object: the evolving state (populations of
+ * genomes, or the persistent open world) together with its run folder
+ * (config, CSV tables, checkpoints, champions, summary). `petri run`,
+ * `petri resume`, the viewer and the MPI islands all drive a run through
+ * this API. A Run is used from one thread at a time; it sets no
+ * process-wide state (threads and OpenMP nesting are main's business: see
+ * run_process_setup). */
+
+/* Statistics of one population for one generation (or epoch), indexed by
+ * StopField. */
+typedef struct PopStats {
+    double v[STOP_FIELD_COUNT];
+} PopStats;
+
+typedef struct Run Run;
+
+typedef struct RunOptions {
+    /* run_create: the run folder; NULL: the first free of OUTPUT/NAME,
+     * OUTPUT/NAME-2, ... (output.dir of the config). */
+    const char *out_dir;
+    /* run_create: write into a folder that holds files but is not a
+     * run's (never into one that holds a run: resume that instead). */
+    bool force;
+    /* No folder and no files at all: tests, a viewer that saves nothing.
+     * run_checkpoint then does nothing. */
+    bool in_memory;
+    /* The target in generations (or epochs); 0: evolution.generations of
+     * the config. */
+    long generations;
+    /* run_resume: this checkpoint file instead of the run's newest. */
+    const char *checkpoint;
+    /* Genome files (binary, as in champions/) put into population
+     * genome_pop at the first step: in generational mode they replace the
+     * first genomes of that population, in open-ended mode they are born
+     * into the world at random free places with the population's starting
+     * energy. Each is checked against the population's shape. */
+    const char *const *genomes;
+    int genome_count;
+    int genome_pop;
+    /* The command line, recorded in meta.json (may be NULL). */
+    int argc;
+    char *const *argv;
+} RunOptions;
+
+RunOptions run_default_options(void);
+
+/* One row of a run's history: the statistics of a generation (or epoch). */
+typedef struct RunRow {
+    uint64_t generation;   /* 1 for the first generation */
+    double wall_s;         /* wall time of the run when it ended */
+    PopStats pop[WORLD_MAX_POPULATIONS];
+} RunRow;
+
+typedef struct RunStats {
+    uint64_t generation;        /* generations (or epochs) completed */
+    uint64_t target;            /* the generation the run stops at */
+    uint64_t session_start;     /* generation at run_create / run_resume */
+    int pop_count;
+    PopStats pop[WORLD_MAX_POPULATIONS]; /* of the last step (zeros before one) */
+    double wall_s;              /* wall time of the run, every session */
+    double session_wall_s;      /* wall time since run_create / run_resume */
+    /* Every generation stepped since run_create or run_resume, oldest
+     * first (the earlier ones are in stats.csv). Valid until the next
+     * run_step. */
+    const RunRow *history;
+    int history_len;
+} RunStats;
+
+/* What an observer sees after each tick of the observed world. */
+typedef struct RunView {
+    const World *world;
+    /* The brains of the world's agents: the agent tagged b (world_agent_tag)
+     * runs brain b. Its node values (inputs, hidden, outputs) are those
+     * of the tick just done. */
+    const BrainPool *brains;
+    uint64_t generation;   /* the generation (or epoch) running: completed + 1 */
+    uint64_t tick;         /* ticks of this world so far (world_tick) */
+    int episode;           /* generational: 0, the observed arena; open-ended: -1 */
+} RunView;
+
+/* Called after every tick of the observed world: in generational mode
+ * episode 0 of each generation (a fresh world every generation), in
+ * open-ended mode the persistent world (after the tick's births).
+ * Contract: it runs on whichever thread steps that world (an OpenMP
+ * worker when arenas run in parallel), during run_step; it may read
+ * everything in the view but change nothing; it MAY BLOCK for as long as
+ * it likes (a viewer pauses the simulation this way, and should copy what
+ * it draws rather than keep pointers past its return). A run with an
+ * observer ends with the same state hash as one without. */
+typedef void (*RunObserver)(void *user, const RunView *v);
+
+/* A new run from CONFIG (NULL: defaults) and "--set" overrides, checked
+ * whole before any folder is made. Makes the run folder (unless
+ * opt->in_memory), locks it for the life of the Run (a second process
+ * gets an error naming the holder's PID), and writes config.yaml and
+ * meta.json (with a fresh run id). Errors: PETRI_ECONFIG (bad config),
+ * PETRI_EIO (the folder), and the like; *out is NULL then. */
+PetriStatus run_create(const char *config_path, const char *const *overrides, int n,
+                       const RunOptions *opt, Run **out, PetriError *err);
+/* Continues the run in folder dir from its newest checkpoint (or
+ * opt->checkpoint, which must belong to this run: same run id). Locks the
+ * folder; cuts the CSV tables back to the checkpoint; re-applies the
+ * config changes recorded after it (changes.csv) at the same steps. */
+PetriStatus run_resume(const char *dir, const RunOptions *opt, Run **out, PetriError *err);
+/* Runs one generation (or epoch): the observer's ticks, the CSV rows, the
+ * stop checks and a periodic checkpoint. Does nothing once run_done. */
+PetriStatus run_step(Run *r, PetriError *err);
+/* Has the run stopped? reason: "generations", "stop.when", "wall_time",
+ * "extinction", "signal (SIGTERM)", ... or NULL while running. */
+bool run_done(const Run *r, const char **reason);
+/* Stops the run now with this reason ("signal (SIGTERM)"): writes a
+ * checkpoint unless the newest one holds the current state. Later
+ * run_steps do nothing. */
+PetriStatus run_stop(Run *r, const char *reason, PetriError *err);
+const RunStats *run_stats(const Run *r);
+/* The effective config, with every change applied so far. */
+const RunDef *run_def(const Run *r);
+/* The run folder ("" in memory). */
+const char *run_dir(const Run *r);
+/* Hash over everything that determines the future of the run. */
+uint64_t run_hash(const Run *r);
+/* The run's identity, made at run_create, kept in every checkpoint. */
+uint64_t run_id(const Run *r);
+/* Best genome of a population so far (NULL for baselines) and its fitness. */
+const Genome *run_champion(const Run *r, int pop, double *fitness);
+/* fn NULL: no observer. Between steps. */
+void run_set_observer(Run *r, RunObserver fn, void *user);
+
+/* One key that run_apply_def looked at. */
+typedef struct RunChange {
+    char key[96];
+    char old_value[272], new_value[272];
+    bool applied; /* false: needs a restart */
+} RunChange;
+/* Applies the checked config `next` at the next step boundary: the keys
+ * that are safe mid-run ("live": food regrowth and seasons, energy costs,
+ * fitness weights, NEAT mutation rates, the stop and checkpoint settings;
+ * docs/outputs.md lists them) are applied; any other difference is listed
+ * as needing a restart and changes nothing. Each applied key is recorded
+ * in changes.csv (generation, tick, key, old, new) and in every later
+ * checkpoint, so a resumed run re-applies it at the same step. Up to cap
+ * differences are written to changes[] (may be NULL), their number to
+ * *count. On error nothing changes. */
+PetriStatus run_apply_def(Run *r, const RunDef *next, RunChange *changes, int cap, int *count,
+                          PetriError *err);
+/* Writes a checkpoint now (the CSV tables are flushed first). */
+PetriStatus run_checkpoint(Run *r, PetriError *err);
+/* Writes summary.json and the plots (unless in memory), closes the files,
+ * releases the lock and frees the run. NULL is fine. Returns the first
+ * error of writing the summary (the run is freed anyway). */
+PetriStatus run_close(Run *r, PetriError *err);
+
+/* Loads a checkpoint from memory (the bytes of a checkpoint file:
+ * container and CRC checked) without touching any file: the config, the
+ * state and every index and tag in it are validated, then freed. On
+ * success *generation and *run_id_out (each may be NULL) say what it
+ * holds. For fuzzers and checks. */
+PetriStatus checkpoint_parse(const void *buf, size_t len, uint64_t *generation,
+                             uint64_t *run_id_out, PetriError *err);
+
+/* Process-wide settings for running: OpenMP threads (0: the default) and
+ * one level of parallelism (arenas in parallel run their ticks serially).
+ * Only main and the command wrappers call this. Returns the thread count;
+ * warns when it is above the cores available. */
+int run_process_setup(int threads);
 
 /* `petri check CONFIG [--set k=v]... [--reference]` */
 int sim_check_main(int argc, char **argv);

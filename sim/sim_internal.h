@@ -28,7 +28,7 @@ int plots_write(const char *dir, const char *const *pop_names, int pop_count, bo
  * DIR/checkpoints/ckpt-GGGGGGGG.bin; DIR/checkpoints/LATEST names the
  * newest. The last CHECKPOINT_KEEP files are kept. */
 #define CHECKPOINT_MAGIC "PTRC"
-#define CHECKPOINT_VERSION 1u
+#define CHECKPOINT_VERSION 2u /* 2: the payload starts with the run id */
 #define CHECKPOINT_KEEP 3
 #define CHECKPOINT_MAX_BYTES (1ull << 32)
 PetriStatus checkpoint_write(const char *dir, uint64_t generation, const ByteBuf *payload,
@@ -36,6 +36,10 @@ PetriStatus checkpoint_write(const char *dir, uint64_t generation, const ByteBuf
 /* Reads and verifies a checkpoint file; *payload is from petri_alloc
  * (free with petri_free(*payload, *len + 1)). */
 PetriStatus checkpoint_read_file(const char *path, char **payload, size_t *len, PetriError *err);
+/* The same from the bytes of a checkpoint file in memory; where names it
+ * in errors. */
+PetriStatus checkpoint_decode(const char *where, const void *bytes, size_t n, char **payload,
+                              size_t *len, PetriError *err);
 /* Finds the newest checkpoint of a run (LATEST, else the newest file).
  * On a corrupt newest checkpoint: the error names it, what is wrong, and
  * the newest intact older one to resume from with --checkpoint. */
@@ -43,12 +47,6 @@ PetriStatus checkpoint_read_latest(const char *dir, char *path_out, size_t cap, 
                                    size_t *len, PetriError *err);
 
 /* ------------------------------------------------------------ evolution */
-
-/* Statistics of one population for one generation (or epoch), indexed by
- * StopField. */
-typedef struct PopStats {
-    double v[STOP_FIELD_COUNT];
-} PopStats;
 
 /* The evolving state of a run, apart from its files: populations of
  * genomes (generational) or the persistent world (open-ended), and every
@@ -69,6 +67,20 @@ uint64_t evolution_hash(const Evolution *ev);
 const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness);
 void evolution_save(const Evolution *ev, ByteBuf *out);
 PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, PetriError *err);
+/* Called after every tick of the observed world (see RunObserver):
+ * episode is 0 in generational mode (the first arena), -1 in open-ended. */
+typedef void (*EvolutionObserver)(void *user, const World *w, const BrainPool *brains,
+                                  uint64_t generation, int episode);
+void evolution_set_observer(Evolution *ev, EvolutionObserver fn, void *user);
+/* Replaces the settings with next, which differs from them only in keys
+ * that are safe mid-run (sim/run_live.c decides which). Between steps. */
+void evolution_set_def(Evolution *ev, const RunDef *next);
+/* Puts genomes gs[n] (each fits population pop) into the run: generational,
+ * they replace the first genomes of pop; open-ended, they are born at
+ * free places with the population's starting energy. Between steps. */
+void evolution_inject(Evolution *ev, int pop, const Genome *gs, int n);
+/* Input row length of population pop's brains. */
+int evolution_inputs(const Evolution *ev, int pop);
 
 #define STATS_CSV_HEADER                                                                     \
     "generation,population,count,fitness_max,fitness_mean,fitness_median,species,"           \
@@ -78,7 +90,7 @@ PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, Pe
 
 /* ------------------------------------------------------------ signals */
 
-/* Set by SIGINT, SIGTERM and SIGUSR1: write a checkpoint and stop. */
+/* Set by SIGINT, SIGTERM, SIGHUP and SIGUSR1: write a checkpoint and stop. */
 extern volatile sig_atomic_t sim_stop_signal;
 void signals_install(void);
 void signals_restore(void);

@@ -38,7 +38,7 @@ static RunDef small_def(int mode)
     return def;
 }
 
-static uint64_t run_hash(const RunDef *def, int threads, int generations, PopStats *last)
+static uint64_t evolve_hash_after(const RunDef *def, int threads, int generations, PopStats *last)
 {
     omp_set_num_threads(threads);
     Evolution *ev;
@@ -72,14 +72,14 @@ static uint64_t run_hash(const RunDef *def, int threads, int generations, PopSta
 static void check_threads(int mode)
 {
     RunDef def = small_def(mode);
-    uint64_t h1 = run_hash(&def, 1, 3, NULL);
-    uint64_t h2 = run_hash(&def, 2, 3, NULL);
-    uint64_t h3 = run_hash(&def, 3, 3, NULL);
+    uint64_t h1 = evolve_hash_after(&def, 1, 3, NULL);
+    uint64_t h2 = evolve_hash_after(&def, 2, 3, NULL);
+    uint64_t h3 = evolve_hash_after(&def, 3, 3, NULL);
     assert_true(h1 == h2);
     assert_true(h1 == h3);
     /* A different seed gives a different run (the hash is not trivial). */
     def.seed = 43;
-    assert_true(run_hash(&def, 2, 3, NULL) != h1);
+    assert_true(evolve_hash_after(&def, 2, 3, NULL) != h1);
 }
 
 static void test_generational_same_at_any_thread_count(void **state)
@@ -137,7 +137,8 @@ static void check_save_load(int mode)
         PetriError e2;
         error_clear(&e2);
         PetriStatus s = evolution_load(&def, &rc, &c, &e2);
-        assert_true(s != PETRI_OK || rc.pos < saved.len);
+        assert_int_not_equal(s, PETRI_OK);
+        assert_null(c);
         evolution_destroy(c);
     }
     buf_fini(&saved);
@@ -157,6 +158,82 @@ static void test_open_ended_save_load_continues_exactly(void **state)
 {
     (void)state;
     check_save_load(EVOLUTION_OPEN_ENDED);
+}
+
+/* Saves ev, loads it back; returns the status and the error's text. */
+static PetriStatus reload(const RunDef *def, const Evolution *ev, char *msg, size_t cap)
+{
+    ByteBuf saved;
+    buf_init(&saved);
+    evolution_save(ev, &saved);
+    ByteReader r;
+    reader_init(&r, saved.data, saved.len);
+    Evolution *back = NULL;
+    PetriError err;
+    error_clear(&err);
+    PetriStatus s = evolution_load(def, &r, &back, &err);
+    snprintf(msg, cap, "%s", err.msg);
+    evolution_destroy(back);
+    buf_fini(&saved);
+    return s;
+}
+
+/* A checkpoint whose brain tags would make two agents step one brain (a
+ * data race in the parallel think loop), or give a baseline a brain, or
+ * leave a brain agent without one, is refused on load. The states are
+ * crafted by changing tags in a real world before saving it. */
+static void test_open_ended_load_refuses_bad_tags(void **state)
+{
+    (void)state;
+    RunDef def = small_def(EVOLUTION_OPEN_ENDED);
+    def.populations[1].controller = CONTROLLER_CHASER; /* a baseline population */
+    PetriError err;
+    error_clear(&err);
+    Evolution *ev;
+    assert_int_equal(evolution_create(&def, &ev, &err), PETRI_OK);
+    ByteBuf lin, sp;
+    buf_init(&lin);
+    buf_init(&sp);
+    PopStats st[WORLD_MAX_POPULATIONS];
+    evolution_step(ev, st, &lin, &sp);
+    char msg[PETRI_ERROR_CAP];
+    assert_int_equal(reload(&def, ev, msg, sizeof msg), PETRI_OK);
+    World *w = ev->world;
+    int n = world_agent_count(w), brain0 = -1, brain1 = -1, baseline = -1;
+    for (int s = 0; s < n; ++s) {
+        if (world_agent_pop(w, s) == 0 && brain0 < 0) {
+            brain0 = s;
+        } else if (world_agent_pop(w, s) == 0 && brain1 < 0) {
+            brain1 = s;
+        } else if (world_agent_pop(w, s) == 1 && baseline < 0) {
+            baseline = s;
+        }
+    }
+    assert_true(brain0 >= 0 && brain1 >= 0 && baseline >= 0);
+    int32_t t0 = world_agent_tag(w, brain0), t1 = world_agent_tag(w, brain1);
+    assert_true(t0 >= 0 && t1 >= 0 && t0 != t1);
+    /* Two agents, one brain. */
+    world_set_agent_tag(w, brain1, t0);
+    assert_int_equal(reload(&def, ev, msg, sizeof msg), PETRI_EFORMAT);
+    assert_non_null(strstr(msg, "share one brain tag"));
+    world_set_agent_tag(w, brain1, t1);
+    /* A baseline with a brain. */
+    world_set_agent_tag(w, baseline, t0);
+    assert_int_equal(reload(&def, ev, msg, sizeof msg), PETRI_EFORMAT);
+    assert_non_null(strstr(msg, "brain tag it cannot have"));
+    world_set_agent_tag(w, baseline, -1);
+    /* A brain agent without one (its genome then belongs to nobody). */
+    world_set_agent_tag(w, brain1, -1);
+    assert_int_equal(reload(&def, ev, msg, sizeof msg), PETRI_EFORMAT);
+    world_set_agent_tag(w, brain1, t1);
+    /* A tag below -1. */
+    world_set_agent_tag(w, brain1, -7);
+    assert_int_equal(reload(&def, ev, msg, sizeof msg), PETRI_EFORMAT);
+    world_set_agent_tag(w, brain1, t1);
+    assert_int_equal(reload(&def, ev, msg, sizeof msg), PETRI_OK);
+    buf_fini(&lin);
+    buf_fini(&sp);
+    evolution_destroy(ev);
 }
 
 /* Evolution works: in the default world (made smaller to run in
@@ -210,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_open_ended_same_at_any_thread_count),
         cmocka_unit_test(test_generational_save_load_continues_exactly),
         cmocka_unit_test(test_open_ended_save_load_continues_exactly),
+        cmocka_unit_test(test_open_ended_load_refuses_bad_tags),
         cmocka_unit_test(test_evolution_improves_foraging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -833,3 +833,26 @@ uint64_t world_hash(const World *w)
     }
     return hasher_digest(&h);
 }
+
+void world_set_rates(World *w, const WorldDef *def, const PopulationDef *pops)
+{
+    FoodDef *f = &w->def.food;
+    f->regrowth = def->food.regrowth;
+    f->season_period = def->food.season_period;
+    f->season_amplitude = def->food.season_amplitude;
+    f->meat_decay = def->food.meat_decay;
+    for (int p = 0; p < w->pop_count; ++p) {
+        PopulationDef *d = &w->pops[p];
+        const PopulationDef *n = &pops[p];
+        d->metabolism = n->metabolism;
+        d->thrust_cost = n->thrust_cost;
+        d->node_cost = n->node_cost;
+        d->conn_cost = n->conn_cost;
+        d->attack_cost = n->attack_cost;
+        d->attack_damage = n->attack_damage;
+        d->attack_gain = n->attack_gain;
+        d->corpse = n->corpse;
+        d->reproduce_energy = n->reproduce_energy;
+        params_init(&w->pp[p], d);
+    }
+}

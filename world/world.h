@@ -223,6 +223,15 @@ typedef struct World World;
 PetriStatus world_create(const WorldDef *def, const PopulationDef *pops, int pop_count,
                          uint64_t seed, World **out, PetriError *err);
 void world_destroy(World *w);
+/* Changes the rates of a running world that nothing else derives from:
+ * the food keys regrowth, season_period, season_amplitude and meat_decay,
+ * and each population's energy costs and gains (metabolism, thrust_cost,
+ * node_cost, conn_cost, attack_cost, attack damage and gain, corpse,
+ * reproduce). Every other field of def and pops is ignored. An agent's
+ * brain upkeep is priced when it is set (world_set_agent_upkeep): call
+ * that again for each agent after a change of node_cost or conn_cost.
+ * Between ticks. */
+void world_set_rates(World *w, const WorldDef *def, const PopulationDef *pops);
 /* Adds each population's count agents at random free places, ids
  * serially, tags -1. Not during a tick. */
 void world_populate(World *w);

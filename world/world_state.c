@@ -12,6 +12,7 @@
 #include "world/world_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define WORLD_STATE_MAGIC 0x444c5257u /* "WRLD" */
@@ -90,6 +91,29 @@ void world_save(const World *w, ByteBuf *out)
     for (size_t i = 0; i < sizeof w->ledger / sizeof(double); ++i) {
         buf_put_f64(out, ld[i]);
     }
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* No two agents step one brain: the tags >= 0 are all different. */
+static bool tags_unique(const World *w)
+{
+    if (w->count < 2) {
+        return true;
+    }
+    int32_t *t = petri_alloc((size_t)w->count * sizeof *t);
+    memcpy(t, w->tag, (size_t)w->count * sizeof *t);
+    qsort(t, (size_t)w->count, sizeof *t, cmp_i32);
+    bool ok = true;
+    for (int i = 1; i < w->count && ok; ++i) {
+        ok = t[i] < 0 || t[i] != t[i - 1];
+    }
+    petri_free(t, (size_t)w->count * sizeof *t);
+    return ok;
 }
 
 static PetriStatus bad(PetriError *err, const char *what)
@@ -176,11 +200,26 @@ PetriStatus world_load(const WorldDef *def, const PopulationDef *pops, int pop_c
                   w->id[i] < next_id && (w->rng[i].inc & 1u) && c->cause < DEATH_CAUSE_COUNT &&
                   w->x[i] >= 0.0f && w->x[i] <= w->width && w->y[i] >= 0.0f &&
                   w->y[i] <= w->height;
+        for (int k = 2; k < 10; ++k) {
+            ok = ok && isfinite(f[k]);
+        }
         if (!ok && !r->bad) {
             world_destroy(w);
             return bad(err, "an agent is out of range (id order, population, position)");
         }
+        /* A tag is a brain index: baselines have none (-1), and a brain
+         * agent's tag is checked for duplicates below. */
+        bool baseline = w->pop[i] < pop_count && pops[w->pop[i]].controller != CONTROLLER_BRAIN;
+        if (!r->bad && (w->tag[i] < -1 || (baseline && w->tag[i] != -1))) {
+            world_destroy(w);
+            return bad(err, "an agent has a brain tag it cannot have (a baseline with a brain, "
+                            "or a negative tag)");
+        }
         prev_id = w->id[i];
+    }
+    if (!r->bad && !tags_unique(w)) {
+        world_destroy(w);
+        return bad(err, "two agents share one brain tag");
     }
     uint32_t cells = 0, patches = 0;
     reader_u32(r, &cells);

@@ -1,0 +1,82 @@
+/* The Run struct and what the files of the run object share
+ * (sim/run.c, sim/run_live.c, sim/run_cli.c) with the tests. */
+#ifndef PETRI_RUN_INTERNAL_H
+#define PETRI_RUN_INTERNAL_H
+
+#include "sim/sim_internal.h"
+
+#define RUN_PATH_CAP 4096
+#define CHANGES_CSV_HEADER "generation,tick,key,old_value,new_value"
+
+/* A change read back from changes.csv, to apply again after a resume. */
+typedef struct RunPending {
+    uint64_t generation; /* applied after this many generations */
+    char key[96];
+    char value[272];
+} RunPending;
+
+struct Run {
+    RunDef def;
+    bool files;                 /* false: in memory, no folder */
+    char dir[RUN_PATH_CAP];
+    int lock_fd;
+    uint64_t id;
+    Evolution *ev;
+    StopExpr stop;
+    FILE *stats, *species, *lineage, *changes;
+    double wall_before;         /* wall seconds of earlier sessions of this run */
+    double t0;                  /* clock at create / resume */
+    char *config_text;          /* the effective config (petri_alloc, config_len + 1) */
+    size_t config_len;
+    uint64_t target;
+    bool target_from_option;    /* --generations: a config change does not move it */
+    uint64_t session_start;
+    const char *reason;         /* NULL while running */
+    char reason_buf[64];
+    bool saved;                 /* the newest checkpoint holds the current state */
+    bool dirty;                 /* this session wrote something: summary at the end */
+    bool stepped;
+    bool finished_before;       /* resume of a finished run: change nothing */
+    PopStats last[WORLD_MAX_POPULATIONS];
+    RunStats pub;
+    RunRow *history;
+    int history_len, history_cap;
+    ByteBuf lineage_rows, species_rows;
+    RunObserver observer;
+    void *observer_user;
+    uint64_t changes_applied;   /* rows of changes.csv that the state includes */
+    RunPending *pending;        /* rows after the checkpoint, to apply again */
+    int pending_count, pending_next;
+    Genome *inject;
+    int inject_count, inject_pop;
+};
+
+/* What a checkpoint payload holds before the Evolution's state. */
+typedef struct RunPayload {
+    uint64_t id;
+    const char *config;         /* into the payload */
+    size_t config_len;
+    uint64_t changes_applied;
+    double wall;
+    uint64_t lens[3];           /* stats, species, lineage */
+    size_t state_pos;           /* where the Evolution's state starts */
+} RunPayload;
+PetriStatus run_payload_parse(const char *where, const char *payload, size_t len,
+                              RunPayload *out, PetriError *err);
+
+/* r->config_text from r->def. */
+void run_set_config_text(Run *r);
+double run_wall(const Run *r);
+bool run_summary_final(const Run *r);
+void run_free_injections(Run *r);
+/* Writes what the end of a session writes: a checkpoint if the state is
+ * newer than the last one, the tables flushed, summary.json, the plots.
+ * *plots: how many plots were drawn (0 without gnuplot). Idempotent. */
+PetriStatus run_finish(Run *r, int *plots, PetriError *err);
+
+/* sim/run_live.c: changes.csv read back (resume), replayed (run_step). */
+PetriStatus run_changes_load(Run *r, PetriError *err);
+PetriStatus run_changes_replay(Run *r, PetriError *err);
+void run_changes_free(Run *r);
+
+#endif

@@ -1,0 +1,371 @@
+/* The run object (sim.h run API) as the viewer and the islands embed it:
+ * an observer changes nothing; a live config change is applied, recorded
+ * and re-applied after a crash so that resume stays exact; keys that need
+ * a restart change nothing; the folder lock holds within one process too;
+ * checkpoint_parse reads a checkpoint from memory; genomes put into a run
+ * arrive. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "sim/run_internal.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char tmp[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmp, sizeof tmp, "/tmp/petri_test_run_object_XXXXXX");
+    if (mkdtemp(tmp) == NULL) {
+        return -1;
+    }
+    omp_set_num_threads(2);
+    log_set_level(LOG_WARN);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *const small_sets[] = {
+    "seed=11",
+    "world.size=[48,48]",
+    "populations.0.name=prey",
+    "populations.0.count=16",
+    "populations.1.name=hunters",
+    "populations.1.count=6",
+    "evolution.episodes=2",
+    "evolution.episode_ticks=40",
+    "evolution.epoch_ticks=40",
+    "evolution.floor=3",
+    "evolution.checkpoint_every=3",
+    "evolution.generations=6",
+};
+enum { SMALL_SETS = (int)(sizeof small_sets / sizeof small_sets[0]) };
+
+/* The small config with mode set. */
+static Run *small_run(const char *mode, const char *dir)
+{
+    const char *sets[SMALL_SETS + 1];
+    memcpy(sets, small_sets, sizeof small_sets);
+    char m[64];
+    snprintf(m, sizeof m, "evolution.mode=%s", mode);
+    sets[SMALL_SETS] = m;
+    RunOptions opt = run_default_options();
+    opt.in_memory = dir == NULL;
+    opt.out_dir = dir;
+    Run *r = NULL;
+    PetriError err;
+    error_clear(&err);
+    PetriStatus s = run_create(NULL, sets, SMALL_SETS + 1, &opt, &r, &err);
+    if (s != PETRI_OK) {
+        error_print(&err, stderr);
+    }
+    assert_int_equal(s, PETRI_OK);
+    return r;
+}
+
+static void step_to(Run *r, uint64_t gen)
+{
+    PetriError err;
+    error_clear(&err);
+    while (run_stats(r)->generation < gen && !run_done(r, NULL)) {
+        assert_int_equal(run_step(r, &err), PETRI_OK);
+    }
+    assert_int_equal(run_stats(r)->generation, gen);
+}
+
+typedef struct Seen {
+    uint64_t calls, last_tick, generation;
+    int episode, agents_first;
+    bool ticks_rise;
+} Seen;
+
+static void observer(void *user, const RunView *v)
+{
+    Seen *s = user;
+    if (s->calls > 0 && v->generation == s->generation && v->tick <= s->last_tick) {
+        s->ticks_rise = false;
+    }
+    if (s->calls == 0) {
+        s->agents_first = world_agent_count(v->world);
+    }
+    s->calls++;
+    s->last_tick = v->tick;
+    s->generation = v->generation;
+    s->episode = v->episode;
+    assert_non_null(v->brains);
+}
+
+static void check_observer(const char *mode, int episode)
+{
+    Run *a = small_run(mode, NULL);
+    step_to(a, 4);
+    uint64_t plain = run_hash(a);
+    run_close(a, NULL);
+
+    Run *b = small_run(mode, NULL);
+    Seen seen = {.ticks_rise = true};
+    run_set_observer(b, observer, &seen);
+    step_to(b, 4);
+    assert_true(run_hash(b) == plain);
+    /* Every tick of the observed world: 40 a generation (fewer only when
+     * every agent dies first, which this config does not do). */
+    assert_int_equal(seen.calls, 4 * 40);
+    assert_true(seen.ticks_rise);
+    assert_int_equal(seen.generation, 4);
+    assert_int_equal(seen.episode, episode);
+    run_close(b, NULL);
+}
+
+static void test_observer_changes_nothing(void **state)
+{
+    (void)state;
+    check_observer("generational", 0);
+    check_observer("open_ended", -1);
+}
+
+/* Copies folder a to b, as a crash would leave it (cp -a: the lock file
+ * comes along, unlocked, as after a crash). */
+static void copy_folder(const char *a, const char *b)
+{
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "cp -a '%s' '%s'", a, b);
+    assert_int_equal(system(cmd), 0);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* A live change after generation 3 (checkpoints every 3): a run that
+ * crashes at generation 5, before any checkpoint holds the change, and is
+ * resumed, ends at generation 6 exactly where the run never interrupted
+ * ends; and both differ from a run without the change. */
+static void check_change_resume(const char *mode)
+{
+    char straight[400], crashed[400];
+    snprintf(straight, sizeof straight, "%s/%s-straight", tmp, mode);
+    snprintf(crashed, sizeof crashed, "%s/%s-crashed", tmp, mode);
+    Run *plain = small_run(mode, NULL);
+    step_to(plain, 6);
+    uint64_t unchanged = run_hash(plain);
+    run_close(plain, NULL);
+
+    Run *a = small_run(mode, straight);
+    step_to(a, 3);
+    RunDef next = *run_def(a);
+    next.world.food.regrowth *= 3.0;
+    next.populations[0].metabolism *= 2.0;
+    RunChange ch[8];
+    int count = 0;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(run_apply_def(a, &next, ch, 8, &count, &err), PETRI_OK);
+    assert_int_equal(count, 2);
+    assert_true(ch[0].applied && ch[1].applied);
+    assert_true(run_def(a)->world.food.regrowth == next.world.food.regrowth);
+    step_to(a, 5);
+    copy_folder(straight, crashed); /* the crash: no checkpoint since 3 */
+    step_to(a, 6);
+    uint64_t changed = run_hash(a);
+    assert_true(changed != unchanged);
+    assert_int_equal(run_close(a, &err), PETRI_OK);
+
+    char path[600];
+    snprintf(path, sizeof path, "%s/changes.csv", straight);
+    char *text = slurp(path);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "generation,tick,key,old_value,new_value\n3,"));
+    assert_non_null(strstr(text, "\"world.food.regrowth\""));
+    assert_non_null(strstr(text, "\"populations.0.energy.metabolism\""));
+    free(text);
+
+    Run *b = NULL;
+    assert_int_equal(run_resume(crashed, NULL, &b, &err), PETRI_OK);
+    assert_int_equal(run_stats(b)->generation, 3);
+    step_to(b, 6);
+    assert_true(run_hash(b) == changed);
+    assert_true(run_def(b)->world.food.regrowth == next.world.food.regrowth);
+    assert_int_equal(run_close(b, &err), PETRI_OK);
+    /* The resumed run wrote no second copy of the change. */
+    snprintf(path, sizeof path, "%s/changes.csv", crashed);
+    text = slurp(path);
+    int rows = 0;
+    for (char *p = text; *p; ++p) {
+        rows += *p == '\n';
+    }
+    assert_int_equal(rows, 3);
+    free(text);
+}
+
+static void test_live_change_survives_a_crash_and_resume(void **state)
+{
+    (void)state;
+    check_change_resume("generational");
+    check_change_resume("open_ended");
+}
+
+/* Keys that need a restart are listed as not applied and change nothing;
+ * a change that fails (a stop condition naming no population) changes
+ * nothing at all, not even the live keys that came with it. */
+static void test_restart_keys_change_nothing(void **state)
+{
+    (void)state;
+    Run *r = small_run("generational", NULL);
+    step_to(r, 1);
+    RunDef before = *run_def(r);
+    RunDef next = before;
+    next.world.size[0] = 64;
+    next.populations[0].count = 20;
+    RunChange ch[8];
+    int count = 0;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(run_apply_def(r, &next, ch, 8, &count, &err), PETRI_OK);
+    assert_int_equal(count, 2);
+    assert_false(ch[0].applied);
+    assert_false(ch[1].applied);
+    assert_memory_equal(run_def(r), &before, sizeof before);
+    /* A stop condition that does not compile: an error, nothing changes. */
+    next = before;
+    next.evolution.max_wall_s = 100;
+    snprintf(next.evolution.stop_when, sizeof next.evolution.stop_when, "nobody.count < 1");
+    assert_int_not_equal(run_apply_def(r, &next, ch, 8, &count, &err), PETRI_OK);
+    assert_memory_equal(run_def(r), &before, sizeof before);
+    run_close(r, NULL);
+}
+
+/* The lock: a second Run on the same folder is refused, naming our PID. */
+static void test_folder_lock_names_the_holder(void **state)
+{
+    (void)state;
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/locked", tmp);
+    Run *a = small_run("generational", dir);
+    step_to(a, 1);
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(run_checkpoint(a, &err), PETRI_OK);
+    Run *b = NULL;
+    assert_int_equal(run_resume(dir, NULL, &b, &err), PETRI_EUSAGE);
+    assert_null(b);
+    char pid[32];
+    snprintf(pid, sizeof pid, "PID %ld", (long)getpid());
+    assert_non_null(strstr(err.msg, pid));
+    run_close(a, NULL);
+    error_clear(&err);
+    assert_int_equal(run_resume(dir, NULL, &b, &err), PETRI_OK);
+    run_close(b, NULL);
+}
+
+/* checkpoint_parse: a real checkpoint file from memory; every truncation
+ * of it refused. */
+static void test_checkpoint_parse_from_memory(void **state)
+{
+    (void)state;
+    char dir[400], path[600];
+    snprintf(dir, sizeof dir, "%s/parse", tmp);
+    Run *r = small_run("open_ended", dir);
+    step_to(r, 3); /* checkpoint at 3 */
+    uint64_t id = run_id(r);
+    run_close(r, NULL);
+    snprintf(path, sizeof path, "%s/checkpoints/ckpt-00000003.bin", dir);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static unsigned char buf[1 << 22];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    assert_true(n > 0 && n < sizeof buf);
+    uint64_t gen = 0, got_id = 0;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(checkpoint_parse(buf, n, &gen, &got_id, &err), PETRI_OK);
+    assert_int_equal(gen, 3);
+    assert_true(got_id == id && id != 0);
+    for (size_t cut = 0; cut < n; cut += 1 + n / 53) {
+        error_clear(&err);
+        assert_int_not_equal(checkpoint_parse(buf, cut, NULL, NULL, &err), PETRI_OK);
+    }
+}
+
+static void count_first(void *user, const RunView *v)
+{
+    int *first = user;
+    if (*first < 0) {
+        *first = world_population_size(v->world, 0);
+    }
+}
+
+/* Genomes put into a run: in the open world they are born before the
+ * first tick; in generational mode they replace the first genomes. */
+static void test_genomes_put_into_a_run(void **state)
+{
+    (void)state;
+    char dir[400], gpath[600];
+    snprintf(dir, sizeof dir, "%s/champ", tmp);
+    Run *r = small_run("generational", dir);
+    step_to(r, 3);
+    run_close(r, NULL);
+    snprintf(gpath, sizeof gpath, "%s/champions/prey-best.bin", dir);
+    const char *files[3] = {gpath, gpath, gpath};
+    RunOptions opt = run_default_options();
+    opt.in_memory = true;
+    opt.genomes = files;
+    opt.genome_count = 3;
+    opt.genome_pop = 0;
+    const char *sets[SMALL_SETS + 1];
+    memcpy(sets, small_sets, sizeof small_sets);
+    sets[SMALL_SETS] = "evolution.mode=open_ended";
+    PetriError err;
+    error_clear(&err);
+    Run *oe = NULL;
+    assert_int_equal(run_create(NULL, sets, SMALL_SETS + 1, &opt, &oe, &err), PETRI_OK);
+    int first = -1;
+    run_set_observer(oe, count_first, &first);
+    assert_int_equal(run_step(oe, &err), PETRI_OK);
+    assert_int_equal(first, 16 + 3); /* no birth or death in the first tick */
+    run_close(oe, NULL);
+    /* A genome of the wrong shape is refused with the population named. */
+    sets[SMALL_SETS] = "populations.0.senses.sectors=3";
+    assert_int_not_equal(run_create(NULL, sets, SMALL_SETS + 1, &opt, &oe, &err), PETRI_OK);
+    assert_non_null(strstr(err.msg, "population 'prey' needs"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_observer_changes_nothing),
+        cmocka_unit_test(test_live_change_survives_a_crash_and_resume),
+        cmocka_unit_test(test_restart_keys_change_nothing),
+        cmocka_unit_test(test_folder_lock_names_the_holder),
+        cmocka_unit_test(test_checkpoint_parse_from_memory),
+        cmocka_unit_test(test_genomes_put_into_a_run),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
