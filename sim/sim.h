@@ -289,6 +289,8 @@ int sim_check_main(int argc, char **argv);
 int sim_run_main(int argc, char **argv);
 /* `petri resume RUNDIR ...` */
 int sim_resume_main(int argc, char **argv);
+/* `petri eval RUNDIR|GENOME... [--seeds N] [--against RULES] [--json]` (sim/eval_cli.c). */
+int sim_eval_main(int argc, char **argv);
 
 /* ------------------------------------------------------------ tick
  * (sim/tick.c) A Habitat is one world plus the brains of its agents: the
