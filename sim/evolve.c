@@ -435,6 +435,12 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
             st->v[STOP_FIELD_SPECIES] = ns.species_count;
             st->v[STOP_FIELD_HIDDEN_MEAN] = ns.mean_hidden_nodes;
             st->v[STOP_FIELD_CONNS_MEAN] = ns.mean_enabled_conns;
+            for (int i = 0; i < n; ++i) {
+                const Genome *g = neat_population_genome(ev->neat[p], i);
+                double h = genome_hidden_count(g), c = genome_enabled_count(g);
+                st->v[STOP_FIELD_HIDDEN_MAX] = fmax(st->v[STOP_FIELD_HIDDEN_MAX], h);
+                st->v[STOP_FIELD_CONNS_MAX] = fmax(st->v[STOP_FIELD_CONNS_MAX], c);
+            }
             st->v[STOP_FIELD_BIRTHS] = n; /* the next generation's genomes */
             species_rows(ev, p, f, species);
             /* Keep the best genome ever, then breed the next generation. */

@@ -660,12 +660,16 @@ static void write_stats_rows(Run *r, uint64_t gen, const PopStats *st, double wa
 {
     for (int p = 0; p < r->def.population_count; ++p) {
         const double *v = st[p].v;
-        fprintf(r->stats, "%llu,%s,%.0f,%.9g,%.9g,%.9g,%.0f,%.9g,%.9g,%.0f,%.0f,%.9g,%.3f\n",
+        fprintf(r->stats, "%llu,%s,%.0f,%.9g,%.9g,%.9g,%.0f,%.9g,%.9g,%.0f,%.0f,%.9g,%.3f",
                 (unsigned long long)gen, r->def.populations[p].name, v[STOP_FIELD_POP_COUNT],
                 v[STOP_FIELD_FITNESS_MAX], v[STOP_FIELD_FITNESS_MEAN],
                 v[STOP_FIELD_FITNESS_MEDIAN], v[STOP_FIELD_SPECIES], v[STOP_FIELD_HIDDEN_MEAN],
                 v[STOP_FIELD_CONNS_MEAN], v[STOP_FIELD_BIRTHS], v[STOP_FIELD_DEATHS],
                 v[STOP_FIELD_FOOD], wall);
+        for (int f = STOP_FIELD_RESEEDS; f < STOP_FIELD_COUNT; ++f) {
+            fprintf(r->stats, ",%.9g", v[f]);
+        }
+        fputc('\n', r->stats);
     }
 }
 
@@ -860,6 +864,17 @@ static PetriStatus write_summary(Run *r, PetriError *err)
         } else {
             buf_printf(&b, ": null");
         }
+    }
+    /* Agents put back at the floor (open-ended), counted from lineage.csv
+     * so that every session of a resumed run counts. */
+    int reseeds[WORLD_MAX_POPULATIONS] = {0};
+    fflush(r->lineage);
+    lineage_count_reseeds(r->dir, &r->def, reseeds);
+    buf_printf(&b, "\n  },\n  \"reseeds\": {");
+    for (int p = 0; p < r->def.population_count; ++p) {
+        buf_printf(&b, "%s\n    ", p ? "," : "");
+        json_write_string(&b, r->def.populations[p].name);
+        buf_printf(&b, ": %d", reseeds[p]);
     }
     buf_printf(&b, "\n  },\n  \"wall_s\": %.3f,\n  \"state_hash\": \"%016llx\"\n}\n", run_wall(r),
                (unsigned long long)evolution_hash(r->ev));

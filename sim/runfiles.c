@@ -239,3 +239,41 @@ int plots_write(const char *dir, const char *const *pop_names, int pop_count, bo
     }
     return (int)(sizeof charts / sizeof charts[0]);
 }
+
+void lineage_count_reseeds(const char *dir, const RunDef *def, int *out)
+{
+    for (int p = 0; p < def->population_count; ++p) {
+        out[p] = 0;
+    }
+    char path[1200];
+    snprintf(path, sizeof path, "%s/lineage.csv", dir);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return;
+    }
+    char line[512];
+    while (fgets(line, sizeof line, f) != NULL) {
+        /* generation,tick,birth,POP,id,,,,reseed */
+        size_t n = strlen(line);
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            line[--n] = '\0';
+        }
+        if (n < 7 || strcmp(line + n - 7, ",reseed") != 0) {
+            continue;
+        }
+        char *a = strchr(line, ',');
+        char *b = a ? strchr(a + 1, ',') : NULL;
+        char *c = b ? strchr(b + 1, ',') : NULL;
+        char *d = c ? strchr(c + 1, ',') : NULL;
+        if (d == NULL || strncmp(b + 1, "birth,", 6) != 0) {
+            continue;
+        }
+        *d = '\0';
+        for (int p = 0; p < def->population_count; ++p) {
+            if (strcmp(c + 1, def->populations[p].name) == 0) {
+                out[p]++;
+            }
+        }
+    }
+    fclose(f);
+}

@@ -83,6 +83,10 @@ typedef enum StopField {
     STOP_FIELD_BIRTHS,
     STOP_FIELD_DEATHS,
     STOP_FIELD_FOOD,
+    /* written after wall_s in stats.csv (docs/outputs.md) */
+    STOP_FIELD_RESEEDS,       /* open-ended: agents put back from the hall of fame */
+    STOP_FIELD_HIDDEN_MAX,
+    STOP_FIELD_CONNS_MAX,
     STOP_FIELD_COUNT
 } StopField;
 

@@ -84,7 +84,11 @@ int evolution_inputs(const Evolution *ev, int pop);
 
 #define STATS_CSV_HEADER                                                                     \
     "generation,population,count,fitness_max,fitness_mean,fitness_median,species,"           \
-    "hidden_nodes_mean,connections_mean,births,deaths,food,wall_s"
+    "hidden_nodes_mean,connections_mean,births,deaths,food,wall_s,"                          \
+    "reseeds,hidden_nodes_max,connections_max"
+/* Birth rows of lineage.csv with cause `reseed`, per population of def
+ * (out[pop_count], zeroed first); a missing file counts none. */
+void lineage_count_reseeds(const char *dir, const RunDef *def, int *out);
 #define LINEAGE_CSV_HEADER "generation,tick,event,population,id,parent1,parent2,species,cause"
 #define SPECIES_CSV_HEADER "generation,population,species,size,fitness_max,fitness_mean"
 

@@ -240,6 +240,63 @@ static void test_open_ended_load_refuses_bad_tags(void **state)
  * seconds), the prey's mean fitness over the last five of 25 generations
  * is well above that of the first five. Seeded, so the run is the same
  * every time; the margin is what a working GA gives (about 2.5x here). */
+/* Hunters that starve within an epoch fall below the floor: each agent
+ * put back gets a lineage birth row with cause reseed, and stats count
+ * them; the rows' ids are agents alive in the world. */
+static void test_open_ended_reseed_rows(void **state)
+{
+    (void)state;
+    RunDef def = small_def(EVOLUTION_OPEN_ENDED);
+    def.populations[1].energy_start = 2.0; /* hunters starve in about 20 ticks */
+    def.evolution.floor = 6;
+    omp_set_num_threads(1);
+    Evolution *ev;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(evolution_create(&def, &ev, &err), PETRI_OK);
+    ByteBuf lin, sp;
+    buf_init(&lin);
+    buf_init(&sp);
+    PopStats st[WORLD_MAX_POPULATIONS];
+    int total = 0;
+    for (int g = 0; g < 3; ++g) {
+        size_t from = lin.len;
+        evolution_step(ev, st, &lin, &sp);
+        /* rows of this epoch that are reseeds of the hunters */
+        int rows = 0;
+        char *text = petri_alloc(lin.len - from + 1);
+        memcpy(text, lin.data + from, lin.len - from);
+        text[lin.len - from] = '\0';
+        for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+            if (strstr(line, ",reseed") == NULL) {
+                continue;
+            }
+            unsigned long long gen = 0, tick = 0;
+            unsigned id = 0;
+            char pop[32] = "";
+            assert_int_equal(sscanf(line, "%llu,%llu,birth,%31[^,],%u,,,,reseed", &gen, &tick,
+                                    pop, &id),
+                             4);
+            assert_int_equal(gen, (unsigned long long)g + 1);
+            assert_string_equal(pop, "hunters");
+            assert_true(world_find(ev->world, id) >= 0);
+            rows++;
+        }
+        petri_free(text, lin.len - from + 1);
+        assert_int_equal(rows, (int)st[1].v[STOP_FIELD_RESEEDS]);
+        assert_int_equal((int)st[0].v[STOP_FIELD_RESEEDS], 0);
+        total += rows;
+        /* the floor holds after the reseed */
+        assert_true(world_population_size(ev->world, 1) >= def.evolution.floor);
+    }
+    /* all 8 founders starve in the first epoch: 6 put back; some of
+     * those may then live through an epoch */
+    assert_true(total >= def.evolution.floor && total <= 3 * def.evolution.floor);
+    buf_fini(&lin);
+    buf_fini(&sp);
+    evolution_destroy(ev);
+}
+
 static void test_evolution_improves_foraging(void **state)
 {
     (void)state;
@@ -288,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_generational_save_load_continues_exactly),
         cmocka_unit_test(test_open_ended_save_load_continues_exactly),
         cmocka_unit_test(test_open_ended_load_refuses_bad_tags),
+        cmocka_unit_test(test_open_ended_reseed_rows),
         cmocka_unit_test(test_evolution_improves_foraging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
