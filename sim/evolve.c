@@ -275,10 +275,12 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
      * genome index of each, to credit counters to the right genome. */
     uint32_t *ids = petri_alloc((size_t)n * sizeof *ids);
     int *gidx = petri_alloc((size_t)n * sizeof *gidx);
+    int *fpop = petri_alloc((size_t)n * sizeof *fpop);
     for (int s = 0; s < n; ++s) {
         int p = world_agent_pop(w, s);
         ids[s] = world_agent_id(w, s);
         gidx[s] = ev->offset[p] + seen[p]++;
+        fpop[s] = p;
     }
     int founders = n; /* res arrives zeroed (calloc) */
     bool observed = episode == 0 && ev->observer != NULL;
@@ -298,10 +300,19 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
             int f = find_id(ids, founders, evs[i].id);
             if (f >= 0) {
                 res->fitness[gidx[f]] = fitness_of(&def->fitness[p], &evs[i].counters, 0.0);
-                buf_printf(&res->deaths_csv, "%llu,%llu,death,%s,%d,,,,%s\n",
+                buf_printf(&res->deaths_csv, "%llu,%llu,death,%s,%d,,,,%s,",
                            (unsigned long long)ev->generation + 1,
                            (unsigned long long)evs[i].tick, def->populations[p].name,
                            gidx[f] - ev->offset[p], death_cause_name((int)evs[i].cause));
+                /* the killer, as a genome index and population */
+                int k = evs[i].other != WORLD_NO_ID ? find_id(ids, founders, evs[i].other) : -1;
+                if (k >= 0) {
+                    buf_printf(&res->deaths_csv, "%d,%s", gidx[k] - ev->offset[fpop[k]],
+                               def->populations[fpop[k]].name);
+                } else {
+                    buf_printf(&res->deaths_csv, ",");
+                }
+                buf_put(&res->deaths_csv, "\n", 1);
             }
         }
     }
@@ -316,6 +327,7 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
     }
     petri_free(ids, (size_t)founders * sizeof *ids);
     petri_free(gidx, (size_t)founders * sizeof *gidx);
+    petri_free(fpop, (size_t)founders * sizeof *fpop);
     res->food = plant_energy_total(w);
     habitat_destroy(h);
 }
@@ -371,7 +383,7 @@ static void birth_rows(const Evolution *ev, int p, ByteBuf *out)
         if (b >= 0) {
             buf_printf(out, "%d", b);
         }
-        buf_printf(out, ",%u,\n", neat_population_species_of(np, i));
+        buf_printf(out, ",%u,,,\n", neat_population_species_of(np, i));
     }
 }
 

@@ -305,7 +305,7 @@ static void handle_births(Evolution *ev, ByteBuf *lineage)
         if (mate_id != WORLD_NO_ID) {
             buf_printf(lineage, "%u", mate_id);
         }
-        buf_printf(lineage, ",,\n");
+        buf_printf(lineage, ",,,,\n");
     }
 }
 
@@ -389,7 +389,7 @@ static int reseed(Evolution *ev, int p, ByteBuf *lineage)
         uint32_t id = world_add_agent(w, &sp);
         agent_attach(ev, world_find(w, id), &g);
         genome_fini(&g);
-        buf_printf(lineage, "%llu,%llu,birth,%s,%u,,,,reseed\n",
+        buf_printf(lineage, "%llu,%llu,birth,%s,%u,,,,reseed,,\n",
                    (unsigned long long)ev->generation, (unsigned long long)world_tick(w),
                    def->populations[p].name, id);
     }
@@ -459,9 +459,25 @@ void open_ended_step(Evolution *ev, PopStats *stats, ByteBuf *lineage, ByteBuf *
             if (e->tag >= 0 && e->tag < ev->genome_count) {
                 fame_offer(ev, p, &ev->genomes[e->tag], f);
             }
-            buf_printf(lineage, "%llu,%llu,death,%s,%u,,,,%s\n",
+            buf_printf(lineage, "%llu,%llu,death,%s,%u,,,,%s,",
                        (unsigned long long)ev->generation + 1, (unsigned long long)e->tick,
                        def->populations[p].name, e->id, death_cause_name((int)e->cause));
+            /* the killer: alive, or dead in this same tick */
+            int kp = -1;
+            if (e->other != WORLD_NO_ID) {
+                int ks = world_find(w, e->other);
+                kp = ks >= 0 ? world_agent_pop(w, ks) : -1;
+                for (int j = 0; j < ne && kp < 0; ++j) {
+                    if (evs[j].kind == EVENT_DEATH && evs[j].id == e->other) {
+                        kp = evs[j].pop;
+                    }
+                }
+            }
+            if (kp >= 0) {
+                buf_printf(lineage, "%u,%s\n", e->other, def->populations[kp].name);
+            } else {
+                buf_printf(lineage, ",\n");
+            }
         }
         int before = world_agent_count(w);
         handle_births(ev, lineage);

@@ -253,12 +253,12 @@ void lineage_count_reseeds(const char *dir, const RunDef *def, int *out)
     }
     char line[512];
     while (fgets(line, sizeof line, f) != NULL) {
-        /* generation,tick,birth,POP,id,,,,reseed */
+        /* generation,tick,birth,POP,id,,,,reseed,, */
         size_t n = strlen(line);
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
             line[--n] = '\0';
         }
-        if (n < 7 || strcmp(line + n - 7, ",reseed") != 0) {
+        if (n < 9 || strcmp(line + n - 9, ",reseed,,") != 0) {
             continue;
         }
         char *a = strchr(line, ',');

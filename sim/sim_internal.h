@@ -89,7 +89,9 @@ int evolution_inputs(const Evolution *ev, int pop);
 /* Birth rows of lineage.csv with cause `reseed`, per population of def
  * (out[pop_count], zeroed first); a missing file counts none. */
 void lineage_count_reseeds(const char *dir, const RunDef *def, int *out);
-#define LINEAGE_CSV_HEADER "generation,tick,event,population,id,parent1,parent2,species,cause"
+#define LINEAGE_CSV_HEADER                                                                   \
+    "generation,tick,event,population,id,parent1,parent2,species,cause,killer,"             \
+    "killer_population"
 #define SPECIES_CSV_HEADER "generation,population,species,size,fitness_max,fitness_mean"
 
 /* ------------------------------------------------------------ signals */

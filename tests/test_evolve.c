@@ -274,7 +274,7 @@ static void test_open_ended_reseed_rows(void **state)
             unsigned long long gen = 0, tick = 0;
             unsigned id = 0;
             char pop[32] = "";
-            assert_int_equal(sscanf(line, "%llu,%llu,birth,%31[^,],%u,,,,reseed", &gen, &tick,
+            assert_int_equal(sscanf(line, "%llu,%llu,birth,%31[^,],%u,,,,reseed,,", &gen, &tick,
                                     pop, &id),
                              4);
             assert_int_equal(gen, (unsigned long long)g + 1);
@@ -295,6 +295,68 @@ static void test_open_ended_reseed_rows(void **state)
     buf_fini(&lin);
     buf_fini(&sp);
     evolution_destroy(ev);
+}
+
+/* Chasers with a deadly bite kill prey: every `killed` death row names
+ * its killer (a chaser of the run, by its id in that mode) and no other
+ * row does. */
+static void check_killer_rows(int mode)
+{
+    RunDef def = small_def(mode);
+    def.populations[1].controller = CONTROLLER_CHASER;
+    def.populations[1].attack_damage = 200.0;
+    omp_set_num_threads(1);
+    Evolution *ev;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(evolution_create(&def, &ev, &err), PETRI_OK);
+    ByteBuf lin, sp;
+    buf_init(&lin);
+    buf_init(&sp);
+    PopStats st[WORLD_MAX_POPULATIONS];
+    for (int g = 0; g < 2; ++g) {
+        evolution_step(ev, st, &lin, &sp);
+    }
+    char *text = petri_alloc(lin.len + 1);
+    memcpy(text, lin.data, lin.len);
+    text[lin.len] = '\0';
+    int kills = 0;
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        /* 11 fields, always */
+        int commas = 0;
+        for (const char *c = line; *c; ++c) {
+            commas += *c == ',';
+        }
+        assert_int_equal(commas, 10);
+        const char *cause = line;
+        for (int f = 0; f < 8; ++f) {
+            cause = strchr(cause, ',') + 1;
+        }
+        if (strncmp(cause, "killed,", 7) == 0) {
+            unsigned killer = 0;
+            char pop[32] = "";
+            assert_int_equal(sscanf(cause, "killed,%u,%31s", &killer, pop), 2);
+            assert_string_equal(pop, "hunters");
+            if (mode == EVOLUTION_GENERATIONAL) {
+                assert_true(killer < (unsigned)def.populations[1].count);
+            }
+            kills++;
+        } else {
+            assert_true(cause[strlen(cause) - 2] == ',' && cause[strlen(cause) - 1] == ',');
+        }
+    }
+    assert_true(kills > 0);
+    petri_free(text, lin.len + 1);
+    buf_fini(&lin);
+    buf_fini(&sp);
+    evolution_destroy(ev);
+}
+
+static void test_lineage_names_killers(void **state)
+{
+    (void)state;
+    check_killer_rows(EVOLUTION_GENERATIONAL);
+    check_killer_rows(EVOLUTION_OPEN_ENDED);
 }
 
 static void test_evolution_improves_foraging(void **state)
@@ -346,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_open_ended_save_load_continues_exactly),
         cmocka_unit_test(test_open_ended_load_refuses_bad_tags),
         cmocka_unit_test(test_open_ended_reseed_rows),
+        cmocka_unit_test(test_lineage_names_killers),
         cmocka_unit_test(test_evolution_improves_foraging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
