@@ -152,6 +152,7 @@ void evolution_destroy(Evolution *ev)
     }
     for (int p = 0; p < ev->pop_count; ++p) {
         neat_population_destroy(ev->neat[p]);
+        genome_fini(&ev->chosen[p]);
     }
     open_ended_fini(ev);
     petri_free(ev, sizeof *ev);
@@ -425,6 +426,17 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
         buf_fini(&res[e].deaths_csv);
     }
     food /= episodes;
+    if ((ev->generation + 1) % (uint64_t)def->evolution.checkpoint_every == 0) {
+        const double *slices[WORLD_MAX_POPULATIONS];
+        for (int p = 0; p < ev->pop_count; ++p) {
+            slices[p] = fit + ev->offset[p];
+        }
+        for (int p = 0; p < ev->pop_count; ++p) {
+            if (ev->neat[p] != NULL) {
+                evolution_retest(ev, p, slices);
+            }
+        }
+    }
     for (int p = 0; p < ev->pop_count; ++p) {
         int n = def->populations[p].count;
         const double *f = fit + ev->offset[p];
@@ -490,6 +502,10 @@ const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness)
     if (ev->neat[pop] == NULL) {
         return NULL;
     }
+    if (ev->has_chosen[pop]) {
+        *fitness = ev->chosen_train[pop];
+        return &ev->chosen[pop];
+    }
     return neat_population_best_ever(ev->neat[pop], fitness);
 }
 
@@ -504,6 +520,7 @@ uint64_t evolution_hash(const Evolution *ev)
     if (ev->def.evolution.mode == EVOLUTION_OPEN_ENDED) {
         hasher_u64(&hs, open_ended_hash(ev));
     }
+    evolution_retest_hash(ev, &hs);
     return hasher_digest(&hs);
 }
 
@@ -526,6 +543,7 @@ void evolution_save(const Evolution *ev, ByteBuf *out)
     if (ev->def.evolution.mode == EVOLUTION_OPEN_ENDED) {
         open_ended_save(ev, out);
     }
+    evolution_retest_save(ev, out);
 }
 
 PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, PetriError *err)
@@ -568,6 +586,9 @@ PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, Pe
     }
     if (s == PETRI_OK && def->evolution.mode == EVOLUTION_OPEN_ENDED) {
         s = open_ended_load(ev, r, err);
+    }
+    if (s == PETRI_OK) {
+        s = evolution_retest_load(ev, r, err);
     }
     if (s != PETRI_OK) {
         evolution_destroy(ev);

@@ -62,9 +62,16 @@ void evolution_step(Evolution *ev, PopStats *stats, ByteBuf *lineage_rows, ByteB
 uint64_t evolution_generation(const Evolution *ev);
 /* Hash over everything that determines the future of the run. */
 uint64_t evolution_hash(const Evolution *ev);
-/* Best genome of a population so far (NULL for baseline populations) and
- * its fitness. */
+/* A population's champion (NULL for baseline populations) and its
+ * training fitness: in generational mode the one chosen by re-evaluation
+ * (sim/evolve_retest.c) once there is one, before that and in open-ended
+ * mode the best genome so far. */
 const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness);
+/* The scores of a champion chosen by re-evaluation: its training fitness,
+ * its mean over the re-test episodes, the generation it was bred in;
+ * false while there is none (open-ended mode, early generations). */
+bool evolution_champion_scores(const Evolution *ev, int pop, double *train, double *retest,
+                               uint64_t *generation);
 void evolution_save(const Evolution *ev, ByteBuf *out);
 PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, PetriError *err);
 /* Called after every tick of the observed world (see RunObserver):

@@ -8,6 +8,7 @@
 
 #include "sim/evolve_internal.h"
 
+#include <math.h>
 #include <omp.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@ static RunDef small_def(int mode)
         "evolution.episode_ticks=60",
         "evolution.epoch_ticks=60",
         "evolution.floor=4",
+        "evolution.checkpoint_every=2", /* champions re-tested every 2 generations */
     };
     PetriStatus s = run_def_load(&def, NULL, sets, (int)(sizeof sets / sizeof sets[0]), &err);
     if (s != PETRI_OK) {
@@ -359,6 +361,41 @@ static void test_lineage_names_killers(void **state)
     check_killer_rows(EVOLUTION_OPEN_ENDED);
 }
 
+/* After generation 2 (checkpoint_every 2) each evolved population has a
+ * champion chosen by re-evaluation: one of the generation's best three,
+ * with its training fitness (at most the generation's best) and its
+ * re-test score kept apart; evolution_champion returns it. */
+static void test_champion_chosen_by_retest(void **state)
+{
+    (void)state;
+    RunDef def = small_def(EVOLUTION_GENERATIONAL);
+    omp_set_num_threads(1);
+    Evolution *ev;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(evolution_create(&def, &ev, &err), PETRI_OK);
+    ByteBuf lin, sp;
+    buf_init(&lin);
+    buf_init(&sp);
+    PopStats st[WORLD_MAX_POPULATIONS];
+    evolution_step(ev, st, &lin, &sp);
+    assert_false(ev->has_chosen[0]);
+    evolution_step(ev, st, &lin, &sp);
+    for (int p = 0; p < 2; ++p) {
+        assert_true(ev->has_chosen[p]);
+        assert_int_equal(ev->chosen_generation[p], 2);
+        assert_true(ev->chosen_train[p] <= st[p].v[STOP_FIELD_FITNESS_MAX]);
+        assert_true(ev->chosen_train[p] >= st[p].v[STOP_FIELD_FITNESS_MEDIAN]);
+        assert_true(isfinite(ev->chosen_retest[p]));
+        double f = 0.0;
+        assert_ptr_equal(evolution_champion(ev, p, &f), &ev->chosen[p]);
+        assert_true(f == ev->chosen_train[p]);
+    }
+    buf_fini(&lin);
+    buf_fini(&sp);
+    evolution_destroy(ev);
+}
+
 static void test_evolution_improves_foraging(void **state)
 {
     (void)state;
@@ -409,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_open_ended_load_refuses_bad_tags),
         cmocka_unit_test(test_open_ended_reseed_rows),
         cmocka_unit_test(test_lineage_names_killers),
+        cmocka_unit_test(test_champion_chosen_by_retest),
         cmocka_unit_test(test_evolution_improves_foraging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
