@@ -83,7 +83,7 @@ typedef enum StopField {
     STOP_FIELD_BIRTHS,
     STOP_FIELD_DEATHS,
     STOP_FIELD_FOOD,
-    /* written after wall_s in stats.csv (docs/outputs.md) */
+    /* written after food in stats.csv, wall_s last (docs/outputs.md) */
     STOP_FIELD_RESEEDS,       /* open-ended: agents put back from the hall of fame */
     STOP_FIELD_HIDDEN_MAX,
     STOP_FIELD_CONNS_MAX,
