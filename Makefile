@@ -2,9 +2,10 @@
 #
 #   make              build ./petri
 #   make run          install missing packages, build, run the default evolution
-#   make test         build and run every test (prints "N passed, N failed")
+#   make test         build and run every test (prints "N passed, N failed, N skipped")
 #   make test-asan    the same tests under AddressSanitizer and UBSan
-#   make test-O0      the golden state hashes in a -O0 build
+#   make test-O0      the golden state hashes and fixed bits in a -O0 build
+#   make test-musl    the golden state hashes built with musl equal glibc's
 #   make bench        throughput benchmark (agent-steps per second)
 #   make deps         install missing Debian packages (as root) or print the command
 #   make docs         regenerate docs/config.md from the schema
@@ -18,7 +19,8 @@ MODE   ?= release
 MPI    ?= 0
 STATIC ?= 0
 WERROR ?= 1
-SDL    ?= $(shell pkg-config --exists sdl2 2>/dev/null && echo 1 || echo 0)
+SDL_FOUND := $(shell pkg-config --exists sdl2 2>/dev/null && echo 1 || echo 0)
+SDL    ?= $(SDL_FOUND)
 ifeq ($(STATIC),1)
 SDL := 0
 endif
@@ -28,7 +30,17 @@ ifeq ($(MPI),1)
 CC      := mpicc
 endif
 
-BUILD   := build/$(MODE)
+# Each combination of knobs builds in its own folder (build/release,
+# build/release-static, build/release-mpi, build/debug-nosdl, ...), so that
+# no object is reused across knobs; within a folder, a change of compiler
+# or flags (CC=, CFLAGS=) rebuilds everything (see BUILD/flags below).
+VARIANT := $(if $(filter 1,$(STATIC)),-static)$(if $(filter 1,$(MPI)),-mpi)
+ifneq ($(STATIC),1)
+ifneq ($(SDL),$(SDL_FOUND))
+VARIANT := $(VARIANT)$(if $(filter 1,$(SDL)),-sdl,-nosdl)
+endif
+endif
+BUILD   := build/$(MODE)$(VARIANT)
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wvla -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -76,7 +88,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 PETRI := $(BUILD)/petri
 
-.PHONY: all run test test-asan test-O0 bench deps deps-test docs clean check-docs
+.PHONY: all petri run test test-asan test-O0 test-musl bench deps deps-test docs clean check-docs
 all: petri
 
 petri: $(PETRI)
@@ -84,7 +96,15 @@ ifeq ($(MODE),release)
 	@ln -sf $(PETRI) petri
 endif
 
-$(BUILD)/%.o: %.c
+# BUILD/flags holds the compiler and flags of the last build in BUILD; it
+# is rewritten (and every object becomes stale) only when they change.
+BUILD_FLAGS := $(CC) $(CFLAGS_ALL) $(CFLAGS_SDL) | $(LDFLAGS_ALL) | $(LIBS)
+ifneq ($(file <$(BUILD)/flags),$(BUILD_FLAGS))
+$(shell mkdir -p $(BUILD))
+$(file >$(BUILD)/flags,$(BUILD_FLAGS))
+endif
+
+$(BUILD)/%.o: %.c $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
 	@$(CC) $(CFLAGS_ALL) $(if $(findstring render/,$<),$(CFLAGS_SDL)) -c $< -o $@
@@ -94,7 +114,7 @@ $(LIB): $(OBJS)
 	@echo "  AR    $@"
 	@ar rcs $@ $(OBJS)
 
-$(PETRI): $(BUILD)/main.o $(LIB)
+$(PETRI): $(BUILD)/main.o $(LIB) $(BUILD)/flags
 	@echo "  LD    $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $(BUILD)/main.o $(LIB) $(LIBS)
 
@@ -142,12 +162,54 @@ test: deps-test
 test-asan: deps-test
 	@$(MAKE) --no-print-directory MODE=asan tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  tests/run_tests.sh build/asan
+	  tests/run_tests.sh build/asan$(VARIANT)
 
 # The golden state hashes again at -O0: the optimiser must change nothing.
+# Also at -O0: the fixed bits of the brain's exp and of core/mathx.c, and
+# test_tick, whose -O0 in-process hash is compared with the -O2 binary's.
 test-O0: deps-test
 	@$(MAKE) --no-print-directory MODE=debug tests
-	@tests/run_tests.sh build/debug test_golden
+	@$(MAKE) --no-print-directory petri
+	@PETRI_BIN=build/release$(VARIANT)/petri tests/run_tests.sh build/debug$(VARIANT) \
+	  "test_golden test_brain_exp test_mathx test_tick"
+
+# The golden state hashes with musl (Debian's musl-gcc, no OpenMP, no
+# libyaml: tests/golden_main.c builds the scenes from def structs) must
+# equal glibc's: the simulation's floating point depends on no libm.
+MUSL_BUILD := build/musl
+MUSL_SRCS  := $(filter-out %_mpi.c,$(foreach m,core genome brain world sim experiments,$(wildcard $(m)/*.c)))
+MUSL_OBJS  := $(MUSL_SRCS:%.c=$(MUSL_BUILD)/%.o)
+MUSL_FLAGS := -std=c17 -D_GNU_SOURCE -I. -I$(MUSL_BUILD)/include -ffp-contract=off -fno-fast-math \
+              -O2 -DPETRI_SDL=0 -DPETRI_MPI=0 -MMD -MP $(WARN) -Wno-unknown-pragmas
+
+$(MUSL_BUILD)/include/yaml.h: /usr/include/yaml.h
+	@mkdir -p $(dir $@)
+	@cp $< $@
+
+$(MUSL_BUILD)/%.o: %.c $(MUSL_BUILD)/include/yaml.h
+	@mkdir -p $(dir $@)
+	@echo "  MUSL  $<"
+	@musl-gcc $(MUSL_FLAGS) -c $< -o $@
+
+$(MUSL_BUILD)/golden_main: tests/golden_main.c tests/golden_scenes.h tests/musl/yaml_absent.c \
+                           $(MUSL_OBJS)
+	@echo "  LD    $@"
+	@musl-gcc $(MUSL_FLAGS) -static -o $@ tests/golden_main.c tests/musl/yaml_absent.c \
+	  $(MUSL_OBJS) -lm
+
+$(BUILD)/golden_main: tests/golden_main.c tests/golden_scenes.h $(LIB)
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ tests/golden_main.c $(LIB) $(LIBS)
+
+test-musl: deps-test
+	$(call install_missing,musl-tools)
+	@$(MAKE) --no-print-directory $(MUSL_BUILD)/golden_main $(BUILD)/golden_main
+	@echo "== glibc, $(BUILD), 1 2 3 threads"
+	@$(BUILD)/golden_main 1 2 3
+	@echo "== musl, $(MUSL_BUILD), static"
+	@file $(MUSL_BUILD)/golden_main | grep -q "statically linked" || \
+	  { echo "$(MUSL_BUILD)/golden_main is not a static musl binary"; exit 1; }
+	@$(MUSL_BUILD)/golden_main 1
 
 bench: deps
 	@$(MAKE) --no-print-directory petri
@@ -159,4 +221,50 @@ docs: petri
 clean:
 	rm -rf build petri
 
--include $(OBJS:.o=.d) $(BUILD)/main.d
+-include $(OBJS:.o=.d) $(BUILD)/main.d $(TEST_BINS:=.d) $(MUSL_OBJS:.o=.d)
+
+# --- fuzzing (tests/fuzz/) ---------------------------------------------------
+# libFuzzer targets, built with clang, ASan and UBSan into build/fuzz (its
+# own objects; the gcc builds are untouched). `make fuzz` builds them,
+# `make fuzz-smoke` runs each for FUZZ_SECONDS on the committed corpus and
+# replays every committed reproducer. Longer runs: docs/reliability.md.
+# (clang, unlike gcc, warns about unused static inline helpers.)
+FUZZ_CC      := clang
+FUZZ_BUILD   := build/fuzz
+FUZZ_SECONDS ?= 12
+FUZZ_TARGETS := config genome_bin genome_json checkpoint world
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE -I. -fopenmp -ffp-contract=off -fno-fast-math -MMD -MP \
+                $(WARN) -Wno-unused-function -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -DPETRI_SDL=0 -DPETRI_MPI=0
+FUZZ_SRCS    := $(filter-out %_mpi.c,$(foreach m,core genome brain world sim experiments,$(wildcard $(m)/*.c)))
+FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+PKGS_FUZZ    := clang libclang-rt-14-dev libomp-dev libyaml-dev
+
+.PHONY: fuzz fuzz-smoke deps-fuzz
+deps-fuzz:
+	$(call install_missing,$(PKGS_FUZZ))
+
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  FZCC  $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/libpetri.a: $(FUZZ_OBJS)
+	@rm -f $@
+	@ar rcs $@ $(FUZZ_OBJS)
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/tests/fuzz/fuzz_common.o \
+                      $(FUZZ_BUILD)/libpetri.a
+	@echo "  FUZZ  $@"
+	@$(FUZZ_CC) -fopenmp -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lyaml -lm
+
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o) $(FUZZ_BUILD)/tests/fuzz/fuzz_common.o
+
+fuzz-smoke: fuzz
+	@tests/fuzz/smoke.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+-include $(FUZZ_OBJS:.o=.d)

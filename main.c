@@ -7,6 +7,7 @@
 #include "genome/genome.h"
 #include "sim/sim.h"
 
+#include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
@@ -101,12 +102,35 @@ int main(int argc, char **argv)
         print_usage(stderr);
         return 2;
     }
-    const char *word = argv[1];
-    if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {
+    /* Options before the command ("+": stop at the first word that is not
+     * one, so each command parses its own). */
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    optopt = 0;
+    int opt = getopt_long(argc, argv, "+:hV", opts, NULL);
+    if (opt == 'h') {
         print_usage(stdout);
         return 0;
     }
-    if (strcmp(word, "--version") == 0 || strcmp(word, "version") == 0) {
+    if (opt == 'V') {
+        printf("petri %s\n", PETRI_VERSION);
+        return 0;
+    }
+    if (opt != -1) {
+        if (optopt > 0 && optopt < 128) {
+            fprintf(stderr, "petri: unknown option '-%c'\n\n", optopt);
+        } else {
+            fprintf(stderr, "petri: unknown option '%s'\n\n", argv[optind - 1]);
+        }
+        print_usage(stderr);
+        return 2;
+    }
+    const char *word = argv[1];
+    if (strcmp(word, "version") == 0) {
         printf("petri %s\n", PETRI_VERSION);
         return 0;
     }

@@ -138,7 +138,7 @@ static inline float act_f32(int act, float x)
     case ACT_GAUSS:
         return exp_f32(-x * x);
     case ACT_SIN:
-        return sinf(x);
+        return mathx_sinf(x);
     case ACT_ABS:
         return fabsf(x);
     case ACT_STEP:
@@ -199,9 +199,12 @@ size_t brain_pool_bytes(const BrainPool *pool)
 }
 
 /* Grows an array to hold at least need items (doubling), keeping contents. */
+/* Never returns NULL, even for need 0: the compiler offsets every array
+ * by its length, and NULL + 0 is undefined (a pool of brains without a
+ * connection has no connection array otherwise). */
 static void *grow(void *p, size_t *cap, size_t need, size_t item)
 {
-    if (need <= *cap) {
+    if (need <= *cap && p != NULL) {
         return p;
     }
     size_t n = *cap < 16 ? 16 : *cap;

@@ -98,15 +98,6 @@ const char *config_describe_node(const ConfigLoader *ld, const ConfigNode *n, ch
     return out;
 }
 
-static void error_expected(ConfigLoader *ld, const ConfigNode *at, const ConfigRow *row,
-                           const char *path, const ConfigNode *got)
-{
-    char want[256], found[160];
-    config_describe_row(row, want, sizeof want);
-    config_loader_error(ld, at, "'%s' must be %s, got %s", path, want,
-                        config_describe_node(ld, got, found, sizeof found));
-}
-
 /* A plain (unquoted) scalar, as numbers and booleans must be; NULL when
  * the node is anything else. */
 static const char *plain_text(const ConfigLoader *ld, const ConfigNode *n)
@@ -115,6 +106,21 @@ static const char *plain_text(const ConfigLoader *ld, const ConfigNode *n)
         return NULL;
     }
     return config_node_text(ld->tree, n);
+}
+
+static void error_expected(ConfigLoader *ld, const ConfigNode *at, const ConfigRow *row,
+                           const char *path, const ConfigNode *got)
+{
+    char want[256], found[160];
+    config_describe_row(row, want, sizeof want);
+    const char *s = plain_text(ld, got);
+    bool hint = (row->type == CONFIG_INT || row->type == CONFIG_U64) && s != NULL &&
+                config_integer_hint(s);
+    config_loader_error(ld, at, "'%s' must be %s, got %s%s", path, want,
+                        config_describe_node(ld, got, found, sizeof found),
+                        hint ? " (integers are written in decimal, without a leading zero or "
+                               "0x)"
+                             : "");
 }
 
 static bool number_in_range(const ConfigLoader *ld, const ConfigNode *n, const ConfigRow *row,
@@ -151,6 +157,14 @@ static void apply_list(ConfigLoader *ld, const ConfigScopeEntry *e, unsigned cha
      * them), so equal settings are equal bytes. */
     for (int i = 0; i < (int)row->max; ++i) {
         config_list_slot_default(base, e, i);
+    }
+    size_t settings_at = (size_t)(base - (unsigned char *)ld->settings);
+    config_loader_trace_forget(ld, settings_at + e->offset,
+                               settings_at + e->offset + (size_t)row->max * row->item_size);
+    if (row->item_extra != NULL) {
+        config_loader_trace_forget(ld, settings_at + e->extra_offset,
+                                   settings_at + e->extra_offset +
+                                       (size_t)row->max * row->item_extra_size);
     }
     int *count = (int *)(void *)(base + e->count_offset);
     *count = n->count;
@@ -281,7 +295,11 @@ static bool apply_value(ConfigLoader *ld, const ConfigScopeEntry *e, unsigned ch
 void config_apply_row(ConfigLoader *ld, const ConfigScopeEntry *e, unsigned char *base,
                       const ConfigNode *n, const char *path)
 {
-    if (!apply_value(ld, e, base, n, path) || e->row->check == NULL) {
+    if (!apply_value(ld, e, base, n, path)) {
+        return;
+    }
+    config_loader_trace(ld, (size_t)(base - (unsigned char *)ld->settings) + e->offset, n);
+    if (e->row->check == NULL) {
         return;
     }
     if (ld->check_count == ld->check_cap) {
@@ -322,6 +340,13 @@ void config_error_unknown_key(ConfigLoader *ld, const ConfigNode *at, const Conf
     config_scope_suggest(sc, rel, key, shown_prefix, near, sizeof near);
     char shown[PATH_CAP * 2];
     snprintf(shown, sizeof shown, "%s%s%s%.100s", shown_prefix, rel, rel[0] ? "." : "", key);
+    for (int i = 0; ld->schema != NULL && i < ld->schema->retired_count; ++i) {
+        if (strcmp(ld->schema->retired[i].path, shown) == 0) {
+            config_loader_error(ld, at, "'%s' is not a key here: %s", shown,
+                                ld->schema->retired[i].why);
+            return;
+        }
+    }
     if (near[0] != '\0') {
         config_loader_error(ld, at, "unknown key '%s'; did you mean '%s'?", shown, near);
     } else {
@@ -434,8 +459,9 @@ static void walk_root(ConfigLoader *ld, const ConfigScope *sc, void *settings)
 }
 /* ---------------------------------------------------------------- loading */
 
-PetriStatus config_load_string(const ConfigSchema *schema, void *settings, const char *name,
-                               const char *text, size_t len, PetriError *err)
+static PetriStatus load_string(const ConfigSchema *schema, void *settings, const char *name,
+                               const char *text, size_t len, ConfigOrigins *origins,
+                               PetriError *err)
 {
     if (len > CONFIG_MAX_FILE_BYTES) {
         return error_at(err, PETRI_ECONFIG, name, 0, 0,
@@ -464,8 +490,14 @@ PetriStatus config_load_string(const ConfigSchema *schema, void *settings, const
     if (status == PETRI_OK) {
         ConfigScope sc;
         config_scope_init_schema(&sc, schema);
-        ConfigLoader ld = {
-            .tree = &tree, .name = name, .located = true, .err = err, .settings = settings};
+        ConfigLoader ld = {.tree = &tree,
+                           .name = name,
+                           .located = true,
+                           .err = err,
+                           .settings = settings,
+                           .schema = schema,
+                           .origins = origins};
+        config_loader_trace_begin(&ld);
         walk_root(&ld, &sc, settings);
         config_loader_run_checks(&ld);
         config_scope_fini(&sc);
@@ -475,8 +507,27 @@ PetriStatus config_load_string(const ConfigSchema *schema, void *settings, const
     return status;
 }
 
+PetriStatus config_load_string(const ConfigSchema *schema, void *settings, const char *name,
+                               const char *text, size_t len, PetriError *err)
+{
+    return load_string(schema, settings, name, text, len, NULL, err);
+}
+
+PetriStatus config_load_string_traced(const ConfigSchema *schema, void *settings,
+                                      const char *name, const char *text, size_t len,
+                                      ConfigOrigins *origins, PetriError *err)
+{
+    return load_string(schema, settings, name, text, len, origins, err);
+}
+
 PetriStatus config_load(const ConfigSchema *schema, void *settings, const char *path,
                         PetriError *err)
+{
+    return config_load_traced(schema, settings, path, NULL, err);
+}
+
+PetriStatus config_load_traced(const ConfigSchema *schema, void *settings, const char *path,
+                               ConfigOrigins *origins, PetriError *err)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -508,7 +559,7 @@ PetriStatus config_load(const ConfigSchema *schema, void *settings, const char *
     if (failed) {
         status = error_at(err, PETRI_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
     } else {
-        status = config_load_string(schema, settings, path, text, len, err);
+        status = load_string(schema, settings, path, text, len, origins, err);
     }
     petri_free(text, cap);
     return status;

@@ -105,9 +105,12 @@ void config_scope_suggest(const ConfigScope *sc, const char *rel, const char *ke
 
 /* ---- strict scalars (config_value.c) */
 
-/* Decimal digits (no leading zero) or 0x hex digits, nothing else; false
- * on overflow. */
+/* Decimal digits without a leading zero, nothing else; false on
+ * overflow. Integers are decimal only: see config_value.c. */
 bool config_parse_u64(const char *s, uint64_t *out);
+/* True when s is an integer in a form refused by that rule (a leading
+ * zero, 0x hex), so the message can say the rule. */
+bool config_integer_hint(const char *s);
 /* An optional sign, then config_parse_u64's forms; false on overflow. */
 bool config_parse_i64(const char *s, long long *out);
 /* A finite number that strtod reads whole; nan, inf and overflow refused. */
@@ -135,7 +138,17 @@ typedef struct ConfigLoader {
     void *settings;     /* the whole settings struct, for ConfigRow.check */
     struct ConfigLoaderCheck *checks; /* values stored for rows with a check */
     int check_count, check_cap;
+    const ConfigSchema *schema;  /* for its retired keys; may be NULL */
+    ConfigOrigins *origins;      /* may be NULL */
+    int source;                  /* this loader's index in origins->sources */
 } ConfigLoader;
+
+/* Adds ld->name to ld->origins' sources (when there are origins). */
+void config_loader_trace_begin(ConfigLoader *ld);
+/* Notes that the field at offset was set from node n. */
+void config_loader_trace(ConfigLoader *ld, size_t offset, const ConfigNode *n);
+/* Forgets the origins of fields in [begin, end) (a list replaced whole). */
+void config_loader_trace_forget(ConfigLoader *ld, size_t begin, size_t end);
 
 /* A value stored for a row that has a check, run once all is loaded. */
 typedef struct ConfigLoaderCheck {

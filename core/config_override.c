@@ -145,6 +145,13 @@ static void override_resolve(ConfigLoader *ld, const ConfigScope *root_scope,
 PetriStatus config_apply_override(const ConfigSchema *schema, void *settings,
                                   const char *assignment, PetriError *err)
 {
+    return config_apply_override_traced(schema, settings, assignment, NULL, err);
+}
+
+PetriStatus config_apply_override_traced(const ConfigSchema *schema, void *settings,
+                                         const char *assignment, ConfigOrigins *origins,
+                                         PetriError *err)
+{
     char name[320];
     snprintf(name, sizeof name, "--set %.300s", assignment);
     const char *eq = strchr(assignment, '=');
@@ -185,8 +192,14 @@ PetriStatus config_apply_override(const ConfigSchema *schema, void *settings,
     if (status == PETRI_OK) {
         ConfigScope sc;
         config_scope_init_schema(&sc, schema);
-        ConfigLoader ld = {
-            .tree = &tree, .name = name, .located = false, .err = err, .settings = settings};
+        ConfigLoader ld = {.tree = &tree,
+                           .name = name,
+                           .located = false,
+                           .err = err,
+                           .settings = settings,
+                           .schema = schema,
+                           .origins = origins};
+        config_loader_trace_begin(&ld);
         override_resolve(&ld, &sc, settings, key, &tree.nodes[tree.root]);
         config_loader_run_checks(&ld);
         config_scope_fini(&sc);

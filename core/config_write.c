@@ -319,6 +319,8 @@ void config_write_reference(const ConfigSchema *schema, const void *defaults, FI
           "command line as `--set world.size=[300,200]`. Items of a list are addressed by\n"
           "index: `--set populations.0.count=50` (the index equal to the item count appends\n"
           "an item). Keys that a file leaves out keep their default.\n\n"
+          "Integers are written in decimal without a leading zero: `010` and `0x10` are\n"
+          "refused (YAML readers disagree on what they mean).\n\n"
           "This file is generated from the schema in the code by `petri check --reference`\n"
           "(`make docs`); a test fails when it is stale. Do not edit it by hand.\n",
           out);

@@ -136,6 +136,27 @@ typedef enum RngPurpose {
  * triples give statistically independent streams. */
 Pcg32 pcg32_stream(uint64_t seed, uint64_t id, uint32_t purpose);
 
+/* ---------------------------------------------------------------- math */
+
+/* Exact-bits math (core/mathx.c): the same bits on every libm, compiler
+ * and optimisation level, for everything the simulation computes. Use
+ * these, never libm's sin, cos, log or fmod, anywhere a result can reach
+ * a state hash; sqrt and sqrtf are fine (IEEE rounds them correctly, so
+ * every libm agrees). Pure functions of their arguments, safe in a tick
+ * and from any thread. NaN and infinite arguments give NaN (log(+inf) is
+ * +inf, log(0) is -inf); sin keeps the sign of zero. Accuracy: sin, cos
+ * within 1 ulp in double and 0.51 ulp in float at any finite argument
+ * (huge ones are reduced with 1,280 digits of 2/pi); log within 1 ulp;
+ * fmod exact, as IEEE's. */
+double mathx_sin(double x);
+double mathx_cos(double x);
+void mathx_sincos(double x, double *s, double *c);
+float mathx_sinf(float x);
+float mathx_cosf(float x);
+void mathx_sincosf(float x, float *s, float *c);
+double mathx_log(double x);
+double mathx_fmod(double x, double y);
+
 /* ---------------------------------------------------------------- hashing */
 
 /* CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320). crc32("123456789") is
@@ -303,9 +324,18 @@ struct ConfigSection {
     const char *doc;      /* heading text for docs/config.md */
 };
 
+/* A key that a schema no longer has, with the reason given when a file
+ * or a --set names it ("each population's size is its count"). */
+typedef struct ConfigRetired {
+    const char *path;  /* "neat.population_size" */
+    const char *why;   /* the end of "'PATH' is not a key here: ..." */
+} ConfigRetired;
+
 typedef struct ConfigSchema {
     const ConfigSection *sections;
     int section_count;
+    const ConfigRetired *retired; /* optional */
+    int retired_count;
 } ConfigSchema;
 
 /* Limits on input that config_load refuses quickly. */
@@ -326,6 +356,44 @@ PetriStatus config_load_string(const ConfigSchema *schema, void *settings, const
  * populations.0.count=50). Errors read "--set KEY=VALUE: error: ...". */
 PetriStatus config_apply_override(const ConfigSchema *schema, void *settings,
                                   const char *assignment, PetriError *err);
+/* Where each value of a settings struct was last set, for the checks that
+ * involve several keys (a body radius against the world size): such an
+ * error is located at the key that brought the problem in. Filled by
+ * config_load_traced and config_apply_override_traced; a field never set
+ * (a default) has no origin. */
+typedef struct ConfigOrigin {
+    size_t offset;   /* of the field from the settings' base */
+    int source;      /* index into ConfigOrigins.sources */
+    int line, col;   /* 1-based; 0 for a --set */
+    unsigned seq;    /* values set later have larger numbers */
+} ConfigOrigin;
+
+typedef struct ConfigOrigins {
+    ConfigOrigin *items;
+    int count, cap;
+    char **sources;  /* file names and "--set KEY=VALUE" strings, owned */
+    int source_count, source_cap;
+    unsigned seq;
+} ConfigOrigins;
+
+/* Frees what the origins hold and leaves them empty (a zeroed struct is
+ * empty too). */
+void config_origins_fini(ConfigOrigins *o);
+/* The origin of the field at offset from the settings' base, or NULL
+ * when it keeps its default. */
+const ConfigOrigin *config_origin_find(const ConfigOrigins *o, size_t offset);
+/* The file name or "--set ..." string of an origin. */
+const char *config_origin_source(const ConfigOrigins *o, const ConfigOrigin *at);
+/* config_load and config_apply_override that also note in origins where
+ * each value they store came from (origins may be NULL). */
+PetriStatus config_load_traced(const ConfigSchema *schema, void *settings, const char *path,
+                               ConfigOrigins *origins, PetriError *err);
+PetriStatus config_load_string_traced(const ConfigSchema *schema, void *settings,
+                                      const char *name, const char *text, size_t len,
+                                      ConfigOrigins *origins, PetriError *err);
+PetriStatus config_apply_override_traced(const ConfigSchema *schema, void *settings,
+                                         const char *assignment, ConfigOrigins *origins,
+                                         PetriError *err);
 /* Writes the effective config as YAML that loads back to the same settings. */
 void config_write_yaml(const ConfigSchema *schema, const void *settings, FILE *out);
 /* Writes the reference for docs/config.md: every key, type, range or

@@ -55,9 +55,11 @@ double pcg32_normal(Pcg32 *rng)
 {
     double u1 = pcg32_double(rng);
     double u2 = pcg32_double(rng);
-    /* 1 - u1 is in (0, 1], so the log is finite. */
-    double r = sqrt(-2.0 * log(1.0 - u1));
-    return r * cos(6.283185307179586 * u2);
+    /* 1 - u1 is in (0, 1], so the log is finite. The log and cosine are
+     * core/mathx.c's, the same bits on every libm; sqrt is IEEE's,
+     * correctly rounded everywhere. */
+    double r = sqrt(-2.0 * mathx_log(1.0 - u1));
+    return r * mathx_cos(6.283185307179586 * u2);
 }
 
 void pcg32_advance(Pcg32 *rng, uint64_t delta)

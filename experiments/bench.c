@@ -13,7 +13,7 @@
 #include "experiments/experiments.h"
 #include "sim/sim.h"
 
-#include <omp.h>
+#include "core/parallel.h"
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #ifdef _OPENMP
-#include <omp.h>
+#include "core/parallel.h"
 #endif
 
 static const TaskSpec *const all_tasks[] = {&task_xor, &task_pole2, &task_pole2_novel};

@@ -36,7 +36,7 @@ double activation_apply(Activation a, double x)
     case ACT_TANH: return tanh(x);
     case ACT_RELU: return x > 0.0 ? x : 0.0;
     case ACT_GAUSS: return exp(-x * x);
-    case ACT_SIN: return sin(x);
+    case ACT_SIN: return mathx_sin(x);
     case ACT_ABS: return fabs(x);
     case ACT_STEP: return x > 0.0 ? 1.0 : 0.0;
     case ACT_COUNT: break;

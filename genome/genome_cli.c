@@ -3,49 +3,88 @@
  * message on stderr and exit code 2. */
 #include "genome/genome.h"
 
+#include <getopt.h>
 #include <string.h>
 
-static int export_usage(void)
+#define EXPORT_USAGE "usage: petri export GENOME --json|--dot [-o FILE]\n"
+#define EXPORT_HELP                                                                          \
+    "Prints a genome (binary .ptrg or JSON) as JSON (docs/genome-format.md) or as\n"       \
+    "Graphviz DOT, on stdout or into FILE.\n\n"                                             \
+    "  --json            JSON, the petri-genome format\n"                                   \
+    "  --dot             Graphviz DOT\n"                                                    \
+    "  -o, --out FILE    write FILE (atomically) instead of stdout\n"                        \
+    "  -h, --help        this help\n"
+
+/* "petri export: MESSAGE", the usage, exit code 2. */
+static int export_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "usage: petri export GENOME --json|--dot [-o FILE]\n");
+    fprintf(stderr, "petri export: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s(`petri export --help` tells more)\n", EXPORT_USAGE);
     return 2;
 }
+
+enum { OPT_JSON = 256, OPT_DOT };
 
 int genome_export_main(int argc, char **argv)
 {
     const char *path = NULL, *out_path = NULL;
     int format = 0; /* 1 json, 2 dot */
-    for (int i = 1; i < argc; ++i) {
-        if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--dot") == 0) {
-            int f = argv[i][2] == 'j' ? 1 : 2;
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, OPT_JSON},
+        {"dot", no_argument, NULL, OPT_DOT},
+        {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    optind = 0; /* 0: glibc starts over (a second call in one process) */
+    for (;;) {
+        int c = getopt_long(argc, argv, ":ho:", opts, NULL);
+        if (c == -1) {
+            break;
+        }
+        /* The flag at fault. A long one sits just before optind (getopt
+         * has permuted it there); getopt names a short one in optopt. */
+        const char *last = argv[optind - 1];
+        bool is_long = strncmp(last, "--", 2) == 0 &&
+                       (optopt == 0 || optopt >= 256 || c == ':' || strchr("ho", optopt) != NULL);
+        char short_flag[3] = {'-', (char)optopt, '\0'};
+        const char *flag = is_long ? last : short_flag;
+        switch (c) {
+        case OPT_JSON:
+        case OPT_DOT: {
+            int f = c == OPT_JSON ? 1 : 2;
             if (format != 0 && format != f) {
-                fprintf(stderr, "petri export: choose one of --json and --dot\n");
-                return 2;
+                return export_error("choose one of --json and --dot%s", "");
             }
             format = f;
-        } else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--out") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "petri export: %s needs a file name\n", argv[i]);
-                return 2;
-            }
-            out_path = argv[++i];
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: petri export GENOME --json|--dot [-o FILE]\n\n"
-                   "Prints a genome (binary .ptrg or JSON) as JSON (docs/genome-format.md) or as\n"
-                   "Graphviz DOT, on stdout or into FILE.\n");
+            break;
+        }
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'h':
+            printf("%s\n%s", EXPORT_USAGE, EXPORT_HELP);
             return 0;
-        } else if (argv[i][0] == '-' && argv[i][1] != 0) {
-            fprintf(stderr, "petri export: unknown flag '%s'\n", argv[i]);
-            return export_usage();
-        } else if (path == NULL) {
-            path = argv[i];
-        } else {
-            fprintf(stderr, "petri export: one genome at a time ('%s' is extra)\n", argv[i]);
-            return 2;
+        case ':':
+            return export_error("option '%s' needs a file name", flag);
+        default:
+            return export_error("unknown option '%s'", flag);
         }
     }
-    if (path == NULL || format == 0) {
-        return export_usage();
+    for (int i = optind; i < argc; ++i) {
+        if (path == NULL) {
+            path = argv[i];
+        } else {
+            return export_error("one genome at a time ('%s' is extra)", argv[i]);
+        }
+    }
+    if (path == NULL) {
+        return export_error("missing GENOME%s", "");
+    }
+    if (format == 0) {
+        return export_error("choose a format: --json or --dot%s", "");
     }
     Genome g;
     genome_init(&g, 0, 1);

@@ -18,7 +18,7 @@
 #include "sim/evolve_internal.h"
 
 #include <math.h>
-#include <omp.h>
+#include "core/parallel.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -226,7 +226,7 @@ static int nearest_mate(const Evolution *ev, int slot, int p, double range)
 static float wrap_coord(double v, double size, bool torus, double margin)
 {
     if (torus) {
-        v = fmod(v, size);
+        v = mathx_fmod(v, size);
         if (v < 0) v += size;
     } else {
         if (v < margin) v = margin;
@@ -283,10 +283,12 @@ static void handle_births(Evolution *ev, ByteBuf *lineage)
         bool torus = wd->edges == WORLD_EDGES_TORUS;
         double angle = pcg32_double(rng) * 6.283185307179586;
         double dist = pd->radius * 2.5;
+        double sa, ca;
+        mathx_sincos(angle, &sa, &ca);
         AgentSpawn sp = {
             .pop = p,
-            .x = wrap_coord(a.x + dist * cos(angle), wd->size[0], torus, pd->radius),
-            .y = wrap_coord(a.y + dist * sin(angle), wd->size[1], torus, pd->radius),
+            .x = wrap_coord(a.x + dist * ca, wd->size[0], torus, pd->radius),
+            .y = wrap_coord(a.y + dist * sa, wd->size[1], torus, pd->radius),
             .heading = (float)(pcg32_double(rng) * 6.283185307179586),
             .energy = (float)(def->evolution.birth_energy * a.energy),
             .tag = -1,

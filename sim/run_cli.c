@@ -110,12 +110,18 @@ static int parse_cli(bool is_run, int argc, char **argv, CliOptions *o)
     opterr = 0;
     optind = 0; /* 0: glibc starts over (a second call in one process) */
     for (;;) {
-        int prev = optind;
+        optopt = 0;
         int c = getopt_long(argc, argv, ":qh", is_run ? run_opts : resume_opts, NULL);
         if (c == -1) {
             break;
         }
-        const char *flag = prev > 0 && prev < argc ? argv[prev] : "?";
+        char flag[64];
+        if (optopt > 0 && optopt < 128) {
+            snprintf(flag, sizeof flag, "-%c", optopt);
+        } else {
+            snprintf(flag, sizeof flag, "%.*s", (int)strcspn(argv[optind - 1], "="),
+                     argv[optind - 1]);
+        }
         long v;
         switch (c) {
         case OPT_SET:
@@ -476,10 +482,16 @@ int sim_resume_main(int argc, char **argv)
     const RunStats *st = run_stats(r);
     const char *reason = NULL;
     if (run_done(r, &reason)) {
-        printf("%s: %s at %s %llu (target %llu); nothing to do, nothing changed. Give a higher "
-               "target with --generations N to go on.\n",
-               run_dir(r), reason, unit_of(r, 1), (unsigned long long)st->generation,
-               (unsigned long long)st->target);
+        if (st->generation >= st->target) {
+            printf("%s: already at its target, %s %llu of %llu; nothing to do, nothing "
+                   "changed. Give a higher target with --generations N to go on.\n",
+                   run_dir(r), unit_of(r, 1), (unsigned long long)st->generation,
+                   (unsigned long long)st->target);
+        } else {
+            printf("%s: already finished at %s %llu (see summary.json's stop_reason); nothing "
+                   "to do, nothing changed.\n",
+                   run_dir(r), unit_of(r, 1), (unsigned long long)st->generation);
+        }
         return finish(r, 0, &o, argc);
     }
     log_info("resuming %s at %s %llu, running to %llu", run_dir(r), unit_of(r, 1),

@@ -64,6 +64,20 @@ typedef struct RunPayload {
 PetriStatus run_payload_parse(const char *where, const char *payload, size_t len,
                               RunPayload *out, PetriError *err);
 
+/* sim/run_folder.c */
+PetriStatus run_write_text_file(const Run *r, const char *name, const ByteBuf *b,
+                                PetriError *err);
+PetriStatus run_write_meta(const Run *r, int argc, char *const *argv, PetriError *err);
+/* The run id in DIR/meta.json; 0 when there is none. */
+uint64_t run_meta_run_id(const char *dir);
+uint64_t run_new_run_id(uint64_t seed);
+/* Locks DIR/lock for the Run's life; the error names the holder's PID. */
+PetriStatus run_lock_folder(Run *r, PetriError *err);
+PetriStatus run_write_summary(Run *r, PetriError *err);
+/* The def and the Evolution of a checkpoint payload (all validated). */
+PetriStatus run_load_payload(const char *where, const char *payload, size_t len,
+                             RunPayload *pl, RunDef *def, Evolution **ev, PetriError *err);
+
 /* r->config_text from r->def. */
 void run_set_config_text(Run *r);
 double run_wall(const Run *r);

@@ -97,6 +97,17 @@ static bool key_is_live(const char *key, int mode)
 
 /* ------------------------------------------------------------ the walk */
 
+/* The shortest of %.15g, %.16g, %.17g that reads back to v exactly. */
+static void double_text(double v, char *out, size_t cap)
+{
+    for (int digits = 15; digits <= 17; ++digits) {
+        snprintf(out, cap, "%.*g", digits, v);
+        if (strtod(out, NULL) == v) {
+            return;
+        }
+    }
+}
+
 /* A value as text that config_apply_override reads back: YAML scalars,
  * strings double-quoted. */
 static void value_text(const ConfigRow *row, const unsigned char *field, char *out, size_t cap)
@@ -112,12 +123,15 @@ static void value_text(const ConfigRow *row, const unsigned char *field, char *o
         snprintf(out, cap, "%llu", (unsigned long long)*(const uint64_t *)field);
         break;
     case CONFIG_FLOAT:
-        snprintf(out, cap, "%.17g", *(const double *)field);
+        double_text(*(const double *)field, out, cap);
         break;
-    case CONFIG_VEC2:
-        snprintf(out, cap, "[%.17g, %.17g]", ((const double *)field)[0],
-                 ((const double *)field)[1]);
+    case CONFIG_VEC2: {
+        char a[40], b[40];
+        double_text(((const double *)field)[0], a, sizeof a);
+        double_text(((const double *)field)[1], b, sizeof b);
+        snprintf(out, cap, "[%s, %s]", a, b);
         break;
+    }
     case CONFIG_CHOICE: {
         int v = *(const int *)field, k = 0;
         const char *c = row->choices;

@@ -3,15 +3,20 @@
  * every module's rows, and loading (defaults, then the file, then each
  * --set override in order, then the checks that need several keys).
  *
- * Checks that need several keys come in two kinds. Those attached to a
+ * Checks that need several keys come in three kinds. Those attached to a
  * row (ConfigRow.check: unique population names, a stop condition naming
  * real populations) run inside the config engine, which knows where the
  * value was written and so gives a located error. run_def_check repeats
- * what must hold whatever set it (a population appended by
- * `--set populations.1.count=5` takes the default name) and is blamed on
- * the file or the override that brought the problem in.
+ * what must hold whatever set it and is blamed on the file or the
+ * override that brought the problem in. The rules between keys and the
+ * world as a whole (settings_limits.c: sizes, speeds, ranges, obstacles,
+ * memory) run once everything is in, each located at the key set last
+ * among those it involves, from the origins the engine notes.
+ *
+ * A population appended without a name (`--set populations.1.count=5`)
+ * takes pop1, pop2, ... when the item default 'prey' is taken.
  */
-#include "sim/sim.h"
+#include "sim/sim_internal.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -268,11 +273,18 @@ static const ConfigRow output_rows[] = {
      .doc = "folder that holds run folders: a run writes DIR/NAME (--out overrides it)"},
 };
 
-enum { ROOT_ROWS = 3, SECTIONS = 8, POPULATION_ROWS_MAX = 128 };
+enum { ROOT_ROWS = 3, SECTIONS = 8, POPULATION_ROWS_MAX = 128, NEAT_ROWS_MAX = 128 };
+
+static const ConfigRetired retired_keys[] = {
+    {"neat.population_size",
+     "in a world run each population's size is its count; set 'populations.N.count' "
+     "instead"},
+};
 
 /* Built on first use: the rows of other modules come from functions. */
 static ConfigRow root_rows[ROOT_ROWS];
 static ConfigRow population_rows[POPULATION_ROWS_MAX];
+static ConfigRow neat_rows[NEAT_ROWS_MAX];
 static ConfigSection population_section;
 static ConfigSection fitness_section;
 static ConfigSection sections[SECTIONS];
@@ -318,7 +330,8 @@ static void schema_build(void)
         .key = "populations", .type = CONFIG_LIST, .offset = offsetof(RunDef, populations),
         .min = 1, .max = WORLD_MAX_POPULATIONS,
         .doc = "the populations that share the world (prey, predators, ...); a list in a "
-               "file replaces the default list",
+               "file replaces the default list; an item without a name takes pop1, pop2, ... "
+               "when 'prey' is taken",
         .item = &population_section, .item_size = sizeof(PopulationDef),
         .count_offset = offsetof(RunDef, population_count),
         .item_default = &population_item_default,
@@ -329,7 +342,12 @@ static void schema_build(void)
     sections[n++] = (ConfigSection){.prefix = "", .offset = 0, .rows = root_rows,
                                     .row_count = ROOT_ROWS, .doc = "The run as a whole."};
     sections[n] = (ConfigSection){.prefix = "world", .offset = offsetof(RunDef, world),
-                                  .doc = "The 2D world: its size, edges, food and obstacles."};
+                                  .doc = "The 2D world: its size, edges, food and obstacles. Keys that meet the "
+                                         "world's size are checked against it (each key says "
+                                         "its limit), and so is memory: a config whose world, "
+                                         "agents and brains need more than 16 GiB, estimated "
+                                         "from their sizes at the start, is refused with the "
+                                         "keys that make it large."};
     sections[n].rows = world_config_rows(&sections[n].row_count);
     n++;
     sections[n++] = (ConfigSection){
@@ -346,7 +364,19 @@ static void schema_build(void)
         .prefix = "neat", .offset = offsetof(RunDef, neat),
         .doc = "The genetic algorithm (NEAT): mutation, crossover, speciation. Defaults are "
                "the NEAT paper's."};
-    sections[n].rows = neat_config_rows(&sections[n].row_count);
+    /* neat.population_size has no say in a world run (each population's
+     * count is its size): the row is left out, and named as retired so
+     * that a file or --set that sets it hears why. */
+    int neat_count = 0;
+    const ConfigRow *neat = neat_config_rows(&neat_count);
+    int kept = 0;
+    for (int i = 0; i < neat_count && kept < NEAT_ROWS_MAX; ++i) {
+        if (strcmp(neat[i].key, "population_size") != 0) {
+            neat_rows[kept++] = neat[i];
+        }
+    }
+    sections[n].rows = neat_rows;
+    sections[n].row_count = kept;
     n++;
     sections[n++] = (ConfigSection){
         .prefix = "output", .offset = offsetof(RunDef, output), .rows = output_rows,
@@ -354,6 +384,8 @@ static void schema_build(void)
         .doc = "Where a run writes its files."};
     schema.sections = sections;
     schema.section_count = n;
+    schema.retired = retired_keys;
+    schema.retired_count = (int)(sizeof retired_keys / sizeof retired_keys[0]);
 }
 
 const ConfigSchema *run_schema(void)
@@ -368,29 +400,40 @@ const ConfigSchema *run_schema(void)
 
 /* ---------------------------------------------------------------- loading */
 
-PetriStatus run_def_load(RunDef *def, const char *path, const char *const *overrides,
-                         int override_count, PetriError *err)
+/* The file (or text), then each override, then the checks of several
+ * keys. path and text are not both given; name names text in messages. */
+static PetriStatus load(RunDef *def, const char *path, const char *name, const char *text,
+                        size_t len, const char *const *overrides, int override_count,
+                        uint64_t memory_limit, PetriError *err)
 {
     *def = run_default_def();
     const ConfigSchema *s = run_schema();
+    ConfigOrigins origins;
+    memset(&origins, 0, sizeof origins);
     PetriStatus status = PETRI_OK;
+    const char *source = path != NULL ? path : name;
     /* run_def_check runs after the file and again after each override, so
      * that a problem is blamed on what brought it in. Once one is found it
      * stops (one cause is enough); overrides are still applied so that
      * their own errors are reported too. */
     bool checking = true;
-    if (path != NULL) {
-        status = config_load(s, def, path, err);
-        checking = status == PETRI_OK && run_def_check(def, path, err) == PETRI_OK;
+    if (source != NULL) {
+        status = path != NULL ? config_load_traced(s, def, path, &origins, err)
+                              : config_load_string_traced(s, def, name, text, len, &origins, err);
+        if (status == PETRI_OK) {
+            run_def_name_populations(def, &origins);
+        }
+        checking = status == PETRI_OK && run_def_check(def, source, err) == PETRI_OK;
         if (!checking && status == PETRI_OK) {
             status = PETRI_ECONFIG;
         }
     }
     for (int i = 0; i < override_count; ++i) {
-        PetriStatus st = config_apply_override(s, def, overrides[i], err);
+        PetriStatus st = config_apply_override_traced(s, def, overrides[i], &origins, err);
         if (st == PETRI_OK && checking) {
             char where[320];
             snprintf(where, sizeof where, "--set %.300s", overrides[i]);
+            run_def_name_populations(def, &origins);
             st = run_def_check(def, where, err);
             checking = st == PETRI_OK;
         } else if (st != PETRI_OK) {
@@ -400,8 +443,30 @@ PetriStatus run_def_load(RunDef *def, const char *path, const char *const *overr
             status = st;
         }
     }
-    if (path == NULL && override_count == 0) {
+    if (source == NULL && override_count == 0) {
         status = run_def_check(def, "defaults", err);
     }
+    /* What involves the world as a whole, once everything is in. */
+    const char *fallback = source != NULL ? source : "defaults";
+    if (status == PETRI_OK) {
+        status = run_def_check_limits(def, &origins, fallback, memory_limit, err);
+    }
+    if (status == PETRI_OK) {
+        run_def_warn(def, &origins, fallback);
+    }
+    config_origins_fini(&origins);
     return status;
+}
+
+PetriStatus run_def_load(RunDef *def, const char *path, const char *const *overrides,
+                         int override_count, PetriError *err)
+{
+    return load(def, path, NULL, NULL, 0, overrides, override_count, RUN_MEMORY_LIMIT, err);
+}
+
+PetriStatus run_def_load_string(RunDef *def, const char *name, const char *text, size_t len,
+                                const char *const *overrides, int override_count,
+                                uint64_t memory_limit, PetriError *err)
+{
+    return load(def, NULL, name, text, len, overrides, override_count, memory_limit, err);
 }

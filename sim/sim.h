@@ -67,6 +67,18 @@ const ConfigSchema *run_schema(void);
  * Errors are located, all of them reported. */
 PetriStatus run_def_load(RunDef *def, const char *path, const char *const *overrides,
                          int override_count, PetriError *err);
+/* The most memory a run's config may need, estimated from its sizes
+ * (run_def_estimate_bytes): 16 GiB. A config above it is refused with
+ * the keys that make it large. */
+#define RUN_MEMORY_LIMIT (16ull << 30)
+/* run_def_load from text (name is used in messages) and with a memory
+ * limit of the caller's (tests and fuzzers keep theirs small). */
+PetriStatus run_def_load_string(RunDef *def, const char *name, const char *text, size_t len,
+                                const char *const *overrides, int override_count,
+                                uint64_t memory_limit, PetriError *err);
+/* Bytes a run of def needs at its start: one world populated and the
+ * brains and genomes of its populations. */
+uint64_t run_def_estimate_bytes(const RunDef *def);
 
 /* ------------------------------------------------------------ stop */
 
@@ -246,6 +258,12 @@ uint64_t run_hash(const Run *r);
 uint64_t run_id(const Run *r);
 /* Best genome of a population so far (NULL for baselines) and its fitness. */
 const Genome *run_champion(const Run *r, int pop, double *fitness);
+/* Puts copies of genomes gs[n] into population pop at the next run_step,
+ * as RunOptions.genomes does (islands' migrants, a viewer's genome). Each
+ * must fit the population (PETRI_EUSAGE otherwise, nothing changes). Not
+ * recorded in changes.csv: a resume from a checkpoint older than the step
+ * that took them does not see them. Between steps. */
+PetriStatus run_inject(Run *r, int pop, const Genome *gs, int n, PetriError *err);
 /* fn NULL: no observer. Between steps. */
 void run_set_observer(Run *r, RunObserver fn, void *user);
 

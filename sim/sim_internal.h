@@ -6,6 +6,21 @@
 
 #include <signal.h>
 
+/* ------------------------------------------------------------ settings */
+
+/* The checks of settings_limits.c (sizes, speeds, ranges and obstacles
+ * against the world; memory against memory_limit), each error located at
+ * the key in origins that brought it in, else at fallback. */
+PetriStatus run_def_check_limits(const RunDef *def, const ConfigOrigins *origins,
+                                 const char *fallback, uint64_t memory_limit, PetriError *err);
+/* Warns (located) of settings that load but are likely a mistake: a brain
+ * population whose fitness weights are all 0. */
+void run_def_warn(const RunDef *def, const ConfigOrigins *origins, const char *fallback);
+/* A population whose name was not given and repeats an earlier one (the
+ * item default 'prey', when `--set populations.1.count=5` appends) takes
+ * the first free name of pop1, pop2, ... */
+void run_def_name_populations(RunDef *def, const ConfigOrigins *origins);
+
 /* ------------------------------------------------------------ run files */
 
 /* Writes s as a JSON string literal (quotes included). */

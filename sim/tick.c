@@ -23,7 +23,7 @@
 
 #include <assert.h>
 #include <math.h>
-#include <omp.h>
+#include "core/parallel.h"
 #include <string.h>
 
 struct Habitat {
@@ -164,8 +164,10 @@ uint32_t habitat_birth(Habitat *h, uint32_t parent_id, const Genome *g, float en
     float r = (float)pd->radius;
     float W = (float)wd->size[0], H = (float)wd->size[1];
     AgentSpawn sp = {.parent = parent_id, .energy = energy};
-    sp.x = pv.x + 2.0f * r * cosf(a);
-    sp.y = pv.y + 2.0f * r * sinf(a);
+    float sa, ca;
+    mathx_sincosf(a, &sa, &ca);
+    sp.x = pv.x + 2.0f * r * ca;
+    sp.y = pv.y + 2.0f * r * sa;
     if (wd->edges == WORLD_EDGES_TORUS) {
         sp.x = sp.x < 0 ? sp.x + W : (sp.x >= W ? sp.x - W : sp.x);
         sp.y = sp.y < 0 ? sp.y + H : (sp.y >= H ? sp.y - H : sp.y);

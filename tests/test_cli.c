@@ -3,7 +3,8 @@
  * its exit status, stdout and stderr. --help, --version, help COMMAND,
  * unknown commands and flags, `petri check` on good and bad configs (the
  * whole catalogue of tests/bad_configs), overrides, the round trip of the
- * printed config, and docs/config.md against `petri check --reference`.
+ * printed config, docs/config.md against `petri check --reference`, and
+ * `petri export`'s flags.
  *
  * Run from the repository root (tests/run_tests.sh does).
  */
@@ -164,7 +165,7 @@ static void test_usage_errors(void **state)
     result_free(&r);
 
     r = RUN(2, "check", "configs/default.yaml", "--set");
-    assert_non_null(strstr(r.err, "--set needs KEY=VALUE"));
+    assert_non_null(strstr(r.err, "option '--set' needs a value: --set KEY=VALUE"));
     result_free(&r);
 
     r = RUN(2, "check", "configs/default.yaml", "configs/default.yaml");
@@ -317,6 +318,83 @@ static void test_docs_config_md_fresh(void **state)
     }
 }
 
+/* ------------------------------------------------------------- export */
+
+/* A genome written by genome_save_json (tests/fuzz/make_seeds.c). */
+#define EXPORT_GENOME "tests/fuzz/corpus/genome_json/minimal-2x1.json"
+
+static char *read_text(const char *path, size_t *cap)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    return slurp(f, cap);
+}
+
+static void test_export_flags(void **state)
+{
+    (void)state;
+    Result r = RUN(0, "export", EXPORT_GENOME, "--json");
+    assert_non_null(strstr(r.out, "\"format\": \"petri-genome\""));
+    char dir[] = "/tmp/petri-test-cli-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char a[128], b[128], c[128], eq[160];
+    snprintf(a, sizeof a, "%s/a.json", dir);
+    snprintf(b, sizeof b, "%s/b.json", dir);
+    snprintf(c, sizeof c, "%s/c.dot", dir);
+    snprintf(eq, sizeof eq, "--out=%s", a);
+    /* --flag=value, --flag value and -o value, flags before or after GENOME */
+    Result w = RUN(0, "export", EXPORT_GENOME, eq, "--json");
+    assert_string_equal(w.out, "");
+    result_free(&w);
+    w = RUN(0, "export", "--json", "--out", b, EXPORT_GENOME);
+    result_free(&w);
+    w = RUN(0, "export", "-o", c, "--dot", EXPORT_GENOME);
+    result_free(&w);
+    size_t ca, cb, cc;
+    char *ta = read_text(a, &ca), *tb = read_text(b, &cb), *tc = read_text(c, &cc);
+    assert_string_equal(ta, r.out);
+    assert_string_equal(tb, r.out);
+    assert_non_null(strstr(tc, "digraph"));
+    petri_free(ta, ca);
+    petri_free(tb, cb);
+    petri_free(tc, cc);
+    unlink(a);
+    unlink(b);
+    unlink(c);
+    rmdir(dir);
+    result_free(&r);
+
+    r = RUN(0, "export", "-h");
+    assert_non_null(strstr(r.out, "usage: petri export GENOME"));
+    assert_non_null(strstr(r.out, "--out FILE"));
+    result_free(&r);
+
+    /* every mistake: "petri export: ...", the usage, exit 2, nothing on stdout */
+    static const struct {
+        const char *args[5];
+        const char *says;
+    } bad[] = {
+        {{"export", EXPORT_GENOME, "--bogus"}, "petri export: unknown option '--bogus'"},
+        {{"export", EXPORT_GENOME, "--json", "--out"}, "petri export: option '--out' needs"},
+        {{"export", EXPORT_GENOME, "--json", "-o"}, "petri export: option '-o' needs"},
+        {{"export", "--json"}, "petri export: missing GENOME"},
+        {{"export", EXPORT_GENOME}, "petri export: choose a format"},
+        {{"export", EXPORT_GENOME, "--json", "--dot"}, "petri export: choose one of"},
+        {{"export", EXPORT_GENOME, EXPORT_GENOME, "--json"}, "petri export: one genome at a"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+        r = run_expect(2, bad[i].args);
+        if (strstr(r.err, bad[i].says) == NULL) {
+            fprintf(stderr, "expected '%s' in:\n%s", bad[i].says, r.err);
+            fail();
+        }
+        assert_non_null(strstr(r.err, "usage: petri export GENOME"));
+        assert_string_equal(r.out, "");
+        result_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_check_round_trip),
         cmocka_unit_test(test_check_catalogue),
         cmocka_unit_test(test_docs_config_md_fresh),
+        cmocka_unit_test(test_export_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -552,7 +552,7 @@ static void test_override_values(void **state)
     PetriError err;
     error_clear(&err);
     const ConfigSchema *s = run_schema();
-    assert_int_equal(config_apply_override(s, &def, "seed=0x10", &err), PETRI_OK);
+    assert_int_equal(config_apply_override(s, &def, "seed=16", &err), PETRI_OK);
     assert_true(def.seed == 16);
     assert_int_equal(config_apply_override(s, &def, "world.size=[ 20 , 3.5e2 ]", &err), PETRI_OK);
     assert_true(def.world.size[0] == 20 && def.world.size[1] == 350);
@@ -566,7 +566,7 @@ static void test_override_values(void **state)
 
     /* Values are checked as in a file, with the override as the place. */
     const char *bad[] = {"seed=-3", "seed=1.0", "seed=", "world.size=[1e400, 20]",
-                         "world.size=[inf, 20]", "evolution.generations=0x",
+                         "world.size=[inf, 20]", "evolution.generations=0x", "seed=0x10",
                          "evolution.generations=99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
         error_clear(&err);
@@ -681,7 +681,7 @@ static const ConfigRow outer_rows[] = {
 static const ConfigSection outer_sections[] = {
     {.prefix = "top", .offset = 0, .rows = outer_rows, .row_count = 9, .doc = "all types"},
 };
-static const ConfigSchema outer_schema = {outer_sections, 1};
+static const ConfigSchema outer_schema = {.sections = outer_sections, .section_count = 1};
 
 static Outer outer_defaults(void)
 {
@@ -707,7 +707,7 @@ static void test_engine_all_types(void **state)
                        "    level: -5\n"
                        "    pos: [-10, 9.5]\n"
                        "    b: {bounded: 20, mode: two}\n"
-                       "  big: 0xFFFFFFFFFFFFFFFF\n"
+                       "  big: 18446744073709551615\n"
                        "  ratio: 1e-3\n"
                        "  text: 'it''s: #1'\n"
                        "  inners:\n"
@@ -962,6 +962,106 @@ static void test_no_leaks(void **state)
     assert_int_equal(petri_alloc_stats().live_bytes, before);
 }
 
+/* A population appended without a name (`--set populations.1.count=5`,
+ * or a file's list that names none) takes pop1, pop2, ...: the item
+ * default 'prey' is the first population's. A name the user gives is
+ * kept, and a repeat of it is still an error (the catalogue's
+ * set_duplicate_name). */
+static void test_unnamed_populations(void **state)
+{
+    (void)state;
+    RunDef def;
+    PetriError err;
+    error_clear(&err);
+    const char *sets[] = {"populations.1.count=5", "populations.2.count=6"};
+    assert_int_equal(run_def_load(&def, NULL, sets, 2, &err), PETRI_OK);
+    assert_int_equal(def.population_count, 3);
+    assert_string_equal(def.populations[0].name, "prey");
+    assert_string_equal(def.populations[1].name, "pop1");
+    assert_string_equal(def.populations[2].name, "pop2");
+    assert_int_equal(def.populations[2].count, 6);
+
+    const char *text = "populations:\n  - count: 10\n  - count: 20\n  - name: pop1\n";
+    assert_int_equal(run_def_load_string(&def, "t.yaml", text, strlen(text), NULL, 0,
+                                         RUN_MEMORY_LIMIT, &err),
+                     PETRI_OK);
+    /* pop1 is taken by the third, so the second takes the next free name */
+    assert_string_equal(def.populations[1].name, "pop2");
+    assert_string_equal(def.populations[2].name, "pop1");
+    assert_int_equal(err.count, 0);
+}
+
+/* A rule between keys is blamed on the key set last, wherever it was
+ * set: the file's line, or the --set that brought the problem in. */
+static void test_limits_located(void **state)
+{
+    (void)state;
+    RunDef def;
+    PetriError err;
+    error_clear(&err);
+    const char *text = "world:\n  size: [16, 16]\n";
+    const char *fine[] = {"populations.0.senses.range=8"};
+    assert_int_equal(run_def_load_string(&def, "t.yaml", text, strlen(text), fine, 1,
+                                         RUN_MEMORY_LIMIT, &err),
+                     PETRI_OK);
+    const char *bad[] = {"populations.0.senses.range=8.5"};
+    assert_int_equal(run_def_load_string(&def, "t.yaml", text, strlen(text), bad, 1,
+                                         RUN_MEMORY_LIMIT, &err),
+                     PETRI_ECONFIG);
+    assert_non_null(strstr(err.msg, "--set populations.0.senses.range=8.5: error: "
+                                    "'populations.0.senses.range' is 8.5"));
+    /* the default range (8) against a world set later: the world is blamed */
+    error_clear(&err);
+    const char *small[] = {"world.size=[15.5, 100]"};
+    assert_int_equal(run_def_load(&def, NULL, small, 1, &err), PETRI_ECONFIG);
+    assert_non_null(strstr(err.msg, "--set world.size=[15.5, 100]: error: "));
+    /* a caller's memory limit: the default world needs more than 1 KiB */
+    error_clear(&err);
+    assert_int_equal(run_def_load_string(&def, "t.yaml", text, strlen(text), NULL, 0, 1024, &err),
+                     PETRI_ECONFIG);
+    assert_non_null(strstr(err.msg, "t.yaml:2:9: error: this config needs about"));
+    assert_true(run_def_estimate_bytes(&def) > 1024);
+}
+
+/* All-zero fitness weights of a brain population load, with a warning
+ * located at the weight set last; a baseline population's do not warn
+ * (its fitness is only reported). stderr is caught in a temporary file. */
+static void test_zero_fitness_warns(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/petri-warn-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fd, 2), 2);
+    RunDef def;
+    PetriError err;
+    error_clear(&err);
+    const char *text = "populations:\n"
+                       "  - name: a\n"
+                       "    fitness: {energy_plants: 0,\n"
+                       "              energy_meat: 0}\n"
+                       "  - name: b\n"
+                       "    controller: forager\n"
+                       "    fitness: {energy_plants: 0, energy_meat: 0}\n";
+    PetriStatus st =
+        run_def_load_string(&def, "w.yaml", text, strlen(text), NULL, 0, RUN_MEMORY_LIMIT, &err);
+    fflush(stderr);
+    assert_int_equal(dup2(saved, 2), 2);
+    close(saved);
+    assert_int_equal(st, PETRI_OK);
+    char buf[2048] = "";
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    close(fd);
+    unlink(path);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, "w.yaml:4:28: every weight of 'populations.0.fitness' is 0"));
+    assert_null(strstr(buf, "populations.1.fitness"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -987,6 +1087,9 @@ int main(void)
         cmocka_unit_test(test_random_damage),
         cmocka_unit_test(test_random_overrides),
         cmocka_unit_test(test_no_leaks),
+        cmocka_unit_test(test_unnamed_populations),
+        cmocka_unit_test(test_limits_located),
+        cmocka_unit_test(test_zero_fitness_warns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,6 +143,20 @@ static void test_crc32_check_value(void **state)
     uint32_t c = crc32_update(0, "1234", 4);
     c = crc32_update(c, "56789", 5);
     assert_int_equal(c, 0xCBF43926u);
+    /* the table against the definition, bit by bit, over random bytes */
+    Pcg32 rng = pcg32_stream(1, 1, 1);
+    unsigned char data[1000];
+    for (size_t i = 0; i < sizeof data; ++i) {
+        data[i] = (unsigned char)pcg32_next(&rng);
+    }
+    uint32_t want = 0xFFFFFFFFu;
+    for (size_t i = 0; i < sizeof data; ++i) {
+        want ^= data[i];
+        for (int k = 0; k < 8; ++k) {
+            want = (want & 1u) ? (want >> 1) ^ 0xEDB88320u : want >> 1;
+        }
+    }
+    assert_int_equal(crc32_of(data, sizeof data), ~want);
 }
 
 static void test_hasher_order_and_bits(void **state)

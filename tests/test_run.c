@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,9 +173,9 @@ static void test_stop_and_resume_equals_straight(void **state)
     check_same("straight", "split");
 }
 
-/* Starts `petri run` into dir in the background and returns once its
- * first checkpoint exists (or after 5 s), so a signal lands mid-run. */
-static pid_t start_run(const char *dir, const char *generations)
+/* Starts `petri run` into dir in the background (extra: one more flag or
+ * NULL) and returns once its first checkpoint exists (or after 5 s). */
+static pid_t start_run_with(const char *dir, const char *generations, const char *extra)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -182,7 +183,7 @@ static pid_t start_run(const char *dir, const char *generations)
         freopen("/dev/null", "w", stdout);
         freopen("/dev/null", "w", stderr);
         execl(petri, petri, "run", config, "--out", dir, "--generations", generations,
-              "--quiet", (char *)NULL);
+              "--quiet", extra, (char *)NULL);
         _exit(127);
     }
     char latest[700];
@@ -193,21 +194,47 @@ static pid_t start_run(const char *dir, const char *generations)
     return pid;
 }
 
+static pid_t start_run(const char *dir, const char *generations)
+{
+    return start_run_with(dir, generations, NULL);
+}
+
+/* Waits (up to 20 s) until dir/stats.csv holds the rows of generation
+ * gen, which are flushed with that generation's checkpoint. */
+static bool wait_for_generation(const char *dir, int gen)
+{
+    char path[700], row[32];
+    snprintf(path, sizeof path, "%s/stats.csv", dir);
+    snprintf(row, sizeof row, "\n%d,", gen);
+    for (int i = 0; i < 20000; ++i) {
+        char *s = slurp(path);
+        bool found = s != NULL && strstr(s, row) != NULL;
+        free(s);
+        if (found) {
+            return true;
+        }
+        usleep(1000);
+    }
+    return false;
+}
+
 static void test_sigkill_then_resume_equals_straight(void **state)
 {
     (void)state;
     run_to("straight-k", "--generations 6");
-    /* Kill at several moments; every resume must end where the straight
-     * run ends. */
+    /* Kill right after generation 1, 2 and 3 are written; every resume
+     * must end where the straight run ends. */
     for (int attempt = 0; attempt < 3; ++attempt) {
         char dir[600];
         snprintf(dir, sizeof dir, "%s/killed%d", tmp, attempt);
-        /* After the first checkpoint, then a little later each time. */
         pid_t pid = start_run(dir, "6");
-        usleep((useconds_t)(attempt * 7000));
+        assert_true(wait_for_generation(dir, attempt + 1));
         kill(pid, SIGKILL);
         int status;
         waitpid(pid, &status, 0);
+        /* Killed by the signal: it was still running when it landed. */
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(WTERMSIG(status), SIGKILL);
         assert_int_equal(sh("%s resume %s --generations 6 --quiet >/dev/null 2>&1", petri, dir),
                          0);
         char name[64];
@@ -216,13 +243,14 @@ static void test_sigkill_then_resume_equals_straight(void **state)
     }
 }
 
-static void test_sigterm_checkpoints_and_exits_cleanly(void **state)
+/* SIGTERM and SIGHUP each write a checkpoint and exit 130. */
+static void check_signal_stops(int sig, const char *name, const char *reason)
 {
-    (void)state;
     char dir[600];
-    snprintf(dir, sizeof dir, "%s/termed", tmp);
+    snprintf(dir, sizeof dir, "%s/%s", tmp, name);
     pid_t pid = start_run(dir, "1000");
-    kill(pid, SIGTERM);
+    assert_true(wait_for_generation(dir, 1));
+    kill(pid, sig);
     int status;
     waitpid(pid, &status, 0);
     assert_true(WIFEXITED(status));
@@ -231,10 +259,48 @@ static void test_sigterm_checkpoints_and_exits_cleanly(void **state)
     snprintf(path, sizeof path, "%s/summary.json", dir);
     char *s = slurp(path);
     assert_non_null(s);
-    assert_non_null(strstr(s, "\"stop_reason\": \"signal (SIGTERM)\""));
+    char want[128];
+    snprintf(want, sizeof want, "\"stop_reason\": \"%s\"", reason);
+    assert_non_null(strstr(s, want));
     free(s);
     /* And it resumes. */
     assert_int_equal(sh("%s resume %s --generations 8 --quiet >/dev/null 2>&1", petri, dir), 0);
+}
+
+static void test_sigterm_checkpoints_and_exits_cleanly(void **state)
+{
+    (void)state;
+    check_signal_stops(SIGTERM, "termed", "signal (SIGTERM)");
+    check_signal_stops(SIGHUP, "hupped", "signal (SIGHUP)");
+}
+
+/* A storm of SIGUSR1 (one every millisecond for half a second): the
+ * calls on the checkpoint path are interrupted again and again, and still
+ * the run writes its checkpoint, exits 130, and resumes. */
+static void test_signal_storm_still_checkpoints(void **state)
+{
+    (void)state;
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/storm", tmp);
+    pid_t pid = start_run(dir, "1000");
+    assert_true(wait_for_generation(dir, 1));
+    for (int i = 0; i < 500; ++i) {
+        if (kill(pid, SIGUSR1) != 0) {
+            break;
+        }
+        usleep(1000);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 130);
+    char path[700];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *s = slurp(path);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "\"stop_reason\": \"signal (SIGUSR1)\""));
+    free(s);
+    assert_int_equal(sh("%s resume %s --generations 4 --quiet >/dev/null 2>&1", petri, dir), 0);
 }
 
 static void test_corrupt_checkpoint_is_refused(void **state)
@@ -360,6 +426,347 @@ static void test_stop_condition_and_sexual_births(void **state)
     free(s);
 }
 
+/* Runs argv (argv[0] is looked up in PATH) in folder cwd with output to
+ * log (may be NULL); the exit status. No shell: the names may hold
+ * anything. */
+static int run_in(const char *cwd, const char *log, const char *const *argv)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (chdir(cwd) != 0) {
+            _exit(126);
+        }
+        freopen(log != NULL ? log : "/dev/null", "w", stdout);
+        dup2(fileno(stdout), 2);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Are the two folders' files byte for byte the same (the lock file, which
+ * holds the PID of the last process that held the folder, aside)? */
+static bool same_tree(const char *a, const char *b)
+{
+    return sh("diff -r -x lock '%s' '%s' >/dev/null 2>&1", a, b) == 0;
+}
+
+/* A second process can neither run nor resume into a folder in use; the
+ * error names the PID that holds it. */
+static void test_second_process_is_locked_out(void **state)
+{
+    (void)state;
+    char dir[600], log[700], pid_text[32];
+    snprintf(dir, sizeof dir, "%s/busy", tmp);
+    snprintf(log, sizeof log, "%s/busy.log", tmp);
+    pid_t pid = start_run(dir, "1000");
+    assert_true(wait_for_generation(dir, 1));
+    snprintf(pid_text, sizeof pid_text, "PID %ld", (long)pid);
+    assert_int_equal(sh("%s resume %s --quiet >%s 2>&1", petri, dir, log), 2);
+    char *out = slurp(log);
+    assert_non_null(strstr(out, "in use by another petri process"));
+    assert_non_null(strstr(out, pid_text));
+    free(out);
+    assert_int_equal(sh("%s run %s --out %s --force --quiet >%s 2>&1", petri, config, dir, log),
+                     2);
+    out = slurp(log);
+    assert_true(strstr(out, pid_text) != NULL || strstr(out, "already holds a run") != NULL);
+    free(out);
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 130);
+    /* Once it has ended, the folder is free again. */
+    assert_int_equal(sh("%s resume %s --generations 3 --quiet >/dev/null 2>&1", petri, dir), 0);
+}
+
+/* `petri resume A --checkpoint B/...` with B another run: refused, and
+ * not a byte of A changes. */
+static void test_checkpoint_of_another_run_is_refused(void **state)
+{
+    (void)state;
+    run_to("ida", "--generations 3");
+    run_to("idb", "--generations 4");
+    char a[600], copy[600], log[700];
+    snprintf(a, sizeof a, "%s/ida", tmp);
+    snprintf(copy, sizeof copy, "%s/ida-before", tmp);
+    snprintf(log, sizeof log, "%s/id.log", tmp);
+    assert_int_equal(sh("cp -a %s %s", a, copy), 0);
+    assert_int_equal(sh("%s resume %s --checkpoint %s/idb/checkpoints/ckpt-00000004.bin "
+                        "--generations 6 >%s 2>&1",
+                        petri, a, tmp, log),
+                     2);
+    char *out = slurp(log);
+    assert_non_null(strstr(out, "belongs to another run"));
+    free(out);
+    assert_true(same_tree(a, copy));
+    /* meta.json, every checkpoint and summary.json carry the same id. */
+    char path[700];
+    snprintf(path, sizeof path, "%s/meta.json", a);
+    char *meta = slurp(path);
+    snprintf(path, sizeof path, "%s/summary.json", a);
+    char *summary = slurp(path);
+    char *at = strstr(meta, "\"run_id\": \"");
+    assert_non_null(at);
+    char id[40];
+    memcpy(id, at, 28);
+    id[28] = '\0';
+    assert_non_null(strstr(summary, id));
+    free(meta);
+    free(summary);
+}
+
+/* --out onto a folder that holds something else: refused without
+ * --force, which writes into it and leaves the other files alone. */
+static void test_out_onto_a_non_empty_folder_needs_force(void **state)
+{
+    (void)state;
+    char dir[600], log[700], path[700];
+    snprintf(dir, sizeof dir, "%s/notes", tmp);
+    snprintf(log, sizeof log, "%s/notes.log", tmp);
+    assert_int_equal(sh("mkdir -p %s && echo mine > %s/notes.txt && echo 1,2 > %s/stats.csv",
+                        dir, dir, dir),
+                     0);
+    assert_int_equal(
+        sh("%s run %s --out %s --generations 2 --quiet >%s 2>&1", petri, config, dir, log), 2);
+    char *out = slurp(log);
+    assert_non_null(strstr(out, "is not empty"));
+    assert_non_null(strstr(out, "--force"));
+    free(out);
+    snprintf(path, sizeof path, "%s/stats.csv", dir);
+    out = slurp(path);
+    assert_string_equal(out, "1,2\n");
+    free(out);
+    assert_int_equal(
+        sh("%s run %s --out=%s --generations=2 --force -q >/dev/null 2>&1", petri, config, dir),
+        0);
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    out = slurp(path);
+    assert_string_equal(out, "mine\n");
+    free(out);
+}
+
+/* Resuming a run that is done (at its target, or ended by its stop
+ * condition) says so, exits 0 and changes nothing. */
+static void test_resume_of_a_finished_run_changes_nothing(void **state)
+{
+    (void)state;
+    run_to("done", "--generations 2");
+    run_to("done-stop", "--set 'stop.when=generation >= 2'");
+    static const char *names[] = {"done", "done-stop"};
+    for (int i = 0; i < 2; ++i) {
+        char dir[600], copy[600], log[700];
+        snprintf(dir, sizeof dir, "%s/%s", tmp, names[i]);
+        snprintf(copy, sizeof copy, "%s/%s-before", tmp, names[i]);
+        snprintf(log, sizeof log, "%s/%s.log", tmp, names[i]);
+        assert_int_equal(sh("cp -a %s %s", dir, copy), 0);
+        assert_int_equal(sh("%s resume %s >%s 2>&1", petri, dir, log), 0);
+        char *out = slurp(log);
+        assert_non_null(strstr(out, "nothing changed"));
+        free(out);
+        assert_true(same_tree(dir, copy));
+    }
+}
+
+/* A FIFO as checkpoints/LATEST is refused at once (no hang), and a file
+ * given as the run folder is named as such. */
+static void test_strange_files_are_refused(void **state)
+{
+    (void)state;
+    run_to("fifo", "--generations 2");
+    char dir[600], log[700];
+    snprintf(dir, sizeof dir, "%s/fifo", tmp);
+    snprintf(log, sizeof log, "%s/fifo.log", tmp);
+    assert_int_equal(sh("rm %s/checkpoints/LATEST && mkfifo %s/checkpoints/LATEST", dir, dir), 0);
+    assert_int_equal(
+        sh("timeout 20 %s resume %s --generations 3 >%s 2>&1", petri, dir, log), 2);
+    char *out = slurp(log);
+    assert_non_null(strstr(out, "LATEST: error: not a regular file"));
+    free(out);
+    assert_int_equal(sh("%s resume %s/summary.json >%s 2>&1", petri, dir, log), 2);
+    out = slurp(log);
+    assert_non_null(strstr(out, "is a file, not a run folder"));
+    free(out);
+}
+
+/* Run folders named with quotes, spaces, ';', '$()' and UTF-8 work end to
+ * end (plots included), and no part of a name is ever run as a command.
+ * gnuplot-nox comes with `make deps` and `make test`. */
+static void test_odd_folder_names_are_safe(void **state)
+{
+    (void)state;
+    if (sh("command -v gnuplot >/dev/null") != 0) {
+        fail_msg("gnuplot is not installed: `make deps` installs gnuplot-nox");
+    }
+    static const char *names[] = {
+        "x';touch PWNED;'",
+        "we ird \"q\" $(touch PWNED2) `touch PWNED3` ; touch PWNED4 \xc3\xa9t\xc3\xa9",
+    };
+    char cwd[600], exe[4096];
+    snprintf(cwd, sizeof cwd, "%s/odd", tmp);
+    assert_int_equal(sh("mkdir -p %s", cwd), 0);
+    assert_non_null(realpath(petri, exe));
+    for (int i = 0; i < 2; ++i) {
+        const char *argv[] = {exe, "run", config, "--out", names[i], "--generations", "2",
+                              "--quiet", NULL};
+        assert_int_equal(run_in(cwd, NULL, argv), 0);
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s/plots/fitness.png", cwd, names[i]);
+        assert_int_equal(access(path, R_OK), 0);
+        snprintf(path, sizeof path, "%s/%s", cwd, names[i]);
+        const char *resume[] = {exe, "resume", path, "--generations", "3", "-q", NULL};
+        assert_int_equal(run_in(cwd, NULL, resume), 0);
+    }
+    static const char *pwned[] = {"PWNED", "PWNED2", "PWNED3", "PWNED4"};
+    for (int i = 0; i < 4; ++i) {
+        char path[700];
+        snprintf(path, sizeof path, "%s/%s", cwd, pwned[i]);
+        assert_int_not_equal(access(path, F_OK), 0);
+        snprintf(path, sizeof path, "%s/%s", tmp, pwned[i]);
+        assert_int_not_equal(access(path, F_OK), 0);
+    }
+}
+
+/* Flags: --flag=value and --flag value alike; -h everywhere; one style of
+ * error; wording of the summary line. */
+static void test_flags_and_wording(void **state)
+{
+    (void)state;
+    char log[700];
+    snprintf(log, sizeof log, "%s/flags.log", tmp);
+    assert_int_equal(sh("%s run %s --out=%s/eq --generations=1 --threads=2 >%s 2>&1", petri,
+                        config, tmp, log),
+                     0);
+    char *out = slurp(log);
+    assert_non_null(strstr(out, ": 1 generation, stopped: reached its target"));
+    free(out);
+    static const char *cmds[] = {"run", "resume", "check"};
+    for (int i = 0; i < 3; ++i) {
+        assert_int_equal(sh("%s %s -h >%s 2>&1", petri, cmds[i], log), 0);
+        out = slurp(log);
+        assert_non_null(strstr(out, "usage: petri"));
+        free(out);
+        assert_int_equal(sh("%s %s x --bogus >%s 2>&1", petri, cmds[i], log), 2);
+        out = slurp(log);
+        assert_non_null(strstr(out, "unknown option '--bogus'"));
+        free(out);
+    }
+    assert_int_equal(sh("%s run %s --threads >%s 2>&1", petri, config, log), 2);
+    out = slurp(log);
+    assert_non_null(strstr(out, "option '--threads' needs a value"));
+    free(out);
+    /* More threads than cores: a warning, and the run goes on. 512 is
+     * above the cores of any machine this runs on, and far cheaper to
+     * start than 4096 threads. */
+    assert_int_equal(sh("%s run %s --out %s/many --generations 1 --threads 512 >%s 2>&1", petri,
+                        config, tmp, log),
+                     0);
+    out = slurp(log);
+    assert_non_null(strstr(out, "warning: --threads 512 is more than the"));
+    free(out);
+}
+
+/* Writes text to path atomically (a temporary file renamed over it), as
+ * an editor saves. */
+static void write_atomically(const char *path, const char *text)
+{
+    char part[800];
+    snprintf(part, sizeof part, "%s.part", path);
+    FILE *f = fopen(part, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(rename(part, path), 0);
+}
+
+static int count_lines_of(const char *path)
+{
+    char *s = slurp(path);
+    int n = 0;
+    for (char *p = s; p != NULL && *p; ++p) {
+        n += *p == '\n';
+    }
+    free(s);
+    return n;
+}
+
+/* Waits (up to 20 s) until path holds text. */
+static bool wait_for_text(const char *path, const char *text)
+{
+    for (int i = 0; i < 20000; ++i) {
+        char *s = slurp(path);
+        bool found = s != NULL && strstr(s, text) != NULL;
+        free(s);
+        if (found) {
+            return true;
+        }
+        usleep(1000);
+    }
+    return false;
+}
+
+/* `petri run --watch`: a changed config is applied between generations
+ * (live keys), keys that need a restart are named and not applied, and a
+ * config with errors is reported, located, while the run goes on. */
+static void test_watch_applies_live_keys(void **state)
+{
+    (void)state;
+    char cfg[600], dir[600], log[700], changes[700], stats[700];
+    snprintf(cfg, sizeof cfg, "%s/watched.yaml", tmp);
+    snprintf(dir, sizeof dir, "%s/watched", tmp);
+    snprintf(log, sizeof log, "%s/watched.log", tmp);
+    snprintf(changes, sizeof changes, "%s/changes.csv", dir);
+    snprintf(stats, sizeof stats, "%s/stats.csv", dir);
+    static const char body[] = "populations:\n"
+                               "  - name: prey\n    count: 24\n"
+                               "  - name: hunters\n    count: 8\n"
+                               "evolution:\n  episodes: 2\n  episode_ticks: 50\n";
+    char text[1024];
+    snprintf(text, sizeof text, "name: small\nseed: 7\nworld:\n  size: [64, 64]\n%s", body);
+    write_atomically(cfg, text);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        freopen(log, "w", stderr);
+        execl(petri, petri, "run", cfg, "--out", dir, "--generations", "100000", "--watch",
+              (char *)NULL);
+        _exit(127);
+    }
+    assert_true(wait_for_generation(dir, 1));
+    /* A live key and a key that needs a restart. */
+    snprintf(text, sizeof text,
+             "name: small\nseed: 7\nworld:\n  size: [70, 64]\n  food:\n    regrowth: 0.05\n%s",
+             body);
+    write_atomically(cfg, text);
+    assert_true(wait_for_text(changes, "\"world.food.regrowth\",\"0.01\",\"0.05\""));
+    /* A config with errors: reported, located, and the run goes on. */
+    snprintf(text, sizeof text, "name: small\nseed: banana\nworld:\n  size: [64, 64]\n%s", body);
+    write_atomically(cfg, text);
+    assert_true(wait_for_text(log, "watched.yaml:2:7: error: 'seed'"));
+    int before = count_lines_of(stats);
+    bool more = false;
+    for (int i = 0; i < 20000 && !more; ++i) {
+        more = count_lines_of(stats) > before;
+        usleep(1000);
+    }
+    assert_true(more);
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 130);
+    assert_int_equal(count_lines_of(changes), 2); /* the header and the one live key */
+    char *s = slurp(log);
+    assert_non_null(strstr(s, "world.food.regrowth: 0.01 -> 0.05"));
+    assert_non_null(strstr(s, "world.size: [64, 64] -> [70, 64] needs a restart"));
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,9 +774,18 @@ int main(void)
         cmocka_unit_test(test_stop_and_resume_equals_straight),
         cmocka_unit_test(test_sigkill_then_resume_equals_straight),
         cmocka_unit_test(test_sigterm_checkpoints_and_exits_cleanly),
+        cmocka_unit_test(test_signal_storm_still_checkpoints),
         cmocka_unit_test(test_corrupt_checkpoint_is_refused),
         cmocka_unit_test(test_outputs_parse),
         cmocka_unit_test(test_stop_condition_and_sexual_births),
+        cmocka_unit_test(test_second_process_is_locked_out),
+        cmocka_unit_test(test_checkpoint_of_another_run_is_refused),
+        cmocka_unit_test(test_out_onto_a_non_empty_folder_needs_force),
+        cmocka_unit_test(test_resume_of_a_finished_run_changes_nothing),
+        cmocka_unit_test(test_strange_files_are_refused),
+        cmocka_unit_test(test_odd_folder_names_are_safe),
+        cmocka_unit_test(test_flags_and_wording),
+        cmocka_unit_test(test_watch_applies_live_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "sim/evolve_internal.h"
 #include "sim/run_internal.h"
 
 #include <omp.h>
@@ -357,6 +358,65 @@ static void test_genomes_put_into_a_run(void **state)
     assert_non_null(strstr(err.msg, "population 'prey' needs"));
 }
 
+typedef struct BrainSeen {
+    int calls;
+    int conns[3];
+} BrainSeen;
+
+static void see_brains(void *user, const RunView *v)
+{
+    BrainSeen *b = user;
+    if (b->calls++ == 0) {
+        for (int i = 0; i < 3; ++i) {
+            b->conns[i] = brain_conn_count(v->brains, i);
+        }
+    }
+}
+
+/* run_inject between steps, generational: the genomes replace the first
+ * genomes of the population in the next generation (seen in its arena 0:
+ * prey genome k is brain k). A genome of the wrong shape is refused. */
+static void test_run_inject_between_steps(void **state)
+{
+    (void)state;
+    Run *r = small_run("generational", NULL);
+    step_to(r, 1);
+    int inputs = r->ev->inputs[0];
+    Genome g;
+    genome_init(&g, inputs, WORLD_OUTPUTS); /* no connection at all */
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(run_inject(r, 0, &g, 1, &err), PETRI_OK);
+    BrainSeen seen = {0};
+    run_set_observer(r, see_brains, &seen);
+    assert_int_equal(run_step(r, &err), PETRI_OK);
+    assert_int_equal(seen.conns[0], 0);
+    assert_true(seen.conns[1] > 0); /* the others keep their connections */
+    genome_fini(&g);
+    genome_init(&g, inputs + 1, WORLD_OUTPUTS);
+    assert_int_equal(run_inject(r, 0, &g, 1, &err), PETRI_EUSAGE);
+    assert_int_equal(run_inject(r, 1, &g, 1, &err), PETRI_EUSAGE);
+    genome_fini(&g);
+    run_close(r, NULL);
+}
+
+/* After a resume the progress rate counts only the generations run in
+ * this process: 2 generations in 1 s is 2 gen/s, whatever came before. */
+static void test_progress_rate_counts_this_session(void **state)
+{
+    (void)state;
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_non_null(devnull);
+    Progress p;
+    progress_begin(&p, devnull, "run", "gen", 20);
+    p.first = 10;
+    p.done = 12;
+    char line[256];
+    progress_format(&p, p.start + 1.0, NULL, line, sizeof line);
+    assert_non_null(strstr(line, "gen 12/20 (60%) 2 gen/s"));
+    fclose(devnull);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +426,8 @@ int main(void)
         cmocka_unit_test(test_folder_lock_names_the_holder),
         cmocka_unit_test(test_checkpoint_parse_from_memory),
         cmocka_unit_test(test_genomes_put_into_a_run),
+        cmocka_unit_test(test_progress_rate_counts_this_session),
+        cmocka_unit_test(test_run_inject_between_steps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

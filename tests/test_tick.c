@@ -1,10 +1,11 @@
 /*
  * The tick that joins world and brains: the state hash of the busy
  * scenario after 1,000 ticks is identical at 1, 2, 3 and 4 threads and
- * equal to what `petri bench busy --hash` prints (the binary may be built
- * at another optimisation level); the ledger balances with brains
- * aboard; a steady habitat allocates nothing; the scenario is really
- * busy (births, deaths, kills).
+ * equal to what `petri bench busy --hash` prints (make test-O0 runs this
+ * test built at -O0 against the -O2 binary, so the two levels are
+ * compared); the ledger balances with brains aboard; a steady habitat
+ * allocates nothing; the scenario is really busy (births, deaths,
+ * kills).
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -139,14 +139,12 @@ static void layout_init(InputLayout *L, const PopulationDef *p)
     float width = 2.0f * L->half_fov / (float)s->sectors;
     for (int k = 0; k < s->sectors; ++k) {
         float a = -L->half_fov + ((float)k + 0.5f) * width;
-        L->sector_c[k] = cosf(a);
-        L->sector_s[k] = sinf(a);
+        mathx_sincosf(a, &L->sector_s[k], &L->sector_c[k]);
         L->sector_angle[k] = a;
     }
     for (int k = 0; k <= s->sectors; ++k) {
         float a = -L->half_fov + (float)k * width;
-        L->bound_c[k] = cosf(a);
-        L->bound_s[k] = sinf(a);
+        mathx_sincosf(a, &L->bound_s[k], &L->bound_c[k]);
     }
     L->narrow = s->fov <= 180.0;
     for (int k = 0; k <= s->sectors; ++k) {
@@ -360,6 +358,9 @@ void world_destroy(World *w)
 
 static void set_heading(World *w, int s, float heading)
 {
+    if (!(fabsf(heading) <= 1e4f)) {
+        heading = 0.0f; /* NaN, or so many turns that the loops below would spin */
+    }
     while (heading >= WORLD_PI) {
         heading -= WORLD_TAU;
     }
@@ -367,8 +368,7 @@ static void set_heading(World *w, int s, float heading)
         heading += WORLD_TAU;
     }
     w->heading[s] = heading;
-    w->cos_h[s] = cosf(heading);
-    w->sin_h[s] = sinf(heading);
+    mathx_sincosf(heading, &w->sin_h[s], &w->cos_h[s]);
 }
 
 static int append_agent(World *w, const AgentSpawn *sp, float energy)
@@ -384,8 +384,10 @@ static int append_agent(World *w, const AgentSpawn *sp, float energy)
     w->pop[s] = (uint8_t)sp->pop;
     w->touch[s] = 0;
     w->dead[s] = 0;
-    w->x[s] = sp->x;
-    w->y[s] = sp->y;
+    /* a spawn outside the world (a torus's far side, a body wider than
+     * the world) is brought inside: every position the tick reads is */
+    w->x[s] = world_fit_coord(sp->x, w->width, pp->radius, w->torus);
+    w->y[s] = world_fit_coord(sp->y, w->height, pp->radius, w->torus);
     set_heading(w, s, sp->heading);
     w->vx[s] = 0;
     w->vy[s] = 0;
@@ -543,8 +545,9 @@ void world_populate(World *w)
 void world_place_agent(World *w, int slot, float x, float y, float heading)
 {
     PETRI_WORLD_ASSERT(slot >= 0 && slot < w->count);
-    w->x[slot] = x;
-    w->y[slot] = y;
+    float r = w->pp[w->pop[slot]].radius;
+    w->x[slot] = world_fit_coord(x, w->width, r, w->torus);
+    w->y[slot] = world_fit_coord(y, w->height, r, w->torus);
     set_heading(w, slot, heading);
 }
 

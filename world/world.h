@@ -126,6 +126,12 @@ PopulationDef population_default_def(void);
 const ConfigRow *world_config_rows(int *count);
 const ConfigRow *population_config_rows(int *count);
 const char *controller_name(int controller);
+/* Food cells across and down that a world of def has. */
+void world_food_grid_size(const WorldDef *def, int *fx, int *fy);
+/* Bytes a world of these defs holds once populated (the food grid, the
+ * agent grid and the per-agent arrays), estimated from the sizes alone
+ * without allocating: what the config checks hold against a limit. */
+uint64_t world_estimate_bytes(const WorldDef *def, const PopulationDef *pops, int pop_count);
 
 /* ---------------------------------------------------------------- agents */
 

@@ -2,6 +2,8 @@
  * population setting has a range, a default and a line of documentation. */
 #include "world/world.h"
 
+#include <limits.h>
+#include <math.h>
 #include <stddef.h>
 
 static const ObstacleDef obstacle_default = {
@@ -101,11 +103,11 @@ static const ConfigRow obstacle_rows[] = {
     {.key = "shape", .type = CONFIG_CHOICE, .offset = OBST(shape), .choices = "rect|circle",
      .doc = "rect (centre and size) or circle (centre and radius)"},
     {.key = "center", .type = CONFIG_VEC2, .offset = OBST(center), .min = -1e6, .max = 1e6,
-     .doc = "centre of the obstacle, world units"},
+     .doc = "centre of the obstacle, world units; inside the world"},
     {.key = "size", .type = CONFIG_VEC2, .offset = OBST(size), .min = 0.1, .max = 1e6,
-     .doc = "width and height of a rect, world units"},
+     .doc = "width and height of a rect, world units; at most the world's"},
     {.key = "radius", .type = CONFIG_FLOAT, .offset = OBST(radius), .min = 0.1, .max = 1e6,
-     .doc = "radius of a circle, world units"},
+     .doc = "radius of a circle, world units; at most half the world's smaller side"},
 };
 static const ConfigSection obstacle_section = {
     .prefix = "",
@@ -124,7 +126,9 @@ static const ConfigRow world_rows[] = {
     {.key = "push_apart", .type = CONFIG_BOOL, .offset = WD(push_apart),
      .doc = "overlapping bodies push each other apart (else they may overlap and touch)"},
     {.key = "food.cell_size", .type = CONFIG_FLOAT, .offset = WD(food.cell_size), .min = 0.25,
-     .max = 1000, .doc = "side of a food cell, world units (an agent eats the cell under it)"},
+     .max = 1000,
+     .doc = "side of a food cell, world units (an agent eats the cell under it); at most the "
+            "world's smaller side"},
     {.key = "food.patches", .type = CONFIG_INT, .offset = WD(food.patches), .min = 0,
      .max = 1024, .doc = "number of plant patches; 0: plants grow everywhere"},
     {.key = "food.patch_radius", .type = CONFIG_FLOAT, .offset = WD(food.patch_radius),
@@ -154,7 +158,8 @@ static const ConfigRow world_rows[] = {
     {.key = "random_obstacles", .type = CONFIG_INT, .offset = WD(random_obstacles), .min = 0,
      .max = WORLD_MAX_OBSTACLES, .doc = "extra circular obstacles placed from the run seed"},
     {.key = "random_obstacle_radius", .type = CONFIG_FLOAT, .offset = WD(random_obstacle_radius),
-     .min = 0.1, .max = 1e6, .doc = "radius of each random obstacle, world units"},
+     .min = 0.1, .max = 1e6, .doc = "radius of each random obstacle, world units; at most a quarter of the world's "
+            "smaller side"},
 };
 
 #define PD(f) offsetof(PopulationDef, f)
@@ -167,9 +172,12 @@ static const ConfigRow population_rows[] = {
      .choices = "brain|random|forager|chaser|fleer",
      .doc = "evolved brain, or a built-in baseline to compare brains with"},
     {.key = "body.radius", .type = CONFIG_FLOAT, .offset = PD(radius), .min = 0.05, .max = 100,
-     .doc = "body radius, world units"},
+     .doc = "body radius, world units; at most a quarter of the world's smaller side (a body "
+            "larger than the world is clamped to its centre)"},
     {.key = "body.max_speed", .type = CONFIG_FLOAT, .offset = PD(max_speed), .min = 0,
-     .max = 100, .doc = "top speed, world units per tick"},
+     .max = 100,
+     .doc = "top speed, world units per tick; at most a quarter of the world's smaller side "
+            "(a step past an edge of a torus wraps, however long)"},
     {.key = "body.turn_rate", .type = CONFIG_FLOAT, .offset = PD(turn_rate), .min = 0,
      .max = 180, .doc = "turn per tick at full turn output, degrees"},
     {.key = "body.drag", .type = CONFIG_FLOAT, .offset = PD(drag), .min = 0.01, .max = 1,
@@ -179,7 +187,7 @@ static const ConfigRow population_rows[] = {
     {.key = "diet.meat", .type = CONFIG_FLOAT, .offset = PD(eat_meat), .min = 0, .max = 1,
      .doc = "fraction of eaten meat and attack damage digested (carnivores near 1)"},
     {.key = "energy.start", .type = CONFIG_FLOAT, .offset = PD(energy_start), .min = 0.001,
-     .max = 1e9, .doc = "energy of a founder"},
+     .max = 1e9, .doc = "energy of a founder; at most energy.max"},
     {.key = "energy.max", .type = CONFIG_FLOAT, .offset = PD(energy_max), .min = 0.001,
      .max = 1e9, .doc = "most energy a body holds; more is discarded"},
     {.key = "energy.metabolism", .type = CONFIG_FLOAT, .offset = PD(metabolism), .min = 0,
@@ -201,7 +209,9 @@ static const ConfigRow population_rows[] = {
     {.key = "attack.gain", .type = CONFIG_FLOAT, .offset = PD(attack_gain), .min = 0, .max = 1,
      .doc = "fraction of the damage the attacker gains (times diet.meat)"},
     {.key = "attack.range", .type = CONFIG_FLOAT, .offset = PD(attack_range), .min = 0,
-     .max = 100, .doc = "reach beyond both radii, world units, within 45 degrees of the heading"},
+     .max = 100, .doc = "reach beyond both radii, world units, within 45 degrees of the heading; the "
+            "radius, the largest radius and the range reach at most half the world's smaller "
+            "side"},
     {.key = "lifespan", .type = CONFIG_INT, .offset = PD(lifespan), .min = 0, .max = 1000000000,
      .doc = "ticks an agent lives at most; 0: unlimited"},
     {.key = "senses.vision", .type = CONFIG_BOOL, .offset = PD(senses.vision),
@@ -211,7 +221,8 @@ static const ConfigRow population_rows[] = {
     {.key = "senses.fov", .type = CONFIG_FLOAT, .offset = PD(senses.fov), .min = 1, .max = 360,
      .doc = "field of view, degrees, centred on the heading"},
     {.key = "senses.range", .type = CONFIG_FLOAT, .offset = PD(senses.range), .min = 0.5,
-     .max = 1000, .doc = "vision and signal range, world units"},
+     .max = 1000,
+     .doc = "vision and signal range, world units; at most half the world's smaller side"},
     {.key = "senses.touch", .type = CONFIG_BOOL, .offset = PD(senses.touch),
      .doc = "touch: 1 when overlapping another body or pressed on a wall or obstacle"},
     {.key = "senses.smell", .type = CONFIG_BOOL, .offset = PD(senses.smell),
@@ -242,4 +253,53 @@ const ConfigRow *population_config_rows(int *count)
 {
     *count = (int)(sizeof population_rows / sizeof population_rows[0]);
     return population_rows;
+}
+
+void world_food_grid_size(const WorldDef *def, int *fx, int *fy)
+{
+    /* as world_food_init makes it */
+    double nx = floor(def->size[0] / def->food.cell_size + 0.5);
+    double ny = floor(def->size[1] / def->food.cell_size + 0.5);
+    *fx = nx < 1 ? 1 : (nx > INT_MAX ? INT_MAX : (int)nx);
+    *fy = ny < 1 ? 1 : (ny > INT_MAX ? INT_MAX : (int)ny);
+}
+
+uint64_t world_estimate_bytes(const WorldDef *def, const PopulationDef *pops, int pop_count)
+{
+    int fx, fy;
+    world_food_grid_size(def, &fx, &fy);
+    /* plant, meat, capacity, patch owner; row flows */
+    double bytes = (double)fx * (double)fy * (3.0 * sizeof(float) + sizeof(int16_t)) +
+                   (double)fy * 2.0 * sizeof(double);
+    /* the agent grid: cells of half the largest query radius, at most
+     * 2^22 of them (as world_create and world_grid_init make it) */
+    double rmax = 0, cell = 0.5, agents = 0;
+    for (int p = 0; p < pop_count; ++p) {
+        rmax = pops[p].radius > rmax ? pops[p].radius : rmax;
+        agents += pops[p].count;
+    }
+    for (int p = 0; p < pop_count; ++p) {
+        double q = pops[p].radius + rmax + pops[p].attack_range;
+        q = pops[p].senses.range > q ? pops[p].senses.range : q;
+        cell = q * 0.5 > cell ? q * 0.5 : cell;
+    }
+    double gx = floor(def->size[0] / cell), gy = floor(def->size[1] / cell);
+    gx = gx < 1 ? 1 : gx;
+    gy = gy < 1 ? 1 : gy;
+    double cells = gx * gy > (double)(1 << 22) ? (double)(1 << 22) : gx * gy;
+    bytes += cells * (2.0 * sizeof(int32_t) + 1.0);
+    /* per agent: the hot and scratch arrays, input and output rows, events
+     * and claim buckets */
+    int stride = 1;
+    for (int p = 0; p < pop_count; ++p) {
+        const SensesDef *s = &pops[p].senses;
+        int n = (s->vision ? 4 * s->sectors : 0) + s->touch + 2 * s->smell + s->energy +
+                s->speed + s->age + 2 * s->clock + s->noise + s->signal;
+        stride = n > stride ? n : stride;
+    }
+    double per_agent = 4 + 1 + 1 + 1 + 7 * 4 + 3 * 4 + 4 + 4 + sizeof(Pcg32) + 16 +
+                       sizeof(AgentCounters) + 4 + 4 + 4 + 4 * 4 + 4 + 24 + 2 * 12 + 2 * 4 +
+                       4.0 * (stride + WORLD_OUTPUTS) + 1.5 * sizeof(WorldEvent) + 4;
+    bytes += (agents > 16 ? agents : 16) * per_agent + (double)fx * (double)fy * 4.0;
+    return bytes >= 1.8e19 ? UINT64_MAX : (uint64_t)bytes;
 }

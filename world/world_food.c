@@ -83,8 +83,10 @@ void world_food_init(World *w)
         w->patch_x[p] = pcg32_float(&rng) * w->width;
         w->patch_y[p] = pcg32_float(&rng) * w->height;
         float a = (pcg32_float(&rng) * 2.0f - 1.0f) * WORLD_PI;
-        w->patch_dx[p] = (float)fd->drift * cosf(a);
-        w->patch_dy[p] = (float)fd->drift * sinf(a);
+        float s, c;
+        mathx_sincosf(a, &s, &c);
+        w->patch_dx[p] = (float)fd->drift * c;
+        w->patch_dy[p] = (float)fd->drift * s;
     }
     w->capacity_dynamic = fd->drift > 0 && w->patch_count > 0;
     for (int iy = 0; iy < w->fy; ++iy) {
@@ -185,14 +187,14 @@ void world_environment(World *w)
     const FoodDef *fd = &w->def.food;
     /* season multipliers: index 0 is "no patch" */
     int np = w->patch_count;
-    double phase = fd->season_period > 0 ? fmod((double)w->tick, fd->season_period) /
+    double phase = fd->season_period > 0 ? mathx_fmod((double)w->tick, fd->season_period) /
                                                fd->season_period
                                          : 0.0;
     for (int p = -1; p < np; ++p) {
         double m = 1.0;
         if (fd->season_period > 0) {
             double off = p < 0 ? 0.0 : (double)p / (double)np;
-            m = 1.0 + fd->season_amplitude * sin(2.0 * M_PI * (phase + off));
+            m = 1.0 + fd->season_amplitude * mathx_sin(2.0 * M_PI * (phase + off));
         }
         w->season[p + 1] = (float)m;
     }

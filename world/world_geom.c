@@ -88,18 +88,27 @@ bool world_collide_static(const World *w, float *px, float *py, float r)
         hit = true;
     }
     if (!w->torus) {
-        if (x < r) {
-            x = r;
+        /* a body wider than the world (which the config checks refuse)
+         * sits at its centre */
+        float lox = r, hix = w->width - r, loy = r, hiy = w->height - r;
+        if (hix < lox) {
+            lox = hix = w->width * 0.5f;
+        }
+        if (hiy < loy) {
+            loy = hiy = w->height * 0.5f;
+        }
+        if (x < lox) {
+            x = lox;
             hit = true;
-        } else if (x > w->width - r) {
-            x = w->width - r;
+        } else if (x > hix) {
+            x = hix;
             hit = true;
         }
-        if (y < r) {
-            y = r;
+        if (y < loy) {
+            y = loy;
             hit = true;
-        } else if (y > w->height - r) {
-            y = w->height - r;
+        } else if (y > hiy) {
+            y = hiy;
             hit = true;
         }
     }

@@ -19,6 +19,8 @@
 #define WORLD_PI 3.14159265358979323846f
 #define WORLD_TAU 6.28318530717958647692f
 #define WORLD_PBINS 256
+/* most parts a step is cut into among obstacles (world_tick.c) */
+#define WORLD_MAX_PARTS 64
 /* best-distance slots of a sense: 4 kinds x sectors, then a sink that
  * takes the updates of what is not seen (so the update needs no branch) */
 #define WORLD_BEST_SINK (4 * WORLD_MAX_SECTORS)
@@ -233,6 +235,30 @@ static inline float world_wrap_dx(const World *w, float d, float half, float ful
         }
     }
     return d;
+}
+/* Brings a position into the world, whatever it is: on a torus a
+ * coordinate is wrapped by as many widths as it lies outside (a step may
+ * be longer than the world), with walls it is clamped to [r, size - r],
+ * or to the centre when a body of radius r is wider than the world. A
+ * position already inside is left as it is, to the bit. NaN becomes 0. */
+static inline float world_fit_coord(float v, float full, float r, bool torus)
+{
+    if (!(v == v)) {
+        return 0.0f;
+    }
+    if (torus) {
+        if (v < 0.0f || v >= full) {
+            v -= floorf(v / full) * full;
+            /* rounding may leave v at full, or a hair below 0 */
+            v = v >= full || v < 0.0f ? 0.0f : v;
+        }
+        return v;
+    }
+    float lo = r, hi = full - r;
+    if (hi < lo) {
+        lo = hi = full * 0.5f;
+    }
+    return v < lo ? lo : (v > hi ? hi : v);
 }
 /* world_event.c */
 void world_event_push(World *w, const WorldEvent *e);

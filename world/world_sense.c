@@ -248,18 +248,18 @@ static inline ItemBlock load_block(const GridItem *it)
     v4f A = v4f_load(f), B = v4f_load(f + 4), C = v4f_load(f + 8);
     v4f D = v4f_load(f + 12), E = v4f_load(f + 16), F = v4f_load(f + 20);
     /* A = x0 y0 s0 r0, B = t0 p0 x1 y1, C = s1 r1 t1 p1 (t slot, p pop) */
-    v4f xy01 = __builtin_shuffle(A, B, (v4i){0, 1, 6, 7});
-    v4f xy23 = __builtin_shuffle(D, E, (v4i){0, 1, 6, 7});
-    v4f sr01 = __builtin_shuffle(A, C, (v4i){2, 3, 4, 5});
-    v4f sr23 = __builtin_shuffle(D, F, (v4i){2, 3, 4, 5});
-    v4f tp01 = __builtin_shuffle(B, C, (v4i){0, 1, 6, 7});
-    v4f tp23 = __builtin_shuffle(E, F, (v4i){0, 1, 6, 7});
+    v4f xy01 = __builtin_shufflevector(A, B, 0, 1, 6, 7);
+    v4f xy23 = __builtin_shufflevector(D, E, 0, 1, 6, 7);
+    v4f sr01 = __builtin_shufflevector(A, C, 2, 3, 4, 5);
+    v4f sr23 = __builtin_shufflevector(D, F, 2, 3, 4, 5);
+    v4f tp01 = __builtin_shufflevector(B, C, 0, 1, 6, 7);
+    v4f tp23 = __builtin_shufflevector(E, F, 0, 1, 6, 7);
     ItemBlock b = {
-        .x = __builtin_shuffle(xy01, xy23, (v4i){0, 2, 4, 6}),
-        .y = __builtin_shuffle(xy01, xy23, (v4i){1, 3, 5, 7}),
-        .sig = __builtin_shuffle(sr01, sr23, (v4i){0, 2, 4, 6}),
-        .slot = (v4i)__builtin_shuffle(tp01, tp23, (v4i){0, 2, 4, 6}),
-        .pop = (v4i)__builtin_shuffle(tp01, tp23, (v4i){1, 3, 5, 7}),
+        .x = __builtin_shufflevector(xy01, xy23, 0, 2, 4, 6),
+        .y = __builtin_shufflevector(xy01, xy23, 1, 3, 5, 7),
+        .sig = __builtin_shufflevector(sr01, sr23, 0, 2, 4, 6),
+        .slot = (v4i)__builtin_shufflevector(tp01, tp23, 0, 2, 4, 6),
+        .pop = (v4i)__builtin_shufflevector(tp01, tp23, 1, 3, 5, 7),
     };
     return b;
 }
@@ -301,8 +301,8 @@ static inline void scan_run(const SenseCtx *restrict k, SenseAcc *restrict a,
         v4f d2 = dx * dx + dy * dy;
         v4i inq = (d2 <= k->vqr2) & (bl.slot != k->vself) & (lane < (int32_t)(end - it));
         v4i near = (d2 <= k->vnear2) & inq;
-        v4i any = near | __builtin_shuffle(near, (v4i){2, 3, 0, 1});
-        any |= __builtin_shuffle(any, (v4i){1, 0, 3, 2});
+        v4i any = near | __builtin_shufflevector(near, near, 2, 3, 0, 1);
+        any |= __builtin_shufflevector(any, any, 1, 0, 3, 2);
         if (any[0]) {
             for (int l = 0; l < 4; ++l) {
                 if (near[l]) {
@@ -313,8 +313,8 @@ static inline void scan_run(const SenseCtx *restrict k, SenseAcc *restrict a,
         v4i in = (d2 < k->vrange2) & inq;
         /* masked to +0: the same as adding the neighbours in range only */
         sig += v4f_and(bl.sig * (1.0f - d2 * k->vinv_range2), in);
-        v4i any_in = in | __builtin_shuffle(in, (v4i){2, 3, 0, 1});
-        any_in |= __builtin_shuffle(any_in, (v4i){1, 0, 3, 2});
+        v4i any_in = in | __builtin_shufflevector(in, in, 2, 3, 0, 1);
+        any_in |= __builtin_shufflevector(any_in, any_in, 1, 0, 3, 2);
         if (k->vision && any_in[0]) {
             /* kin: kind 1, other populations: kind 2 */
             v4i kb = WORLD_MAX_SECTORS + ((bl.pop != k->vpop) & WORLD_MAX_SECTORS);
@@ -462,9 +462,8 @@ static void scan_food(const SenseCtx *k, SenseAcc *a, Cands *cb)
 static float food_edible_at(const World *w, int ix, int iy, float ep, float em)
 {
     if (w->torus) {
-        /* one cell past an edge at most */
-        ix = ix < 0 ? ix + w->fx : (ix >= w->fx ? ix - w->fx : ix);
-        iy = iy < 0 ? iy + w->fy : (iy >= w->fy ? iy - w->fy : iy);
+        ix = wrap_index(ix, w->fx);
+        iy = wrap_index(iy, w->fy);
     } else {
         ix = ix < 0 ? 0 : (ix >= w->fx ? w->fx - 1 : ix);
         iy = iy < 0 ? 0 : (iy >= w->fy ? w->fy - 1 : iy);

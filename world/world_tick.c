@@ -24,9 +24,11 @@ void world_tick_begin(World *w)
     w->event_count = 0;
     for (int p = 0; p < w->pop_count; ++p) {
         double period = w->pops[p].senses.clock_period;
-        double ph = 2.0 * M_PI * fmod((double)w->tick, period) / period;
-        w->clock_sin[p] = (float)sin(ph);
-        w->clock_cos[p] = (float)cos(ph);
+        double ph = 2.0 * M_PI * mathx_fmod((double)w->tick, period) / period;
+        double s, c;
+        mathx_sincos(ph, &s, &c);
+        w->clock_sin[p] = (float)s;
+        w->clock_cos[p] = (float)c;
     }
     world_grid_build(w);
 }
@@ -172,6 +174,46 @@ static void resolve_eating(World *w)
     }
 }
 
+/* One part of a step, already added to (x, y): wraps it on a torus and
+ * pushes the body out of walls and obstacles, stopping its velocity
+ * along a blocked direction. Returns true when it touched one. */
+static bool move_part(const World *w, const PopParams *pp, float *px, float *py, float *vx,
+                      float *vy)
+{
+    float x = *px, y = *py;
+    bool hit = false;
+    if (w->torus) {
+        x = x < 0.0f ? x + w->width : (x >= w->width ? x - w->width : x);
+        y = y < 0.0f ? y + w->height : (y >= w->height ? y - w->height : y);
+        /* x + width may round up to width itself */
+        x = x >= w->width ? 0.0f : x;
+        y = y >= w->height ? 0.0f : y;
+        /* a step longer than the world (the config checks keep it under a
+         * quarter of it; this keeps any step safe) */
+        x = world_fit_coord(x, w->width, 0.0f, true);
+        y = world_fit_coord(y, w->height, 0.0f, true);
+    }
+    if (!w->torus || w->obst_count > 0) {
+        float ox = x, oy = y;
+        hit = world_collide_static(w, &x, &y, pp->radius);
+        if (hit) {
+            /* the body stops along the blocked direction */
+            if (ox != x) {
+                *vx = 0.0f;
+            }
+            if (oy != y) {
+                *vy = 0.0f;
+            }
+            /* pushed out of an obstacle across a torus's edge: wrap */
+            x = world_fit_coord(x, w->width, pp->radius, w->torus);
+            y = world_fit_coord(y, w->height, pp->radius, w->torus);
+        }
+    }
+    *px = x;
+    *py = y;
+    return hit;
+}
+
 /* Movement, static collisions, metabolism, ageing and death marks of one
  * slot; writes only that slot. */
 static void move_one(World *w, int s)
@@ -186,8 +228,7 @@ static void move_one(World *w, int s)
         float h = w->heading[s] + it->turn * pp->turn_rate;
         h = h >= WORLD_PI ? h - WORLD_TAU : (h < -WORLD_PI ? h + WORLD_TAU : h);
         w->heading[s] = h;
-        w->cos_h[s] = cosf(h);
-        w->sin_h[s] = sinf(h);
+        mathx_sincosf(h, &w->sin_h[s], &w->cos_h[s]);
     }
     float keep = 1.0f - pp->drag;
     float push = it->thrust * pp->max_speed * pp->drag;
@@ -205,27 +246,27 @@ static void move_one(World *w, int s)
     } else {
         speed = sqrtf(v2);
     }
-    float x = w->x[s] + vx, y = w->y[s] + vy;
-    bool hit = false;
-    if (w->torus) {
-        x = x < 0.0f ? x + w->width : (x >= w->width ? x - w->width : x);
-        y = y < 0.0f ? y + w->height : (y >= w->height ? y - w->height : y);
-        /* x + width may round up to width itself */
-        x = x >= w->width ? 0.0f : x;
-        y = y >= w->height ? 0.0f : y;
+    /* A step longer than the body's radius could jump over a thin
+     * obstacle: with obstacles it is taken in parts no longer than the
+     * radius (at most WORLD_MAX_PARTS of them), each pushed out of what it
+     * meets, and the body stops at the first part that hits. Ordinary
+     * speeds (at most the radius) take one part, as without obstacles. */
+    int parts = 1;
+    if (w->obst_count > 0 && speed > pp->radius) {
+        float n = ceilf(speed / pp->radius);
+        parts = n < (float)WORLD_MAX_PARTS ? (int)n : WORLD_MAX_PARTS;
     }
-    if (!w->torus || w->obst_count > 0) {
-        float ox = x, oy = y;
-        hit = world_collide_static(w, &x, &y, pp->radius);
-        if (hit) {
-            /* the body stops along the blocked direction */
-            if (ox != x) {
-                vx = 0.0f;
-            }
-            if (oy != y) {
-                vy = 0.0f;
-            }
+    float x = w->x[s], y = w->y[s];
+    bool hit = false;
+    for (int k = 0; k < parts && !hit; ++k) {
+        if (parts == 1) {
+            x += vx;
+            y += vy;
+        } else {
+            x += vx / (float)parts;
+            y += vy / (float)parts;
         }
+        hit = move_part(w, pp, &x, &y, &vx, &vy);
     }
     w->x[s] = x;
     w->y[s] = y;
@@ -330,6 +371,10 @@ static void push_apart(World *w)
         if (!w->torus || w->obst_count > 0) {
             world_collide_static(w, &x, &y, w->pp[w->pop[s]].radius);
         }
+        /* a push longer than the world, or out of an obstacle across a
+         * torus's edge: back inside */
+        x = world_fit_coord(x, w->width, w->pp[w->pop[s]].radius, w->torus);
+        y = world_fit_coord(y, w->height, w->pp[w->pop[s]].radius, w->torus);
         w->x[s] = x;
         w->y[s] = y;
     }
