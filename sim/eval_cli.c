@@ -103,7 +103,7 @@ int sim_eval_main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},  {"pop", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
-    optind = 1;
+    optind = 0; /* 0: glibc starts afresh, permuting operands after flags */
     opterr = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

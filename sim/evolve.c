@@ -210,6 +210,41 @@ uint64_t evolution_generation(const Evolution *ev)
 
 /* ------------------------------------------------------------ one arena */
 
+/* An agent's behaviour in an episode of `ticks` ticks, as three numbers
+ * of comparable size: world units moved per tick, energy eaten (plants
+ * and meat) per tick, and the share of the episode it lived. */
+enum { BEHAVIOUR_DIMS = 3 };
+static void behaviour_of(const AgentCounters *c, int ticks, double *out)
+{
+    double t = ticks > 0 ? (double)ticks : 1.0;
+    out[0] = c->distance / t;
+    out[1] = (c->energy_plants + c->energy_meat) / t;
+    out[2] = (double)c->ticks_alive / t;
+}
+
+/* The spread of a population's behaviour: the square root of the summed
+ * variances of the descriptors over its n genomes (b[n * DIMS]). */
+static double behaviour_spread(const double *b, int n)
+{
+    if (n < 2) {
+        return 0.0;
+    }
+    double total = 0.0;
+    for (int d = 0; d < BEHAVIOUR_DIMS; ++d) {
+        double mean = 0.0, ss = 0.0;
+        for (int i = 0; i < n; ++i) {
+            mean += b[i * BEHAVIOUR_DIMS + d];
+        }
+        mean /= n;
+        for (int i = 0; i < n; ++i) {
+            double x = b[i * BEHAVIOUR_DIMS + d] - mean;
+            ss += x * x;
+        }
+        total += ss / (n - 1);
+    }
+    return sqrt(total);
+}
+
 /* Index of id in the sorted array ids[n], or -1. */
 static int find_id(const uint32_t *ids, int n, uint32_t id)
 {
@@ -230,6 +265,7 @@ static int find_id(const uint32_t *ids, int n, uint32_t id)
 
 typedef struct ArenaResult {
     double *fitness;   /* [total]: this episode's fitness of every agent */
+    double *behaviour; /* [total * BEHAVIOUR_DIMS]: what every agent did (behaviour_of) */
     ByteBuf deaths_csv; /* lineage rows of this arena's deaths */
     int deaths[WORLD_MAX_POPULATIONS];
     double food;       /* plant energy left at the end */
@@ -301,6 +337,8 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
             int f = find_id(ids, founders, evs[i].id);
             if (f >= 0) {
                 res->fitness[gidx[f]] = fitness_of(&def->fitness[p], &evs[i].counters, 0.0);
+                behaviour_of(&evs[i].counters, def->evolution.episode_ticks,
+                             &res->behaviour[(size_t)gidx[f] * BEHAVIOUR_DIMS]);
                 buf_printf(&res->deaths_csv, "%llu,%llu,death,%s,%d,,,,%s,",
                            (unsigned long long)ev->generation + 1,
                            (unsigned long long)evs[i].tick, def->populations[p].name,
@@ -324,6 +362,8 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
         int f = find_id(ids, founders, a.id);
         if (f >= 0) {
             res->fitness[gidx[f]] = fitness_of(&def->fitness[a.pop], &a.counters, a.energy);
+            behaviour_of(&a.counters, def->evolution.episode_ticks,
+                         &res->behaviour[(size_t)gidx[f] * BEHAVIOUR_DIMS]);
         }
     }
     petri_free(ids, (size_t)founders * sizeof *ids);
@@ -396,6 +436,7 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
     ArenaResult *res = petri_calloc((size_t)episodes, sizeof *res);
     for (int e = 0; e < episodes; ++e) {
         res[e].fitness = petri_calloc((size_t)ev->total, sizeof(double));
+        res[e].behaviour = petri_calloc((size_t)ev->total * BEHAVIOUR_DIMS, sizeof(double));
         buf_init(&res[e].deaths_csv);
     }
     if (episodes >= omp_get_max_threads() && episodes > 1) {
@@ -459,6 +500,16 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
             st->v[STOP_FIELD_SPECIES] = ns.species_count;
             st->v[STOP_FIELD_HIDDEN_MEAN] = ns.mean_hidden_nodes;
             st->v[STOP_FIELD_CONNS_MEAN] = ns.mean_enabled_conns;
+            /* each genome's behaviour, averaged over the episodes in order */
+            double *b = petri_calloc((size_t)n * BEHAVIOUR_DIMS, sizeof(double));
+            for (int e = 0; e < episodes; ++e) {
+                const double *src = res[e].behaviour + (size_t)ev->offset[p] * BEHAVIOUR_DIMS;
+                for (int k = 0; k < n * BEHAVIOUR_DIMS; ++k) {
+                    b[k] += src[k] / episodes;
+                }
+            }
+            st->v[STOP_FIELD_BEHAVIOUR_SPREAD] = behaviour_spread(b, n);
+            petri_free(b, (size_t)n * BEHAVIOUR_DIMS * sizeof(double));
             for (int i = 0; i < n; ++i) {
                 const Genome *g = neat_population_genome(ev->neat[p], i);
                 double h = genome_hidden_count(g), c = genome_enabled_count(g);
@@ -476,6 +527,7 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
     petri_free(fit, (size_t)ev->total * sizeof(double));
     for (int e = 0; e < episodes; ++e) {
         petri_free(res[e].fitness, (size_t)ev->total * sizeof(double));
+        petri_free(res[e].behaviour, (size_t)ev->total * BEHAVIOUR_DIMS * sizeof(double));
     }
     petri_free(res, (size_t)episodes * sizeof *res);
     ev->generation++;

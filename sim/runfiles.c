@@ -302,7 +302,7 @@ int plots_write(const char *dir, const char *const *pop_names, int pop_count, bo
     /* Columns of pop-P.dat: stats.csv's without the name: 1 generation,
      * 2 count, 3 fitness_max, 4 fitness_mean, 6 species, 7 and 13 hidden
      * nodes mean and max, 8 and 14 enabled connections mean and max, 10
-     * deaths, 12 reseeds. Each population keeps one colour (linecolor P+1) in every
+     * deaths, 12 reseeds, 15 behaviour_spread. Each population keeps one colour (linecolor P+1) in every
      * chart: the max solid, the mean dashed. */
     fprintf(f, "set terminal pngcairo size 900,500 noenhanced\n"
                "set key outside right top\nset grid\nset xlabel '%s'\n"
@@ -374,6 +374,20 @@ int plots_write(const char *dir, const char *const *pop_names, int pop_count, bo
     }
     fputc('\n', f);
     charts++;
+    if (!open_ended) {
+        /* behavioural diversity (generational: open-ended rows hold 0) */
+        fprintf(f, "unset y2label\nunset y2tics\nset output 'diversity.png'\n"
+                   "set title 'Behavioural diversity (spread of movement, eating, survival)'\n"
+                   "set ylabel 'behaviour spread'\nplot ");
+        for (int p = 0; p < pop_count; ++p) {
+            char title[64];
+            plot_title(pop_names[p], title, sizeof title);
+            fprintf(f, "%s'pop-%d.dat' using 1:15 with lines lw 2 lc %d title '%s'",
+                    p ? ", " : "", p, p + 1, title);
+        }
+        fputc('\n', f);
+        charts++;
+    }
     if (fclose(f) != 0) {
         return 0;
     }

@@ -99,6 +99,7 @@ typedef enum StopField {
     STOP_FIELD_RESEEDS,       /* open-ended: agents put back from the hall of fame */
     STOP_FIELD_HIDDEN_MAX,
     STOP_FIELD_CONNS_MAX,
+    STOP_FIELD_BEHAVIOUR_SPREAD, /* generational: spread of what the genomes did */
     STOP_FIELD_COUNT
 } StopField;
 

@@ -107,7 +107,7 @@ int evolution_inputs(const Evolution *ev, int pop);
 #define STATS_CSV_HEADER                                                                     \
     "generation,population,count,fitness_max,fitness_mean,fitness_median,species,"           \
     "hidden_nodes_mean,connections_mean,births,deaths,food,reseeds,hidden_nodes_max,"       \
-    "connections_max,wall_s"
+    "connections_max,behaviour_spread,wall_s"
 /* Birth rows of lineage.csv with cause `reseed`, per population of def
  * (out[pop_count], zeroed first); a missing file counts none. */
 void lineage_count_reseeds(const char *dir, const RunDef *def, int *out);
