@@ -126,6 +126,7 @@ static void test_initial_connectivity(void **state)
     def.initial_conn_fraction = 0.25;
     int total = 0;
     for (int rep = 0; rep < 40; ++rep) {
+        genome_fini(&g); /* genome_init_minimal makes new arrays */
         genome_init_minimal(&g, 42, 6, &def, &rng);
         assert_valid(&g, false);
         for (int i = 0; i < g.conn_count; ++i) {
@@ -137,6 +138,7 @@ static void test_initial_connectivity(void **state)
     /* mean 64.5 per genome; 40 genomes: sd of the total about 27 */
     assert_true(total > 40 * 64.5 - 150 && total < 40 * 64.5 + 150);
     def.initial_conn_fraction = 1.0;
+    genome_fini(&g);
     genome_init_minimal(&g, 42, 6, &def, &rng);
     assert_int_equal(g.conn_count, 43 * 6);
     genome_fini(&g);
