@@ -6,6 +6,8 @@
 #   make test-asan    the same tests under AddressSanitizer and UBSan
 #   make test-O0      the golden state hashes and fixed bits in a -O0 build
 #   make test-musl    the golden state hashes built with musl equal glibc's
+#   make test-slurm   a sweep's job array on a local single-node SLURM (root)
+#   make test-mpi     MPI islands on two ranks (Open MPI)
 #   make bench        throughput benchmark (agent-steps per second)
 #   make deps         install missing Debian packages (as root) or print the command
 #   make docs         regenerate docs/config.md from the schema
@@ -19,7 +21,7 @@ MODE   ?= release
 MPI    ?= 0
 STATIC ?= 0
 WERROR ?= 1
-SDL_FOUND := $(shell pkg-config --exists sdl2 2>/dev/null && echo 1 || echo 0)
+SDL_FOUND := $(shell pkg-config --exists sdl2 SDL2_ttf libpng 2>/dev/null && echo 1 || echo 0)
 SDL    ?= $(SDL_FOUND)
 ifeq ($(STATIC),1)
 SDL := 0
@@ -58,11 +60,11 @@ else
 $(error MODE must be release, debug or asan)
 endif
 
-LIBS := -lyaml -lm
+LIBS := -lyaml -ljansson -lm
 DEFS := -DPETRI_SDL=$(SDL) -DPETRI_MPI=$(MPI)
 ifeq ($(SDL),1)
-CFLAGS_SDL := $(shell pkg-config --cflags sdl2)
-LIBS       += $(shell pkg-config --libs sdl2)
+CFLAGS_SDL := $(shell pkg-config --cflags sdl2 SDL2_ttf libpng)
+LIBS       += $(shell pkg-config --libs sdl2 SDL2_ttf libpng)
 endif
 LDFLAGS_X :=
 ifeq ($(STATIC),1)
@@ -84,11 +86,15 @@ OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIB  := $(BUILD)/libpetri.a
 
 TEST_SRCS := $(wildcard tests/test_*.c)
+ifneq ($(SDL),1)
+TEST_SRCS := $(filter-out tests/test_render%,$(TEST_SRCS))
+endif
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 PETRI := $(BUILD)/petri
 
 .PHONY: all petri run test test-asan test-O0 test-musl bench deps deps-test docs clean check-docs
+.PHONY: test-slurm deps-slurm test-mpi
 all: petri
 
 petri: $(PETRI)
@@ -121,13 +127,15 @@ $(PETRI): $(BUILD)/main.o $(LIB) $(BUILD)/flags
 $(BUILD)/tests/%: tests/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  TEST  $@"
-	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS) -lcmocka
+	@$(CC) $(CFLAGS_ALL) $(if $(findstring test_render,$<),$(CFLAGS_SDL)) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS) -lcmocka
 
 tests: $(TEST_BINS) petri
 
 # --- packages --------------------------------------------------------------
-PKGS_BUILD := gcc make pkg-config libyaml-dev
+PKGS_BUILD := gcc make pkg-config libyaml-dev libjansson-dev
 PKGS_TEST  := libcmocka-dev
+# the viewer: SDL2, SDL2_ttf with DejaVu Sans Mono, libpng for screenshots
+PKGS_VIEW  := libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libpng-dev
 PKGS_RUN   := gnuplot-nox
 define install_missing
 	@missing=""; for p in $(1); do \
@@ -144,11 +152,12 @@ define install_missing
 	fi
 endef
 
+PKGS_MPI := libopenmpi-dev openmpi-bin
 deps:
-	$(call install_missing,$(PKGS_BUILD) $(PKGS_TEST) $(PKGS_RUN))
+	$(call install_missing,$(PKGS_BUILD) $(PKGS_TEST) $(PKGS_RUN) $(PKGS_VIEW) $(if $(filter 1,$(MPI)),$(PKGS_MPI)))
 
 deps-test:
-	$(call install_missing,$(PKGS_BUILD) $(PKGS_TEST) $(PKGS_RUN))
+	$(call install_missing,$(PKGS_BUILD) $(PKGS_TEST) $(PKGS_RUN) $(PKGS_VIEW))
 
 # --- what users run ----------------------------------------------------------
 run: deps
@@ -177,7 +186,9 @@ test-O0: deps-test
 # libyaml: tests/golden_main.c builds the scenes from def structs) must
 # equal glibc's: the simulation's floating point depends on no libm.
 MUSL_BUILD := build/musl
-MUSL_SRCS  := $(filter-out %_mpi.c,$(foreach m,core genome brain world sim experiments,$(wildcard $(m)/*.c)))
+# (sweeps and summaries read JSON with jansson, which musl has not: left out)
+MUSL_SRCS  := $(filter-out %_mpi.c experiments/sweep%.c experiments/summarize%.c,\
+                $(foreach m,core genome brain world sim experiments,$(wildcard $(m)/*.c)))
 MUSL_OBJS  := $(MUSL_SRCS:%.c=$(MUSL_BUILD)/%.o)
 MUSL_FLAGS := -std=c17 -D_GNU_SOURCE -I. -I$(MUSL_BUILD)/include -ffp-contract=off -fno-fast-math \
               -O2 -DPETRI_SDL=0 -DPETRI_MPI=0 -MMD -MP $(WARN) -Wno-unknown-pragmas
@@ -211,9 +222,27 @@ test-musl: deps-test
 	  { echo "$(MUSL_BUILD)/golden_main is not a static musl binary"; exit 1; }
 	@$(MUSL_BUILD)/golden_main 1
 
+# A sweep's SLURM job array on a real single-node SLURM started here (as
+# root): warned tasks checkpoint, requeue and resume; results equal local runs.
+PKGS_SLURM := munge slurm-wlm
+deps-slurm:
+	$(call install_missing,$(PKGS_SLURM))
+
+test-slurm: deps-test deps-slurm
+	@$(MAKE) --no-print-directory petri
+	@tests/slurm_test.sh $(BUILD)
+
+# MPI islands on two ranks: the same hash twice, migrants in the lineage,
+# stopped and resumed equal to straight (an MPI=1 build of its own).
+test-mpi: deps-test
+	$(call install_missing,$(PKGS_MPI))
+	@$(MAKE) --no-print-directory MPI=1 build/$(MODE)-mpi/petri
+	@tests/mpi_test.sh build/$(MODE)-mpi
+
 bench: deps
 	@$(MAKE) --no-print-directory petri
-	./petri bench standard-3k --threads 1,2
+	./petri bench standard-3k crowd-100k --threads 1,2
+	./petri bench crowd-1m --threads 2
 
 docs: petri
 	./petri check --reference > docs/config.md
@@ -239,6 +268,9 @@ FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE -I. -fopenmp -ffp-contract=off -fno-fast-
 FUZZ_SRCS    := $(filter-out %_mpi.c,$(foreach m,core genome brain world sim experiments,$(wildcard $(m)/*.c)))
 FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+# The tick's inner loops parse nothing: tracing their compares only slows
+# fuzz_world down (a third of its time), so they keep the edge counters only.
+FUZZ_HOT     := world/world_sense.c world/world_tick.c brain/brain.c
 PKGS_FUZZ    := clang libclang-rt-14-dev libomp-dev libyaml-dev
 
 .PHONY: fuzz fuzz-smoke deps-fuzz
@@ -251,7 +283,7 @@ fuzz: deps-fuzz
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  FZCC  $<"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(if $(filter $<,$(FUZZ_HOT)),-fno-sanitize-coverage=trace-cmp) -c $< -o $@
 
 $(FUZZ_BUILD)/libpetri.a: $(FUZZ_OBJS)
 	@rm -f $@

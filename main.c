@@ -6,10 +6,14 @@
 #include "experiments/experiments.h"
 #include "genome/genome.h"
 #include "sim/sim.h"
+#if PETRI_SDL
+#include "render/render.h"
+#endif
 
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct Command {
@@ -20,6 +24,20 @@ typedef struct Command {
     const char *help;
 } Command;
 
+#if !PETRI_SDL
+/* This petri was built without SDL2: say how to get the viewer. */
+static int view_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "petri view: this petri was built without the viewer (SDL=0, or SDL2 was not\n"
+                    "installed when it was built). To get it: `make deps` (installs libsdl2-dev,\n"
+                    "libsdl2-ttf-dev, fonts-dejavu-core and libpng-dev), then `make clean && make`.\n"
+                    "Everything else runs headless: petri run CONFIG.\n");
+    return 2;
+}
+#endif
+
 static const Command commands[] = {
     {"run", sim_run_main,
      "petri run CONFIG [--set k=v]... [--out DIR] [--force] [--threads N] [--generations N] "
@@ -27,14 +45,25 @@ static const Command commands[] = {
      "evolve the populations of a world, headless",
      "Loads CONFIG, applies each --set override, and evolves. The run folder\n"
      "(default runs/NAME) gets the effective config, statistics, champions,\n"
-     "checkpoints and summary.json. Ctrl-C writes a checkpoint and stops;\n"
-     "`petri resume RUNDIR` carries on."},
+     "checkpoints and summary.json; it is locked while the run lives. Ctrl-C\n"
+     "writes a checkpoint and stops; `petri resume RUNDIR` carries on.\n"
+     "`petri run --help` lists every flag (--force, --watch, ...)."},
     {"resume", sim_resume_main,
      "petri resume RUNDIR [--generations N] [--threads N] [--checkpoint FILE] [--quiet]",
      "continue a run from its newest checkpoint",
-     "Continues a run exactly where its newest checkpoint left it."},
-    {"view", NULL, "petri view CONFIG|RUNDIR [--genome FILE] [--screenshot F.png] [--record F.mp4]",
-     "watch a world in a window", "Opens the SDL2 viewer on a world."},
+     "Continues a run exactly where its newest checkpoint left it; a run that\n"
+     "is already done is left as it is. `petri resume --help` lists the flags."},
+    {"view", view_main,
+     "petri view CONFIG|RUNDIR [--set k=v]... [--genome FILE]... [--frames N] "
+     "[--screenshot F.png] [--record F.mp4]",
+     "watch a world in a window, inspect agents, edit the config live",
+     "Runs CONFIG (writing its run folder as `petri run` does), or continues\n"
+     "RUNDIR from its newest checkpoint, and shows it in an SDL2 window: the\n"
+     "world, the selected agent and its brain, live plots. Editing the config\n"
+     "file applies its live keys between generations. --genome drops champion\n"
+     "genomes into the world. Off-screen: --frames N --screenshot F.png writes a\n"
+     "PNG of frame N (tick N), --record F.mp4 pipes frames to ffmpeg.\n"
+     "docs/viewer.md lists the keys; press h in the window."},
     {"check", sim_check_main, "petri check CONFIG [--set k=v]... | petri check --reference",
      "validate a config and print the effective config",
      "Validates CONFIG against the schema and prints the effective config, every\n"
@@ -52,7 +81,8 @@ static const Command commands[] = {
      "population --pop of --config (default configs/default.yaml).\n"
      "docs/outputs.md gives the --json schema."},
     {"bench", bench_main,
-     "petri bench [SCENARIO] [--threads 1,2,4] [--json] [--ticks N] [--warmup N] [--hash]",
+     "petri bench [SCENARIO]... [--threads 1,2,4] [--json] [--ticks N] [--warmup N] [--hash] "
+     "[--isa scalar|sse2|avx2]",
      "measure agent-steps per second", "Runs a named throughput scenario."},
     {"task", task_main,
      "petri task NAME [--runs N] [--seed S] [--json] [--out DIR] [--threads N] "
@@ -61,10 +91,23 @@ static const Command commands[] = {
      "Runs a classic neuroevolution task many times and prints a table."},
     {"export", genome_export_main, "petri export GENOME --json|--dot [-o FILE]",
      "print a genome as JSON or Graphviz DOT", "Converts a binary genome file."},
-    {"sweep", NULL, "petri sweep SWEEP.yaml [--jobs N] [--slurm]",
-     "run a grid of configs and replicates", "Runs or writes a sweep."},
-    {"summarize", NULL, "petri summarize RUNDIR...", "join runs into one table",
-     "Summarizes runs."},
+    {"sweep", sweep_main,
+     "petri sweep SWEEP.yaml [--dry-run] [--jobs N] [--threads N] "
+     "[--slurm [--time T] [--partition P] [--signal S]]",
+     "run a grid of configs and replicates, here or as a SLURM job array",
+     "Expands a sweep file (a base config, a grid of overrides, variants,\n"
+     "replicates, a sweep seed) into runs, each with its own seed and folder.\n"
+     "--dry-run lists them; --jobs N runs them here N at a time (finished runs\n"
+     "are skipped, interrupted ones resumed; Ctrl-C checkpoints every run);\n"
+     "--slurm writes a job array that checkpoints and requeues itself at the\n"
+     "time limit. See docs/cluster.md."},
+    {"summarize", summarize_main, "petri summarize DIR... [--by KEY] [--out DIR]",
+     "join runs into one table, and plot the spread across replicates",
+     "Gathers run folders (or sweep folders holding them) into summary.csv:\n"
+     "one row per run with its overrides, seed, generations, stop reason, best\n"
+     "and final fitness per population and wall time. With gnuplot, plots the\n"
+     "median and interquartile band of the best fitness per group of runs\n"
+     "(same overrides, or same --by KEY value). See docs/cluster.md."},
 };
 enum { COMMAND_COUNT = (int)(sizeof commands / sizeof commands[0]) };
 
@@ -80,6 +123,26 @@ static void print_usage(FILE *out)
                 commands[i].main ? "" : " (not built yet)");
     }
     fprintf(out, "\n`petri help COMMAND` tells more; `petri --version` prints the version.\n");
+}
+
+/* PETRI_ISA=scalar|sse2|avx2 forces the sensor's code path (all give the
+ * same results); 0 when unset or valid, else 2 with a message. */
+static int apply_isa_env(void)
+{
+    const char *v = getenv("PETRI_ISA");
+    if (v == NULL || *v == '\0') {
+        return 0;
+    }
+    WorldIsa isa;
+    if (!world_isa_parse(v, &isa)) {
+        fprintf(stderr, "petri: PETRI_ISA=%s: expected scalar, sse2, avx2 or auto\n", v);
+        return 2;
+    }
+    if (!world_set_isa(isa)) {
+        fprintf(stderr, "petri: PETRI_ISA=%s: this CPU does not have it\n", v);
+        return 2;
+    }
+    return 0;
 }
 
 static const Command *find_command(const char *name)
@@ -145,6 +208,11 @@ int main(int argc, char **argv)
             print_usage(stderr);
             return 2;
         }
+        if (c->main == bench_main) {
+            /* the full option list and the scenario table */
+            char *args[] = {argv[2], "--help", NULL};
+            return bench_main(2, args);
+        }
         printf("usage: %s\n\n%s\n", c->usage, c->help);
         if (c->main == NULL) {
             printf("\n(not built yet in this version)\n");
@@ -159,6 +227,9 @@ int main(int argc, char **argv)
     }
     if (c->main == NULL) {
         fprintf(stderr, "petri %s: not built yet in this version\n", c->name);
+        return 2;
+    }
+    if (apply_isa_env() != 0) {
         return 2;
     }
     return c->main(argc - 1, argv + 1);

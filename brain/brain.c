@@ -540,6 +540,74 @@ int brain_conn_count(const BrainPool *pool, int brain)
     return info_of(pool, brain)->conn_count;
 }
 
+int brain_node_count(const BrainPool *pool, int brain)
+{
+    return info_of(pool, brain)->node_count;
+}
+
+const float *brain_node_values(const BrainPool *pool, int brain)
+{
+    return pool->values + info_of(pool, brain)->value_off;
+}
+
+void brain_to_genome(const BrainPool *pool, int brain, Genome *out, uint8_t *recurrent)
+{
+    const BrainInfo *b = info_of(pool, brain);
+    const int n = b->node_count, in = b->inputs, out_n = b->outputs, m = b->conn_count;
+    if (out->node_cap < n) {
+        out->nodes = petri_realloc(out->nodes, (size_t)out->node_cap * sizeof(NodeGene),
+                                   (size_t)n * sizeof(NodeGene));
+        out->node_cap = n;
+    }
+    if (out->conn_cap < m) {
+        out->conns = petri_realloc(out->conns, (size_t)out->conn_cap * sizeof(ConnGene),
+                                   (size_t)m * sizeof(ConnGene));
+        out->conn_cap = m;
+    }
+    out->inputs = in;
+    out->outputs = out_n;
+    out->trait_count = 0;
+    out->node_count = n;
+    for (int s = 0; s < n; ++s) {
+        uint8_t kind = s < in ? NODE_INPUT
+                              : (s == in ? NODE_BIAS : (s <= in + out_n ? NODE_OUTPUT : NODE_HIDDEN));
+        out->nodes[s] = (NodeGene){.id = (uint32_t)s, .kind = kind, .activation = ACT_IDENTITY};
+    }
+    const BrainOp *ops = pool->ops + b->op_off;
+    const BrainConn *c = pool->conns + b->conn_off;
+    const int32_t *co = pool->conn_op + b->conn_off;
+    /* position of each slot in evaluation order: inputs and bias first */
+    int *pos = petri_alloc((size_t)(n > 0 ? n : 1) * sizeof(int));
+    for (int s = 0; s < n; ++s) {
+        pos[s] = -1;
+    }
+    for (int o = 0; o < b->op_count; ++o) {
+        pos[ops[o].slot] = o;
+        out->nodes[ops[o].slot].activation = (uint8_t)ops[o].act;
+        out->nodes[ops[o].slot].bias = ops[o].bias;
+    }
+    /* the leading connections from inputs name their op in conn_op; the
+     * rest follow op by op up to each op's conn_end */
+    int k = 0, o = 0;
+    for (; k < m; ++k) {
+        int op = k < b->from_inputs ? co[k] : -1;
+        if (op < 0) {
+            while (o < b->op_count && ops[o].conn_end <= k) {
+                ++o;
+            }
+            op = o;
+        }
+        int dst = ops[op].slot, src = c[k].src;
+        out->conns[k] = (ConnGene){.innovation = (uint32_t)k, .from = (uint32_t)src,
+                                   .to = (uint32_t)dst, .weight = c[k].weight, .enabled = 1};
+        if (recurrent != NULL) {
+            recurrent[k] = (uint8_t)(pos[src] >= 0 && pos[src] >= op);
+        }
+    }
+    out->conn_count = m;
+    petri_free(pos, (size_t)(n > 0 ? n : 1) * sizeof(int));
+}
+
 void brain_reset(BrainPool *pool, int brain)
 {
     const BrainInfo *b = info_of(pool, brain);
@@ -564,6 +632,25 @@ static inline void copy_floats(float *restrict dst, const float *restrict src, i
         dst[i] = src[i];
         __asm__("" ::: "memory");
     }
+}
+
+/* Each 64-byte line of [p, p + bytes). */
+static inline void prefetch_lines(const void *p, size_t bytes)
+{
+    const char *c = p;
+    for (size_t i = 0; i < bytes; i += 64) {
+        __builtin_prefetch(c + i);
+    }
+}
+
+void brain_prefetch(const BrainPool *pool, int brain)
+{
+    const BrainInfo *b = info_of(pool, brain);
+    prefetch_lines(pool->ops + b->op_off, sizeof(BrainOp) * (size_t)b->op_count);
+    prefetch_lines(pool->conns + b->conn_off, sizeof(BrainConn) * (size_t)b->conn_count);
+    prefetch_lines(pool->conn_op + b->conn_off, sizeof(int32_t) * (size_t)b->from_inputs);
+    prefetch_lines(pool->values + b->value_off,
+                   sizeof(float) * (size_t)(b->node_count + b->op_count));
 }
 
 void brain_step(BrainPool *pool, int brain, const float *inputs, float *outputs)

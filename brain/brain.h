@@ -33,6 +33,10 @@ void brain_reset(BrainPool *pool, int brain);
 /* One step of one brain: reads inputs[brain_inputs], writes
  * outputs[brain_outputs]. Different brains may step in parallel. */
 void brain_step(BrainPool *pool, int brain, const float *inputs, float *outputs);
+/* Asks the CPU to start loading what brain_step of this brain reads (its
+ * ops, connections and values): a hint for loops that step brains in an
+ * order other than the pool's, which changes no result. */
+void brain_prefetch(const BrainPool *pool, int brain);
 /* Bytes held by the pool (for memory reports). */
 size_t brain_pool_bytes(const BrainPool *pool);
 
@@ -46,6 +50,19 @@ void brain_step_range(BrainPool *pool, int first, int count, const float *inputs
 /* The float32 activation used by compiled brains (Activation values);
  * within about 1e-6 of activation_apply for moderate x. */
 float brain_activation_f32(int act, float x);
+
+/* Reading a compiled brain back, for the viewer; not while it steps.
+ * brain_node_values: its node_count values after its last step (0 after
+ * brain_reset), in the genome's node order (inputs, bias, outputs, then
+ * hidden nodes by id). brain_to_genome: the brain as a genome with the
+ * same nodes in the same order (node ids are those indexes; activations
+ * and biases as compiled) and its compiled connections, all enabled, in
+ * evaluation order (innovation ids 0, 1, ...); recurrent (may be NULL,
+ * else brain_conn_count long) gets 1 for a connection that reads the
+ * previous step. out is initialised or zeroed; its arrays are reused. */
+int brain_node_count(const BrainPool *pool, int brain);
+const float *brain_node_values(const BrainPool *pool, int brain);
+void brain_to_genome(const BrainPool *pool, int brain, Genome *out, uint8_t *recurrent);
 
 /* The recurrence rule, exposed for the viewer and tests: walk the enabled
  * connections in innovation order (the genome's order); a self-loop is

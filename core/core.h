@@ -400,4 +400,39 @@ void config_write_yaml(const ConfigSchema *schema, const void *settings, FILE *o
  * choices, default (read from defaults) and its line of documentation. */
 void config_write_reference(const ConfigSchema *schema, const void *defaults, FILE *out);
 
+
+/* Free sections: top-level keys of a document whose keys are not rows of
+ * its schema but key paths of some other settings (a sweep's grid and
+ * variants name keys of a run's config). The loader hands them back as
+ * located assignments, for the caller to check with config_apply_override
+ * against those settings and to report at the assignment's line:col. */
+typedef enum ConfigFreeShape {
+    CONFIG_FREE_GRID,     /* KEY: [V1, V2, ...] (a single value is a list of one) */
+    CONFIG_FREE_VARIANTS, /* a list of mappings KEY: VALUE */
+} ConfigFreeShape;
+
+#define CONFIG_ASSIGN_KEY_CAP 256
+#define CONFIG_ASSIGN_VALUE_CAP 512
+typedef struct ConfigAssignment {
+    char key[CONFIG_ASSIGN_KEY_CAP];     /* "neat.population_size" (nested keys joined by '.') */
+    char value[CONFIG_ASSIGN_VALUE_CAP]; /* YAML flow text: "50", "[32, 32]", "'a b'" */
+    int group;      /* GRID: index of the key; VARIANTS: index of the variant */
+    int line, col;  /* of the value */
+} ConfigAssignment;
+
+typedef struct ConfigFreeSection {
+    const char *key;       /* the top-level key ("grid"); set by the caller */
+    int shape;             /* ConfigFreeShape; set by the caller */
+    ConfigAssignment *items; /* filled by the loader, in document order */
+    int count, cap;
+    int groups;            /* keys (GRID) or variants (VARIANTS) */
+    int line, col;         /* of the key in the file; 0 when absent */
+} ConfigFreeSection;
+
+/* config_load, but the top-level keys named by sections are read as free
+ * sections instead of schema rows. All errors of the file, located. */
+PetriStatus config_load_free(const ConfigSchema *schema, void *settings, const char *path,
+                             ConfigFreeSection *sections, int section_count, PetriError *err);
+void config_free_section_fini(ConfigFreeSection *s);
+
 #endif

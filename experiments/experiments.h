@@ -9,5 +9,9 @@
 int task_main(int argc, char **argv);
 /* `petri bench [SCENARIO] [--threads 1,2,4] [--json]` */
 int bench_main(int argc, char **argv);
+/* `petri sweep SWEEP.yaml [--dry-run] [--jobs N] [--slurm ...]` */
+int sweep_main(int argc, char **argv);
+/* `petri summarize DIR... [--by KEY] [--out DIR]` */
+int summarize_main(int argc, char **argv);
 
 #endif

@@ -195,8 +195,16 @@ void innovation_registry_destroy(InnovationRegistry *reg);
 /* Starts a new generation: forgets the cache of this generation's changes. */
 void innovation_registry_next_generation(InnovationRegistry *reg);
 /* Makes sure ids handed out later are above every id used in g (for
- * genomes loaded from files or made elsewhere). */
+ * genomes loaded from files or made elsewhere) that lies in the
+ * registry's namespace; ids of other namespaces (migrants from other
+ * islands) are left to their own registries. */
 void innovation_registry_observe(InnovationRegistry *reg, const Genome *g);
+/* Islands: ids of island k are handed out from k * SPAN on, so no two
+ * islands give one id to different genes (the ids of minimal genomes,
+ * below the span, are common to all). Namespace 0 is a plain run. */
+#define INNOVATION_NAMESPACE_SPAN (1u << 25)
+#define INNOVATION_NAMESPACES 64
+PetriStatus innovation_registry_set_namespace(InnovationRegistry *reg, int ns, PetriError *err);
 uint32_t innovation_registry_next_innovation(const InnovationRegistry *reg);
 uint32_t innovation_registry_next_node(const InnovationRegistry *reg);
 void innovation_registry_save(const InnovationRegistry *reg, ByteBuf *out);
@@ -336,6 +344,19 @@ void neat_population_parents(const NeatPopulation *pop, int index, int *a, int *
 /* The best genome evaluated so far (NULL before the first epoch or
  * evaluate) and its fitness. */
 const Genome *neat_population_best_ever(const NeatPopulation *pop, double *fitness);
+/* Islands (genome/neat_islands.c). New innovation and node ids of this
+ * population from namespace ns (see innovation_registry_set_namespace). */
+PetriStatus neat_population_set_id_namespace(NeatPopulation *pop, int ns, PetriError *err);
+/* The k best genomes (by fitness, then index) of the generation that the
+ * last epoch bred from, best first, with their indices in it. Valid only
+ * between an epoch and the next evaluation (a resumed population has none
+ * until its first epoch: returns 0). Returns how many (<= k). */
+int neat_population_previous_best(const NeatPopulation *pop, int k, const Genome **out,
+                                  int *index);
+/* Puts gs[n] (migrants) in place of the last n genomes of the generation
+ * to evaluate, the slots they took in slots[n] (may be NULL). Between an
+ * epoch and the next evaluation. */
+void neat_population_replace_last(NeatPopulation *pop, const Genome *gs, int n, int *slots);
 /* Hash of the whole state (genomes, fitness, species, rng, counters). */
 uint64_t neat_population_hash(const NeatPopulation *pop);
 /* Whole state for checkpoints. Loading takes the def of the run; loading

@@ -7,6 +7,13 @@
  * connection, or the split of the same connection), which is what lets
  * crossover align their genes. Children are mutated serially in child
  * order, so the ids never depend on threads.
+ *
+ * Islands (several runs that trade genomes) give each registry a
+ * namespace: island k hands out new ids from k * INNOVATION_NAMESPACE_SPAN
+ * on, so the same id never means two different genes. Ids below the span
+ * of island 0 that every minimal genome shares stay common. Observing a
+ * migrant moves the counters only for ids of the registry's own
+ * namespace. Namespace 0 is the plain single-run registry, unchanged.
  */
 #include "genome/genome_internal.h"
 
@@ -27,6 +34,7 @@ struct InnovationRegistry {
     int inputs, outputs;
     uint32_t next_innovation;
     uint32_t next_node;
+    uint32_t ns_lo, ns_hi;      /* ids of this registry's namespace: [lo, hi) */
     Change *cache;
     int cache_count, cache_cap;
 };
@@ -39,7 +47,34 @@ InnovationRegistry *innovation_registry_create(int inputs, int outputs)
     /* Minimal genomes use innovations 0 .. (inputs+1)*outputs-1. */
     reg->next_innovation = (uint32_t)((inputs + 1) * outputs);
     reg->next_node = (uint32_t)(inputs + 1 + outputs);
+    reg->ns_lo = 0;
+    reg->ns_hi = UINT32_MAX; /* a plain run: no namespace */
     return reg;
+}
+
+PetriStatus innovation_registry_set_namespace(InnovationRegistry *reg, int ns, PetriError *err)
+{
+    if (ns < 0 || ns >= INNOVATION_NAMESPACES) {
+        return error_add(err, PETRI_EUSAGE, "innovation namespace %d is outside [0, %d)", ns,
+                         INNOVATION_NAMESPACES);
+    }
+    uint32_t lo = (uint32_t)ns * INNOVATION_NAMESPACE_SPAN;
+    reg->ns_lo = lo;
+    reg->ns_hi = lo + INNOVATION_NAMESPACE_SPAN;
+    /* A fresh registry (or one loaded from this island's checkpoint,
+     * whose counters already lie in the namespace) starts or stays in it. */
+    if (reg->next_innovation < lo) {
+        reg->next_innovation = lo;
+    }
+    if (reg->next_node < lo) {
+        reg->next_node = lo;
+    }
+    if (reg->next_innovation >= reg->ns_hi || reg->next_node >= reg->ns_hi) {
+        return error_add(err, PETRI_EFORMAT,
+                         "innovation ids %u and node ids %u lie outside namespace %d",
+                         reg->next_innovation, reg->next_node, ns);
+    }
+    return PETRI_OK;
 }
 
 void innovation_registry_destroy(InnovationRegistry *reg)
@@ -59,13 +94,15 @@ void innovation_registry_next_generation(InnovationRegistry *reg)
 void innovation_registry_observe(InnovationRegistry *reg, const Genome *g)
 {
     for (int i = 0; i < g->node_count; ++i) {
-        if (g->nodes[i].id >= reg->next_node) {
-            reg->next_node = g->nodes[i].id + 1;
+        uint32_t id = g->nodes[i].id;
+        if (id >= reg->next_node && id < reg->ns_hi) {
+            reg->next_node = id + 1;
         }
     }
     for (int i = 0; i < g->conn_count; ++i) {
-        if (g->conns[i].innovation >= reg->next_innovation) {
-            reg->next_innovation = g->conns[i].innovation + 1;
+        uint32_t id = g->conns[i].innovation;
+        if (id >= reg->next_innovation && id < reg->ns_hi) {
+            reg->next_innovation = id + 1;
         }
     }
 }
@@ -143,6 +180,12 @@ PetriStatus innovation_registry_load(InnovationRegistry *reg, ByteReader *r, Pet
     }
     reg->next_innovation = next_innov;
     reg->next_node = next_node;
+    /* The namespace is where the saved counters lie: the genomes loaded
+     * next may hold migrants' ids of other namespaces, which observing
+     * them must not take in (a plain run's counters lie in namespace 0,
+     * and all its ids below them). */
+    reg->ns_lo = next_innov / INNOVATION_NAMESPACE_SPAN * INNOVATION_NAMESPACE_SPAN;
+    reg->ns_hi = reg->ns_lo + INNOVATION_NAMESPACE_SPAN;
     reg->cache_count = 0;
     for (uint32_t i = 0; i < count; ++i) {
         Change c;

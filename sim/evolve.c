@@ -542,6 +542,24 @@ void evolution_step(Evolution *ev, PopStats *stats, ByteBuf *lineage_rows, ByteB
     }
 }
 
+int evolution_species_of(const Evolution *ev, const World *w, int slot)
+{
+    int p = world_agent_pop(w, slot);
+    if (ev->def.evolution.mode == EVOLUTION_OPEN_ENDED || ev->neat[p] == NULL) {
+        return -1;
+    }
+    /* founders get ids 0, 1, ... population by population */
+    uint32_t first = 0;
+    for (int q = 0; q < p; ++q) {
+        first += (uint32_t)ev->def.populations[q].count;
+    }
+    uint32_t id = world_agent_id(w, slot);
+    if (id < first || id - first >= (uint32_t)ev->def.populations[p].count) {
+        return -1;
+    }
+    return (int)neat_population_species_of(ev->neat[p], (int)(id - first));
+}
+
 const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness)
 {
     *fitness = 0.0;

@@ -103,7 +103,9 @@ static void queue_injection(Run *r, int p, const Genome *gs, int n)
         run_free_injections(r); /* one population at a time: the newest wins */
     }
     Genome *all = petri_calloc((size_t)(r->inject_count + n), sizeof(Genome));
-    memcpy(all, r->inject, (size_t)r->inject_count * sizeof(Genome));
+    if (r->inject_count > 0) {
+        memcpy(all, r->inject, (size_t)r->inject_count * sizeof(Genome));
+    }
     for (int i = 0; i < n; ++i) {
         genome_copy(&all[r->inject_count + i], &gs[i]);
     }
@@ -186,6 +188,80 @@ static bool folder_has_files(const char *dir)
     }
     closedir(d);
     return any;
+}
+
+static void history_push(Run *r, uint64_t gen, const PopStats *st, double wall)
+{
+    if (r->history_len == r->history_cap) {
+        int ncap = r->history_cap ? r->history_cap * 2 : 64;
+        r->history = petri_realloc(r->history, (size_t)r->history_cap * sizeof(RunRow),
+                                   (size_t)ncap * sizeof(RunRow));
+        r->history_cap = ncap;
+    }
+    RunRow *row = &r->history[r->history_len++];
+    memset(row, 0, sizeof *row);
+    row->generation = gen;
+    row->wall_s = wall;
+    memcpy(row->pop, st, (size_t)r->def.population_count * sizeof *st);
+}
+
+/* The history of the generations before a resume, read back from the
+ * first len bytes of DIR/stats.csv (what the checkpoint counts), so that
+ * run_stats' history covers the whole run; also the last row's stats. */
+static void history_read(Run *r, uint64_t len)
+{
+    char path[RUN_PATH_CAP + 64];
+    snprintf(path, sizeof path, "%s/stats.csv", r->dir);
+    char *text;
+    size_t n;
+    PetriError ignore;
+    error_clear(&ignore);
+    if (file_read_all(path, 1u << 30, &text, &n, &ignore) != PETRI_OK) {
+        return;
+    }
+    if (len < n) {
+        text[len] = '\0';
+    }
+    PopStats row[WORLD_MAX_POPULATIONS];
+    memset(row, 0, sizeof row);
+    uint64_t row_gen = 0;
+    double row_wall = 0.0;
+    char *line = strchr(text, '\n'); /* past the header */
+    while (line != NULL && line[1] != '\0') {
+        line++;
+        char *end = strchr(line, '\n');
+        if (end == NULL) {
+            break;
+        }
+        *end = '\0';
+        char *save = NULL, *tok = strtok_r(line, ",", &save);
+        uint64_t gen = tok != NULL ? strtoull(tok, NULL, 10) : 0;
+        const char *name = strtok_r(NULL, ",", &save);
+        int p = -1;
+        for (int q = 0; name != NULL && q < r->def.population_count; ++q) {
+            if (strcmp(r->def.populations[q].name, name) == 0) {
+                p = q;
+            }
+        }
+        if (p >= 0 && gen > 0) {
+            if (gen != row_gen && row_gen != 0) {
+                history_push(r, row_gen, row, row_wall);
+                memset(row, 0, sizeof row);
+            }
+            row_gen = gen;
+            for (int f = 0; f < STOP_FIELD_COUNT && (tok = strtok_r(NULL, ",", &save)); ++f) {
+                row[p].v[f] = strtod(tok, NULL);
+            }
+            tok = strtok_r(NULL, ",", &save);
+            row_wall = tok != NULL ? strtod(tok, NULL) : 0.0;
+        }
+        line = end;
+    }
+    if (row_gen != 0) {
+        history_push(r, row_gen, row, row_wall);
+        memcpy(r->last, row, sizeof r->last);
+    }
+    petri_free(text, n + 1);
 }
 
 PetriStatus run_create(const char *config_path, const char *const *overrides, int n,
@@ -299,6 +375,14 @@ PetriStatus run_resume(const char *dir, const RunOptions *opt, Run **out, PetriE
                         "writes into (the one holding checkpoints/), with --checkpoint FILE to "
                         "choose a checkpoint in it");
     }
+    char probe[RUN_PATH_CAP + 64];
+    snprintf(probe, sizeof probe, "%s/checkpoints", dir);
+    if (!file_exists(probe) && !file_exists(opt->checkpoint != NULL ? opt->checkpoint : probe)) {
+        /* Not a run folder: leave it as it is (no lock file either). */
+        return error_at(err, PETRI_ENOTFOUND, dir, 0, 0,
+                        "holds no run (no checkpoints/ folder); `petri resume` takes the folder "
+                        "that `petri run` wrote");
+    }
     Run *r = run_alloc(opt);
     r->files = true;
     snprintf(r->dir, sizeof r->dir, "%s", dir);
@@ -377,6 +461,7 @@ PetriStatus run_resume(const char *dir, const RunOptions *opt, Run **out, PetriE
         run_close(r, NULL);
         return err->code;
     }
+    history_read(r, pl.lens[0]);
     r->saved = true;
     *out = r;
     return PETRI_OK;
@@ -399,21 +484,6 @@ static void write_stats_rows(Run *r, uint64_t gen, const PopStats *st, double wa
         }
         fprintf(r->stats, ",%.3f\n", wall); /* wall_s stays the last column */
     }
-}
-
-static void history_push(Run *r, uint64_t gen, const PopStats *st, double wall)
-{
-    if (r->history_len == r->history_cap) {
-        int ncap = r->history_cap ? r->history_cap * 2 : 64;
-        r->history = petri_realloc(r->history, (size_t)r->history_cap * sizeof(RunRow),
-                                   (size_t)ncap * sizeof(RunRow));
-        r->history_cap = ncap;
-    }
-    RunRow *row = &r->history[r->history_len++];
-    memset(row, 0, sizeof *row);
-    row->generation = gen;
-    row->wall_s = wall;
-    memcpy(row->pop, st, (size_t)r->def.population_count * sizeof *st);
 }
 
 static void observe(void *user, const World *w, const BrainPool *brains, uint64_t generation,
@@ -496,7 +566,7 @@ PetriStatus run_step(Run *r, PetriError *err)
         r->reason = "generations";
     }
     int every = r->def.evolution.checkpoint_every > 0 ? r->def.evolution.checkpoint_every : 10;
-    if (r->reason != NULL || gen % (uint64_t)every == 0) {
+    if (r->reason != NULL || (!r->auto_checkpoint_off && gen % (uint64_t)every == 0)) {
         return run_checkpoint(r, err);
     }
     return PETRI_OK;
@@ -560,6 +630,17 @@ uint64_t run_id(const Run *r)
 const Genome *run_champion(const Run *r, int pop, double *fitness)
 {
     return evolution_champion(r->ev, pop, fitness);
+}
+
+int run_view_species(const Run *r, const RunView *v, int slot)
+{
+    return v->episode == 0 ? evolution_species_of(r->ev, v->world, slot) : -1;
+}
+
+const char *run_species_rows(const Run *r, size_t *len)
+{
+    *len = r->species_rows.len;
+    return r->species_rows.len > 0 ? (const char *)r->species_rows.data : "";
 }
 
 /* ------------------------------------------------------------ closing */

@@ -415,7 +415,9 @@ static int finish(Run *r, int rc, CliOptions *o, int argc)
         error_print(&err, stderr);
         rc = 1;
     }
-    signals_restore();
+    /* The handlers stay until the process ends: a signal that arrives
+     * after the last checkpoint (SLURM may send several) must not kill it
+     * before it exits with its status. */
     petri_free(o->overrides, ((size_t)argc + 1) * sizeof *o->overrides);
     return rc;
 }
@@ -442,6 +444,14 @@ int sim_run_main(int argc, char **argv)
     PetriError err;
     error_clear(&err);
     signals_install();
+#if PETRI_MPI
+    if (islands_config_wanted(o.config, o.overrides, o.override_count)) {
+        IslandsArgs ia = {.config = o.config, .overrides = o.overrides,
+                          .override_count = o.override_count, .dir = o.dir, .force = o.force,
+                          .generations = o.generations, .argc = opt.argc, .argv = opt.argv};
+        return finish(NULL, islands_main(&ia), &o, argc);
+    }
+#endif
     PetriStatus s = run_create(o.config, o.overrides, o.override_count, &opt, &r, &err);
     if (s != PETRI_OK) {
         error_print(&err, stderr);
@@ -474,6 +484,20 @@ int sim_resume_main(int argc, char **argv)
     PetriError err;
     error_clear(&err);
     signals_install();
+    char islands_file[4200];
+    snprintf(islands_file, sizeof islands_file, "%s/%s", o.dir, ISLANDS_FILE);
+    if (file_exists(islands_file)) {
+#if PETRI_MPI
+        IslandsArgs ia = {.resume = true, .dir = o.dir, .generations = o.generations};
+        return finish(NULL, islands_main(&ia), &o, argc);
+#else
+        fprintf(stderr,
+                "petri resume: error: %s holds MPI islands; resume them with `mpirun -np K "
+                "petri resume %s` in a petri built with `make MPI=1`\n",
+                o.dir, o.dir);
+        return finish(NULL, 2, &o, argc);
+#endif
+    }
     PetriStatus s = run_resume(o.dir, &opt, &r, &err);
     if (s != PETRI_OK) {
         error_print(&err, stderr);

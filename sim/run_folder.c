@@ -236,9 +236,10 @@ PetriStatus run_load_payload(const char *where, const char *payload, size_t len,
     if (run_payload_parse(where, payload, len, pl, err) != PETRI_OK) {
         return err->code;
     }
-    if (run_def_load(def, NULL, NULL, 0, err) != PETRI_OK ||
-        config_load_string(run_schema(), def, "checkpoint config", pl->config, pl->config_len,
-                           err) != PETRI_OK) {
+    /* The config inside passes the same checks as a new run's: a corrupt
+     * or forged one must not build a world it cannot hold. */
+    if (run_def_load_string(def, "checkpoint config", pl->config, pl->config_len, NULL, 0,
+                            RUN_MEMORY_LIMIT, err) != PETRI_OK) {
         return err->code;
     }
     ByteReader rd;

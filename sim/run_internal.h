@@ -49,6 +49,7 @@ struct Run {
     int pending_count, pending_next;
     Genome *inject;
     int inject_count, inject_pop;
+    bool auto_checkpoint_off;   /* islands: the driver checkpoints (run_islands.c) */
 };
 
 /* What a checkpoint payload holds before the Evolution's state. */

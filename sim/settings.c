@@ -53,6 +53,7 @@ RunDef run_default_def(void)
         memcpy(&def.fitness[i], &fitness_item_default, sizeof def.fitness[i]);
     }
     def.population_count = 1;
+    def.islands.migrants = 2;
     def.evolution.mode = EVOLUTION_GENERATIONAL;
     def.evolution.generations = 100;
     def.evolution.episodes = 2;
@@ -273,6 +274,41 @@ static const ConfigRow output_rows[] = {
      .doc = "folder that holds run folders: a run writes DIR/NAME (--out overrides it)"},
 };
 
+/* An islands config runs under MPI, in generational mode. */
+static bool check_islands(const void *settings, const void *field, char *why, size_t cap)
+{
+    const RunDef *def = settings;
+    if (*(const int *)field == 0) {
+        return true;
+    }
+#if !PETRI_MPI
+    (void)def;
+    snprintf(why, cap,
+             "makes this an islands config, but this petri was built without MPI: build it "
+             "with `make MPI=1` (`make deps MPI=1` installs Open MPI) and start it with "
+             "`mpirun -np K petri run CONFIG`");
+    return false;
+#else
+    if (def->evolution.mode != EVOLUTION_GENERATIONAL) {
+        snprintf(why, cap, "needs evolution.mode: generational (islands trade genomes between "
+                           "generations)");
+        return false;
+    }
+    return true;
+#endif
+}
+
+static const ConfigRow islands_rows[] = {
+    {.key = "migration_interval", .type = CONFIG_INT,
+     .offset = offsetof(IslandsDef, migration_interval), .min = 0, .max = 1000000,
+     .check = check_islands,
+     .doc = "islands (mpirun -np K, an MPI build): generations between migrations of the best "
+            "genomes around the ring of islands; 0: not an islands config"},
+    {.key = "migrants", .type = CONFIG_INT, .offset = offsetof(IslandsDef, migrants), .min = 1,
+     .max = RUN_MIGRANTS_MAX,
+     .doc = "islands: best genomes of each population sent to the next island at each migration"},
+};
+
 enum { ROOT_ROWS = 3, SECTIONS = 8, POPULATION_ROWS_MAX = 128, NEAT_ROWS_MAX = 128 };
 
 static const ConfigRetired retired_keys[] = {
@@ -382,6 +418,11 @@ static void schema_build(void)
         .prefix = "output", .offset = offsetof(RunDef, output), .rows = output_rows,
         .row_count = (int)(sizeof output_rows / sizeof output_rows[0]),
         .doc = "Where a run writes its files."};
+    sections[n++] = (ConfigSection){
+        .prefix = "islands", .offset = offsetof(RunDef, islands), .rows = islands_rows,
+        .row_count = (int)(sizeof islands_rows / sizeof islands_rows[0]),
+        .doc = "Islands over MPI: K runs (one per MPI rank) that trade their best genomes "
+               "around a ring (docs/cluster.md)."};
     schema.sections = sections;
     schema.section_count = n;
     schema.retired = retired_keys;

@@ -24,7 +24,10 @@
  *                        most half the smaller side, a rect's sides at
  *                        most the world's
  *   energy.start         at most energy.max
- *   memory               the estimate at most RUN_MEMORY_LIMIT bytes
+ *   memory               the estimate at most RUN_MEMORY_LIMIT bytes (agents
+ *                        counted at the start, a population's count; in an
+ *                        open world its floor when higher, and grown to the
+ *                        world's ceiling, WORLD_GROWTH times that)
  *
  * On a torus the quarter and half limits keep "the nearest copy" of a
  * body well defined: a body, a step or a sense that spans half the world
@@ -204,12 +207,40 @@ static int input_count(const PopulationDef *p)
            s->age + 2 * s->clock + s->noise + s->signal;
 }
 
+/* Agents of population i a run holds at its start: its count, or in an
+ * open world its floor when that is higher (a population below its floor
+ * is reseeded up to it). */
+static int start_agents(const RunDef *def, int i)
+{
+    int n = def->populations[i].count;
+    if (def->evolution.mode == EVOLUTION_OPEN_ENDED && def->evolution.floor > n) {
+        n = def->evolution.floor;
+    }
+    return n;
+}
+
 uint64_t run_def_estimate_bytes(const RunDef *def)
 {
-    double bytes = (double)world_estimate_bytes(&def->world, def->populations,
-                                                def->population_count);
+    PopulationDef pops[WORLD_MAX_POPULATIONS];
+    int64_t total = 0;
     for (int i = 0; i < def->population_count; ++i) {
-        const PopulationDef *p = &def->populations[i];
+        pops[i] = def->populations[i];
+        pops[i].count = start_agents(def, i);
+        total += pops[i].count;
+    }
+    /* births may grow an open world to the world's ceiling: count every
+     * population grown in proportion (a generational arena lasts an
+     * episode, and only baselines breed in it) */
+    bool open = def->evolution.mode == EVOLUTION_OPEN_ENDED;
+    double growth =
+        open && total > 0 ? (double)world_agent_ceiling(total) / (double)total : 1.0;
+    for (int i = 0; i < def->population_count; ++i) {
+        double grown = (double)pops[i].count * growth;
+        pops[i].count = grown > 1e9 ? 1000000000 : (int)grown;
+    }
+    double bytes = (double)world_estimate_bytes(&def->world, pops, def->population_count);
+    for (int i = 0; i < def->population_count; ++i) {
+        const PopulationDef *p = &pops[i];
         if (p->controller != CONTROLLER_BRAIN) {
             continue;
         }
@@ -235,10 +266,18 @@ static void check_memory(Blame *b, uint64_t limit)
     if (need <= limit) {
         return;
     }
-    const void *f[2 + WORLD_MAX_POPULATIONS];
+    const void *f[4 + WORLD_MAX_POPULATIONS];
     int n = 0;
     f[n++] = def->world.size;
     f[n++] = &def->world.food.cell_size;
+    bool floor_counts = false;
+    for (int i = 0; i < def->population_count; ++i) {
+        floor_counts = floor_counts || start_agents(def, i) != def->populations[i].count;
+    }
+    if (floor_counts) {
+        f[n++] = &def->evolution.floor;
+        f[n++] = &def->evolution.mode;
+    }
     for (int i = 0; i < def->population_count; ++i) {
         f[n++] = &def->populations[i].count;
     }
@@ -248,15 +287,20 @@ static void check_memory(Blame *b, uint64_t limit)
     world_food_grid_size(&def->world, &fx, &fy);
     int agents = 0;
     for (int i = 0; i < def->population_count; ++i) {
-        agents += def->populations[i].count;
+        agents += start_agents(def, i);
+    }
+    char floor_text[96] = "";
+    if (floor_counts) {
+        snprintf(floor_text, sizeof floor_text, " (with 'evolution.floor' %d)",
+                 def->evolution.floor);
     }
     blame(b, f, n,
           "this config needs about %.1f GiB of memory, more than the limit of %.0f GiB: "
           "'world.size' %s with 'world.food.cell_size' %s makes %d x %d food cells, and the "
-          "populations' counts make %d agents; make the world smaller, the food cells larger "
-          "or the populations smaller",
+          "populations' counts%s make %d agents; make the world smaller, the food cells "
+          "larger or the populations smaller",
           (double)need / 1073741824.0, (double)limit / 1073741824.0, size,
-          num(def->world.food.cell_size, cell, sizeof cell), fx, fy, agents);
+          num(def->world.food.cell_size, cell, sizeof cell), fx, fy, floor_text, agents);
 }
 
 PetriStatus run_def_check_limits(const RunDef *def, const ConfigOrigins *origins,

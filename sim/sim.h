@@ -45,6 +45,14 @@ typedef struct OutputDef {
     char dir[256];
 } OutputDef;
 
+/* Islands over MPI (config section "islands"): `mpirun -np K petri run`
+ * runs K copies of the run that trade their best genomes around a ring
+ * (sim/islands_mpi.c, docs/cluster.md). */
+typedef struct IslandsDef {
+    int migration_interval; /* generations between migrations; 0: not an islands config */
+    int migrants;           /* best genomes of each population sent each time */
+} IslandsDef;
+
 /* Everything a run is made of: one struct per module, assembled here. */
 typedef struct RunDef {
     char name[64];
@@ -56,6 +64,7 @@ typedef struct RunDef {
     EvolutionDef evolution;
     NeatDef neat;
     OutputDef output;
+    IslandsDef islands;
 } RunDef;
 
 /* Every default filled in (one population). */
@@ -134,7 +143,8 @@ PetriStatus stop_compile(StopExpr *out, const char *text, const char *const *pop
 bool stop_eval(const StopExpr *e, const double *vars, int var_count);
 
 /* ------------------------------------------------------------ the run
- * (sim/run.c) A run as an object: the evolving state (populations of
+ * (sim/run.c, run_folder.c, run_live.c; the commands in run_cli.c) A run
+ * as an object: the evolving state (populations of
  * genomes, or the persistent open world) together with its run folder
  * (config, CSV tables, checkpoints, champions, summary). `petri run`,
  * `petri resume`, the viewer and the MPI islands all drive a run through
@@ -192,12 +202,12 @@ typedef struct RunStats {
     uint64_t target;            /* the generation the run stops at */
     uint64_t session_start;     /* generation at run_create / run_resume */
     int pop_count;
-    PopStats pop[WORLD_MAX_POPULATIONS]; /* of the last step (zeros before one) */
+    PopStats pop[WORLD_MAX_POPULATIONS]; /* of the last generation (zeros before one) */
     double wall_s;              /* wall time of the run, every session */
     double session_wall_s;      /* wall time since run_create / run_resume */
-    /* Every generation stepped since run_create or run_resume, oldest
-     * first (the earlier ones are in stats.csv). Valid until the next
-     * run_step. */
+    /* Every generation of the run so far, oldest first (after run_resume
+     * those before it are read back from stats.csv). Valid until the
+     * next run_step. */
     const RunRow *history;
     int history_len;
 } RunStats;
@@ -206,8 +216,8 @@ typedef struct RunStats {
 typedef struct RunView {
     const World *world;
     /* The brains of the world's agents: the agent tagged b (world_agent_tag)
-     * runs brain b. Its node values (inputs, hidden, outputs) are those
-     * of the tick just done. */
+     * runs brain b; its node values (inputs, hidden, outputs) are those of
+     * the tick just done (read them through brain/brain.h). */
     const BrainPool *brains;
     uint64_t generation;   /* the generation (or epoch) running: completed + 1 */
     uint64_t tick;         /* ticks of this world so far (world_tick) */
@@ -267,6 +277,15 @@ const Genome *run_champion(const Run *r, int pop, double *fitness);
 PetriStatus run_inject(Run *r, int pop, const Genome *gs, int n, PetriError *err);
 /* fn NULL: no observer. Between steps. */
 void run_set_observer(Run *r, RunObserver fn, void *user);
+/* For the viewer. The species of the agent in `slot` of the observed
+ * world, from the observer (v as it got it): in generational runs the
+ * NEAT species of the agent's genome; -1 for baselines, agents born
+ * during the episode, and open-ended runs (which count species per epoch
+ * and keep none per agent). */
+int run_view_species(const Run *r, const RunView *v, int slot);
+/* The species.csv rows (SPECIES_CSV_HEADER's columns) of the last
+ * run_step; valid until the next run_step. */
+const char *run_species_rows(const Run *r, size_t *len);
 
 /* One key that run_apply_def looked at. */
 typedef struct RunChange {
@@ -274,9 +293,10 @@ typedef struct RunChange {
     char old_value[272], new_value[272];
     bool applied; /* false: needs a restart */
 } RunChange;
-/* Applies the checked config `next` at the next step boundary: the keys
- * that are safe mid-run ("live": food regrowth and seasons, energy costs,
- * fitness weights, NEAT mutation rates, the stop and checkpoint settings;
+/* Between steps: applies the checked config `next` (from run_def_load),
+ * in effect from the next step. The keys that are safe mid-run ("live":
+ * food regrowth and seasons, energy costs, fitness weights, the stop and
+ * checkpoint settings, and in open-ended mode NEAT's mutation rates;
  * docs/outputs.md lists them) are applied; any other difference is listed
  * as needing a restart and changes nothing. Each applied key is recorded
  * in changes.csv (generation, tick, key, old, new) and in every later
@@ -287,10 +307,32 @@ PetriStatus run_apply_def(Run *r, const RunDef *next, RunChange *changes, int ca
                           PetriError *err);
 /* Writes a checkpoint now (the CSV tables are flushed first). */
 PetriStatus run_checkpoint(Run *r, PetriError *err);
-/* Writes summary.json and the plots (unless in memory), closes the files,
- * releases the lock and frees the run. NULL is fine. Returns the first
+/* Writes a last checkpoint if needed, summary.json and the plots (unless
+ * in memory, or a resume that found the run finished and changed
+ * nothing), closes the files, releases the lock and frees the run. NULL
+ * is fine. Returns the first
  * error of writing the summary (the run is freed anyway). */
 PetriStatus run_close(Run *r, PetriError *err);
+
+/* ---- islands (sim/run_islands.c): what sim/islands_mpi.c needs.
+ * Generational mode only. */
+#define RUN_MIGRANTS_MAX 64
+/* on false: run_step writes no periodic checkpoint (it still writes one
+ * when the run stops); the driver calls run_checkpoint itself. */
+void run_set_auto_checkpoint(Run *r, bool on);
+/* New innovation and node ids of every population from namespace ns
+ * (innovation_registry_set_namespace). After run_create or run_resume. */
+PetriStatus run_set_id_namespace(Run *r, int ns, PetriError *err);
+/* The k best genomes of population pop in the generation run_step just
+ * evaluated, best first, and their indices in it; valid until the next
+ * run_step. Returns how many (0 before a step of this session). */
+int run_best_genomes(const Run *r, int pop, int k, const Genome **out, int *index);
+/* Puts migrants gs[n] (n <= RUN_MIGRANTS_MAX) in place of the last n
+ * genomes of population pop's next generation, each noted in lineage.csv
+ * as a `migrant` row (id: its slot, parent1: its index on island
+ * from_island, cause: "island K"). Between steps. */
+PetriStatus run_immigrate(Run *r, int pop, const Genome *gs, int n, int from_island,
+                          const int *from_index, PetriError *err);
 
 /* Loads a checkpoint from memory (the bytes of a checkpoint file:
  * container and CRC checked) without touching any file: the config, the
@@ -318,7 +360,7 @@ int sim_eval_main(int argc, char **argv);
 /* ------------------------------------------------------------ tick
  * (sim/tick.c) A Habitat is one world plus the brains of its agents: the
  * tick that joins them (sense -> think -> act -> resolve -> environment
- * -> record, DESIGN.md section 2), OpenMP over agents in sense, think and
+ * -> record, docs/architecture.md section 2), OpenMP over agents in sense, think and
  * act and over food rows in the environment. Agents carry their brain
  * index as the world's tag. The same state gives the same next state at
  * every thread count. */

@@ -87,6 +87,9 @@ const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness);
  * false while there is none (open-ended mode, early generations). */
 bool evolution_champion_scores(const Evolution *ev, int pop, double *train, double *retest,
                                uint64_t *generation);
+/* Generational: the NEAT species of the founder in slot of an arena's
+ * world (genome k of population p is p's k-th founder); -1 otherwise. */
+int evolution_species_of(const Evolution *ev, const World *w, int slot);
 void evolution_save(const Evolution *ev, ByteBuf *out);
 PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, PetriError *err);
 /* Called after every tick of the observed world (see RunObserver):
@@ -122,5 +125,28 @@ void lineage_count_reseeds(const char *dir, const RunDef *def, int *out);
 extern volatile sig_atomic_t sim_stop_signal;
 void signals_install(void);
 void signals_restore(void);
+
+/* ------------------------------------------------------------ islands */
+
+/* What `petri run` and `petri resume` hand to the MPI islands
+ * (sim/islands_mpi.c, built with MPI=1 only). */
+typedef struct IslandsArgs {
+    bool resume;
+    const char *config;              /* run: CONFIG */
+    const char *const *overrides;    /* run: --set values */
+    int override_count;
+    const char *dir;                 /* run: --out (may be NULL); resume: the top folder */
+    bool force;
+    long generations;                /* 0: the config's */
+    int argc;
+    char *const *argv;
+} IslandsArgs;
+/* The file an islands run writes at the top of its folder (rank 0). */
+#define ISLANDS_FILE "islands.json"
+/* Is CONFIG with these overrides an islands config (a valid one with
+ * islands.migration_interval > 0)? */
+bool islands_config_wanted(const char *config, const char *const *overrides, int n);
+/* Runs or resumes the islands: MPI_Init to MPI_Finalize. The exit code. */
+int islands_main(const IslandsArgs *a);
 
 #endif

@@ -226,6 +226,16 @@ static uint64_t agents_phases(Habitat *h, int n, uint64_t t0, uint64_t *t1, uint
 #pragma omp parallel for schedule(dynamic, 32)
         for (int k = 0; k < n; ++k) {
             int s = world_grid_slot(w, k);
+            if (k + 2 < n) {
+                /* grid order is not slot order: in a large world the next
+                 * agents' rows and brain are far apart in memory */
+                int next = world_grid_slot(w, k + 2);
+                world_prefetch_agent(w, next);
+                int32_t b = world_agent_tag(w, next);
+                if (b >= 0) {
+                    brain_prefetch(pool, b);
+                }
+            }
             world_sense(w, s);
             think_one(w, pool, s);
             world_act(w, s);
@@ -390,6 +400,18 @@ static void build_crowd(WorldDef *wd, PopulationDef *pops, int *n)
     pops[0].count = 100000;
 }
 
+static void build_crowd_1m(WorldDef *wd, PopulationDef *pops, int *n)
+{
+    build_standard(wd, pops, n);
+    /* standard-3k's density again: sqrt(1e6 * 128^2 / 3000) = 2337 */
+    wd->size[0] = wd->size[1] = 2340;
+    /* the most patches a config allows, twice as wide: about the share
+     * of the world under food of crowd-100k (three quarters) */
+    wd->food.patches = 1024;
+    wd->food.patch_radius = 36;
+    pops[0].count = 1000000;
+}
+
 static void build_busy(WorldDef *wd, PopulationDef *pops, int *n)
 {
     *wd = world_default_def();
@@ -445,6 +467,8 @@ static const TickScenario scenarios[] = {
      build_standard, 5, 24, 1, 300, false},
     {"crowd-100k", "100,000 brain agents at standard-3k's density in one 740x740 world",
      build_crowd, 5, 24, 1, 20, false},
+    {"crowd-1m", "1,000,000 brain agents at standard-3k's density in one 2340x2340 world",
+     build_crowd_1m, 5, 24, 1, 5, false},
     {"busy",
      "a small walled world with obstacles, drifting patches, seasons, brains, grazers that "
      "breed and hunters that kill: for determinism tests",

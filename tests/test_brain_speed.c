@@ -2,7 +2,7 @@
  * A micro benchmark of compiled brains that runs with the tests: prints
  * nanoseconds per brain step and per connection for a pool of brains the
  * size of the world's (3,000 brains, 21 inputs, 16 outputs, 5 hidden nodes,
- * 24 connections, as in REFERENCE.md's peer), on one thread and through
+ * 24 connections, as in biosim4's world: docs/performance.md), on one thread and through
  * brain_step_range on all threads. It asserts only behaviour (finite
  * outputs, the same outputs either way), never a time.
  */

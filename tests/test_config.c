@@ -347,7 +347,8 @@ static void test_default_config_loads(void **state)
     assert_true(def.population_count >= 1);
 }
 
-/* Every ready world under configs/ loads cleanly. */
+/* Every ready world under configs/ loads cleanly (an islands config only
+ * in an MPI build: a build without MPI refuses it, at its key). */
 static void test_all_configs_load(void **state)
 {
     (void)state;
@@ -365,7 +366,15 @@ static void test_all_configs_load(void **state)
         RunDef def;
         PetriError err;
         error_clear(&err);
-        if (run_def_load(&def, path, NULL, 0, &err) != PETRI_OK) {
+        PetriStatus st = run_def_load(&def, path, NULL, 0, &err);
+#if !PETRI_MPI
+        if (st != PETRI_OK && strstr(err.msg, "'islands.migration_interval' makes this an "
+                                              "islands config, but this petri was built "
+                                              "without MPI") != NULL) {
+            continue;
+        }
+#endif
+        if (st != PETRI_OK) {
             error_print(&err, stderr);
             fail();
         }

@@ -508,6 +508,11 @@ static void test_random_configs(void **state)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long i = 0; i < count; ++i) {
         one_config(&d, &t, text, sizeof text, first + (uint64_t)i);
+        if ((i + 1) % 1000 == 0 && i + 1 < count) {
+            /* progress of a long run, so that its figures survive a stop */
+            printf("  %d tried, %d refused, %d ran\n", t.tried, t.refused, t.ran);
+            fflush(stdout);
+        }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     free(d.e);
@@ -629,11 +634,41 @@ static void test_fast_body_stops_at_obstacle(void **state)
     world_destroy(w);
 }
 
+/* Births stop at the world's ceiling: one founder of a population that
+ * starts with one agent may fill the world up to WORLD_GROWTH_MIN (1,024)
+ * agents, and no more. */
+static void test_births_stop_at_ceiling(void **state)
+{
+    (void)state;
+    WorldDef wd = world_default_def();
+    PopulationDef pop = population_default_def();
+    pop.count = 1;
+    pop.energy_max = 1e9;
+    World *w = NULL;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(world_create(&wd, &pop, 1, 5, &w, &err), PETRI_OK);
+    AgentSpawn sp = {.pop = 0, .x = 10, .y = 10, .energy = 1e8f, .tag = -1,
+                     .parent = WORLD_NO_ID};
+    uint32_t founder = world_add_agent(w, &sp);
+    AgentSpawn child = sp;
+    child.energy = 1.0f;
+    int born = 0;
+    while (world_birth(w, founder, &child) != WORLD_NO_ID && born < 5000) {
+        born++;
+    }
+    assert_int_equal(world_agent_ceiling(1), WORLD_GROWTH_MIN);
+    assert_int_equal(born, WORLD_GROWTH_MIN - 1);
+    assert_int_equal(world_agent_count(w), WORLD_GROWTH_MIN);
+    world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_world_past_the_checker),
         cmocka_unit_test(test_fast_body_stops_at_obstacle),
+        cmocka_unit_test(test_births_stop_at_ceiling),
         cmocka_unit_test(test_random_configs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #include "tests/golden_scenes.h"
 
 #include <omp.h>
+#include <stdio.h>
 #include <string.h>
 
 static void expect_hash(const char *what, uint64_t got, uint64_t want)
@@ -43,6 +44,54 @@ static void test_busy_world_golden(void **state)
     habitat_step(h, 1000);
     expect_hash("busy world, 1,000 ticks", habitat_hash(h), GOLDEN_BUSY_1000);
     habitat_destroy(h);
+}
+
+/* The sensor's code paths (scalar, SSE2, AVX2: world_set_isa, or
+ * PETRI_ISA for the binary) must give the same bits: the busy world's
+ * golden hash on each, and one hash for a few ticks of standard-3k (a
+ * torus, 8 sectors over 180 degrees, dense crowds: every lane of the
+ * vector loops busy). A path the CPU lacks is reported, not run. */
+static uint64_t scenario_hash(const char *name, int ticks)
+{
+    Habitat *h;
+    PetriError err;
+    error_clear(&err);
+    const TickScenario *sc = tick_scenario_find(name);
+    assert_non_null(sc);
+    assert_int_equal(tick_scenario_create(sc, &h, &err), PETRI_OK);
+    habitat_step(h, ticks);
+    uint64_t v = habitat_hash(h);
+    habitat_destroy(h);
+    return v;
+}
+
+static void test_every_sensor_path_golden(void **state)
+{
+    (void)state;
+    omp_set_num_threads(2);
+    static const WorldIsa paths[] = {WORLD_ISA_SCALAR, WORLD_ISA_SSE2, WORLD_ISA_AVX2};
+    uint64_t std_hash = 0;
+    int ran = 0;
+    for (int i = 0; i < 3; ++i) {
+        const char *name = world_isa_name(paths[i]);
+        if (!world_set_isa(paths[i])) {
+            print_message("sensor path %s: this CPU lacks it, not run\n", name);
+            continue;
+        }
+        char what[64];
+        snprintf(what, sizeof what, "busy world, 1,000 ticks, %s path", name);
+        expect_hash(what, scenario_hash("busy", 1000), GOLDEN_BUSY_1000);
+        uint64_t v = scenario_hash("standard-3k", 8);
+        if (ran > 0 && v != std_hash) {
+            fail_msg("standard-3k, 8 ticks: %s path %016llx, %s path %016llx", name,
+                     (unsigned long long)v, world_isa_name(paths[0]),
+                     (unsigned long long)std_hash);
+        }
+        std_hash = v;
+        ++ran;
+    }
+    assert_true(world_set_isa(WORLD_ISA_AUTO));
+    assert_true(ran >= 2); /* scalar and SSE2 exist everywhere */
 }
 
 static uint64_t evolve_hash(int mode)
@@ -83,6 +132,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_busy_world_golden),
+        cmocka_unit_test(test_every_sensor_path_golden),
         cmocka_unit_test(test_generational_golden),
         cmocka_unit_test(test_open_ended_golden),
     };

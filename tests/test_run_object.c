@@ -209,8 +209,17 @@ static void check_change_resume(const char *mode)
 
     Run *b = NULL;
     assert_int_equal(run_resume(crashed, NULL, &b, &err), PETRI_OK);
-    assert_int_equal(run_stats(b)->generation, 3);
+    const RunStats *st = run_stats(b);
+    assert_int_equal(st->generation, 3);
+    /* The history before the resume is read back from stats.csv. */
+    assert_int_equal(st->history_len, 3);
+    for (int i = 0; i < 3; ++i) {
+        assert_int_equal(st->history[i].generation, i + 1);
+        assert_true(st->history[i].pop[0].v[STOP_FIELD_POP_COUNT] > 0);
+    }
+    assert_memory_equal(st->pop, st->history[2].pop, sizeof st->pop);
     step_to(b, 6);
+    assert_int_equal(run_stats(b)->history_len, 6);
     assert_true(run_hash(b) == changed);
     assert_true(run_def(b)->world.food.regrowth == next.world.food.regrowth);
     assert_int_equal(run_close(b, &err), PETRI_OK);

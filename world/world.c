@@ -20,7 +20,7 @@ typedef struct Field {
     size_t size;
 } Field;
 
-enum { FIELD_MAX = 40 };
+enum { FIELD_MAX = 48 };
 
 static int packed_fields(World *w, Field *f)
 {
@@ -53,13 +53,22 @@ static int scratch_fields(World *w, Field *f)
     f[n++] = (Field){(void **)&w->dead, sizeof *w->dead};
     f[n++] = (Field){(void **)&w->target, sizeof *w->target};
     f[n++] = (Field){(void **)&w->target_d2, sizeof *w->target_d2};
+    f[n++] = (Field){(void **)&w->eat_cell, sizeof *w->eat_cell};
+    f[n++] = (Field){(void **)&w->eat_d2, sizeof *w->eat_d2};
+    f[n++] = (Field){(void **)&w->eat_loss, sizeof *w->eat_loss};
     f[n++] = (Field){(void **)&w->killer, sizeof *w->killer};
     f[n++] = (Field){(void **)&w->f_metab, sizeof *w->f_metab};
     f[n++] = (Field){(void **)&w->f_thrust, sizeof *w->f_thrust};
     f[n++] = (Field){(void **)&w->f_brain, sizeof *w->f_brain};
     f[n++] = (Field){(void **)&w->f_overflow, sizeof *w->f_overflow};
     f[n++] = (Field){(void **)&w->gcell_of, sizeof *w->gcell_of};
-    f[n++] = (Field){(void **)&w->gitems, sizeof *w->gitems};
+    f[n++] = (Field){(void **)&w->grank, sizeof *w->grank};
+    f[n++] = (Field){(void **)&w->gpx, sizeof *w->gpx};
+    f[n++] = (Field){(void **)&w->gpy, sizeof *w->gpy};
+    f[n++] = (Field){(void **)&w->gsig, sizeof *w->gsig};
+    f[n++] = (Field){(void **)&w->grad, sizeof *w->grad};
+    f[n++] = (Field){(void **)&w->gslot, sizeof *w->gslot};
+    f[n++] = (Field){(void **)&w->gpop, sizeof *w->gpop};
     f[n++] = (Field){(void **)&w->claims, sizeof *w->claims};
     f[n++] = (Field){(void **)&w->claims_tmp, sizeof *w->claims_tmp};
     f[n++] = (Field){(void **)&w->push_x, sizeof *w->push_x};
@@ -327,6 +336,7 @@ PetriStatus world_create(const WorldDef *def, const PopulationDef *pops, int pop
         total += pops[p].count;
     }
     world_grow_agents(w, total > 16 ? total : 16);
+    w->ceiling = world_agent_ceiling(total);
     *out = w;
     return PETRI_OK;
 }
@@ -425,7 +435,7 @@ uint32_t world_birth(World *w, uint32_t parent_id, const AgentSpawn *sp)
 {
     PETRI_WORLD_ASSERT(sp->pop >= 0 && sp->pop < w->pop_count);
     int ps = world_find(w, parent_id);
-    if (ps < 0 || !(sp->energy > 0) || w->energy[ps] <= sp->energy) {
+    if (ps < 0 || !(sp->energy > 0) || w->energy[ps] <= sp->energy || w->count >= w->ceiling) {
         return WORLD_NO_ID;
     }
     float e = spawn_energy(w, sp);
@@ -444,6 +454,13 @@ uint32_t world_birth(World *w, uint32_t parent_id, const AgentSpawn *sp)
                      .tick = w->tick};
     world_event_push(w, &ev);
     return w->id[s];
+}
+
+int world_agent_ceiling(int64_t total)
+{
+    int64_t c = total * WORLD_GROWTH;
+    c = c < WORLD_GROWTH_MIN ? WORLD_GROWTH_MIN : c;
+    return c > INT32_MAX / 2 ? INT32_MAX / 2 : (int)c;
 }
 
 int world_find(const World *w, uint32_t id)

@@ -244,10 +244,19 @@ void world_populate(World *w);
 /* Adds one agent from outside (its energy counts as "added"); returns its
  * id. Not during a tick. */
 uint32_t world_add_agent(World *w, const AgentSpawn *spawn);
+/* A world holds at most WORLD_GROWTH times the agents its populations
+ * start with (and at least WORLD_GROWTH_MIN): births past it wait for
+ * deaths. Without a bound a population that breeds every tick doubles
+ * every tick, past any memory (found by the random-config test). */
+#define WORLD_GROWTH 8
+#define WORLD_GROWTH_MIN 1024
+/* Agents a world of populations starting with `total` agents may hold. */
+int world_agent_ceiling(int64_t total);
 /* A birth: the child's energy (spawn->energy, > 0) is taken from the
  * parent (ledger-neutral), the parent's offspring counter grows, a birth
  * event is recorded. Returns the child's id, or WORLD_NO_ID when the
- * parent is not found or too poor. Between ticks only; call in id order. */
+ * parent is not found or too poor, or the world is at its ceiling
+ * (world_agent_ceiling). Between ticks only; call in id order. */
 uint32_t world_birth(World *w, uint32_t parent_id, const AgentSpawn *spawn);
 /* Removes an agent now (energy counts as "removed"). Between ticks. */
 void world_remove_agent(World *w, uint32_t id);
@@ -259,10 +268,31 @@ void world_reserve(World *w, int n);
 void world_tick_begin(World *w);
 /* Writes the input row of the agent in slot. Parallel over slots. */
 void world_sense(World *w, int slot);
+/* The sensor's code paths: every one gives the same bits. AUTO is the
+ * widest this CPU has (AVX2, else SSE2). */
+typedef enum WorldIsa {
+    WORLD_ISA_AUTO = 0,
+    WORLD_ISA_SCALAR,
+    WORLD_ISA_SSE2,
+    WORLD_ISA_AVX2,
+} WorldIsa;
+/* Chooses the sensor's code path for every world of the process; false
+ * (and nothing changed) when this CPU lacks it. Not during a tick. */
+bool world_set_isa(WorldIsa isa);
+/* The path in use (AUTO resolved). */
+WorldIsa world_isa(void);
+bool world_isa_supported(WorldIsa isa);
+/* "scalar", "sse2", "avx2" ("auto" for AUTO), and back. */
+const char *world_isa_name(WorldIsa isa);
+bool world_isa_parse(const char *name, WorldIsa *out);
 /* The k-th slot in grid order (valid after world_tick_begin): sensing in
  * this order reads neighbours that are near in memory, which matters for
  * large worlds. */
 int world_grid_slot(const World *w, int k);
+/* Asks the CPU to start loading the per-agent data a sense, think and
+ * act of this slot read and write (its rows and hot fields): a hint for
+ * loops in grid order, which changes no result. */
+void world_prefetch_agent(const World *w, int slot);
 /* Runs the built-in controller of the agent's population: input row to
  * output row. Parallel over slots; brain agents are left alone. */
 void world_control_baseline(World *w, int slot);

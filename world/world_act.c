@@ -30,6 +30,18 @@ void world_act(World *w, int s)
     it->eat = out[WORLD_OUT_EAT] > 0.0f;
     it->attack = out[WORLD_OUT_ATTACK] > 0.0f;
     it->reproduce = out[WORLD_OUT_REPRODUCE] > 0.0f && w->energy[s] >= pp->reproduce_energy;
+    /* the food cell under the agent and the squared distance to its
+     * centre, for a meal's claim: here in the parallel loop, not in the
+     * serial resolution (world_food_cell_of, unrolled) */
+    float x = w->x[s], y = w->y[s];
+    int ix = (int)(x * w->finv_w);
+    int iy = (int)(y * w->finv_h);
+    ix = ix < 0 ? 0 : (ix >= w->fx ? w->fx - 1 : ix);
+    iy = iy < 0 ? 0 : (iy >= w->fy ? w->fy - 1 : iy);
+    float dx = x - ((float)ix + 0.5f) * w->fcell_w;
+    float dy = y - ((float)iy + 0.5f) * w->fcell_h;
+    w->eat_cell[s] = iy * w->fx + ix;
+    w->eat_d2[s] = dx * dx + dy * dy;
 }
 
 /* The sector with the highest closeness of a kind, or -1. */

@@ -4,9 +4,10 @@
  * stable), so every neighbour loop visits neighbours in an order that
  * depends only on the state, never on threads.
  *
- * Each cell's agents are copied into one array of GridItems in cell
- * order, so the sensors stream contiguous memory instead of gathering
- * from the per-field arrays.
+ * Each cell's agents are copied in cell order into arrays of fields
+ * (position, signal, radius, slot, population), so the sensors stream
+ * contiguous memory, several agents per vector load, instead of
+ * gathering from the per-slot arrays.
  */
 #include "world/world_internal.h"
 
@@ -75,36 +76,43 @@ int world_grid_cell_of(const World *w, float x, float y)
     return grid_cell_of(w, x, y);
 }
 
+/* Serial only where it must be: the count per cell and each agent's rank
+ * in its cell (slot order), then the prefix sum over cells. The cell of
+ * each agent and the copy into the arrays of fields (each agent to its
+ * own position) run in parallel; the result is the same at any thread
+ * count. */
 void world_grid_build(World *w)
 {
-    int cells = w->gx * w->gy;
+    const int cells = w->gx * w->gy, n = w->count;
     int32_t *count = w->gcount;
+    int32_t *cell_of = w->gcell_of, *rank = w->grank;
+#pragma omp parallel for schedule(static) if (n > 2048)
+    for (int s = 0; s < n; ++s) {
+        cell_of[s] = grid_cell_of(w, w->x[s], w->y[s]);
+    }
     memset(count, 0, sizeof(int32_t) * (size_t)cells);
-    for (int s = 0; s < w->count; ++s) {
-        int c = grid_cell_of(w, w->x[s], w->y[s]);
-        w->gcell_of[s] = c;
-        count[c] += 1;
+    for (int s = 0; s < n; ++s) {
+        rank[s] = count[cell_of[s]]++;
     }
     int32_t sum = 0;
     for (int c = 0; c < cells; ++c) {
         w->gstart[c] = sum;
         sum += count[c];
-        count[c] = w->gstart[c]; /* becomes the fill cursor */
     }
     w->gstart[cells] = sum;
-    for (int s = 0; s < w->count; ++s) {
-        int pos = count[w->gcell_of[s]]++;
-        GridItem *g = &w->gitems[pos];
-        g->x = w->x[s];
-        g->y = w->y[s];
-        g->signal = w->signal[s];
-        g->radius = w->pp[w->pop[s]].radius;
-        g->slot = (uint32_t)s;
-        g->pop = w->pop[s];
+#pragma omp parallel for schedule(static) if (n > 2048)
+    for (int s = 0; s < n; ++s) {
+        int pos = w->gstart[cell_of[s]] + rank[s];
+        w->gpx[pos] = w->x[s];
+        w->gpy[pos] = w->y[s];
+        w->gsig[pos] = w->signal[s];
+        w->grad[pos] = w->pp[w->pop[s]].radius;
+        w->gslot[pos] = s;
+        w->gpop[pos] = w->pop[s];
     }
 }
 
 int world_grid_slot(const World *w, int k)
 {
-    return (int)w->gitems[k].slot;
+    return w->gslot[k];
 }

@@ -85,18 +85,6 @@ typedef struct PopParams {
     float clock_omega;
 } PopParams;
 
-/* One agent as the neighbour loop streams it: copied in grid order. */
-typedef struct GridItem {
-    float x, y;
-    float signal;
-    float radius;
-    uint32_t slot;
-    uint32_t pop;
-} GridItem;
-
-/* The neighbour loop streams these: keep them small. */
-_Static_assert(sizeof(GridItem) == 24, "GridItem is the neighbour loop's stride");
-
 /* Obstacles in float, with their bounding boxes. */
 typedef struct Obstacle {
     int shape;
@@ -142,6 +130,7 @@ struct World {
 
     /* agents: hot arrays of fields, by slot */
     int count, cap;
+    int ceiling;          /* most agents births may make (world_agent_ceiling) */
     uint32_t *id;
     uint8_t *pop;
     uint8_t *dead;        /* DeathCause marked this tick */
@@ -154,6 +143,9 @@ struct World {
     Intent *intent;
     int32_t *target;      /* slot in front within reach, -1: none (sense) */
     float *target_d2;
+    int32_t *eat_cell;    /* food cell under the agent (act) */
+    float *eat_d2;        /* squared distance to its centre (act) */
+    double *eat_loss;     /* digestion loss of each meal claim (resolve) */
     uint32_t *killer;     /* id of the killer, WORLD_NO_ID */
     float *inputs;        /* cap * stride */
     float *outputs;       /* cap * WORLD_OUTPUTS */
@@ -170,7 +162,12 @@ struct World {
     int32_t *gstart;      /* gx * gy + 1 */
     int32_t *gcount;      /* gx * gy (scratch) */
     int32_t *gcell_of;    /* cap: cell of each slot */
-    GridItem *gitems;     /* cap, in cell order */
+    int32_t *grank;       /* cap: rank of each slot within its cell (scratch) */
+    /* the agents as the neighbour loop streams them, copied in cell
+     * order as arrays of fields (cap each): loaded four or eight at a
+     * time with no transposition */
+    float *gpx, *gpy, *gsig, *grad;
+    int32_t *gslot, *gpop;
     uint8_t *gobst;       /* per grid cell: obstacle or wall within reach of vision */
 
     /* obstacles */

@@ -33,9 +33,10 @@ void world_tick_begin(World *w)
     world_grid_build(w);
 }
 
-/* Counting sort of claims by key (stable), then insertion sort of each
- * key's group by distance (stable: equal distances keep slot order). */
-static void sort_claims(World *w, int n, int keys)
+/* Counting sort of claims by key (stable): afterwards claims_tmp holds
+ * them by key and claim_count[k] is the end of key k's group (the start
+ * of key k + 1's). */
+static void count_sort_claims(World *w, int n, int keys)
 {
     int32_t *cnt = w->claim_count;
     memset(cnt, 0, sizeof(int32_t) * (size_t)(keys + 1));
@@ -48,6 +49,27 @@ static void sort_claims(World *w, int n, int keys)
     for (int i = 0; i < n; ++i) {
         w->claims_tmp[cnt[w->claims[i].key]++] = w->claims[i];
     }
+}
+
+/* Insertion sort of one group [g, e) by distance (stable: equal
+ * distances keep slot order). */
+static void sort_group(Claim *c, int g, int e)
+{
+    for (int i = g + 1; i < e; ++i) {
+        Claim t = c[i];
+        int j = i - 1;
+        while (j >= g && c[j].dist2 > t.dist2) {
+            c[j + 1] = c[j];
+            --j;
+        }
+        c[j + 1] = t;
+    }
+}
+
+/* Counting sort of claims by key, then each key's group by distance. */
+static void sort_claims(World *w, int n, int keys)
+{
+    count_sort_claims(w, n, keys);
     Claim *c = w->claims_tmp;
     int g = 0;
     while (g < n) {
@@ -55,15 +77,7 @@ static void sort_claims(World *w, int n, int keys)
         while (e < n && c[e].key == c[g].key) {
             ++e;
         }
-        for (int i = g + 1; i < e; ++i) {
-            Claim t = c[i];
-            int j = i - 1;
-            while (j >= g && c[j].dist2 > t.dist2) {
-                c[j + 1] = c[j];
-                --j;
-            }
-            c[j + 1] = t;
-        }
+        sort_group(c, g, e);
         g = e;
     }
 }
@@ -112,6 +126,50 @@ static void resolve_attacks(World *w)
     }
 }
 
+/* One meal: the claimant takes up to a bite from its cell, the better
+ * digested kind first. Returns the energy lost in digestion. */
+static double eat_one(World *w, const Claim *cl, float bite)
+{
+    int s = (int)cl->slot;
+    int c = (int)cl->key;
+    const PopParams *pp = &w->pp[w->pop[s]];
+    float left = bite;
+    double took_p = 0, took_m = 0;
+    for (int pass = 0; pass < 2 && left > 0; ++pass) {
+        bool meat_first = pp->eat_meat > pp->eat_plants;
+        bool meat = (pass == 0) == meat_first;
+        float eff = meat ? pp->eat_meat : pp->eat_plants;
+        float *amount = meat ? &w->meat[c] : &w->plant[c];
+        if (eff <= 0.0f || *amount <= 0.0f) {
+            continue;
+        }
+        float old = *amount;
+        float take = old < left ? old : left;
+        *amount = old - take;
+        double took = (double)old - (double)*amount;
+        left -= (float)took;
+        if (meat) {
+            took_m += took;
+        } else {
+            took_p += took;
+        }
+    }
+    if (took_p <= 0 && took_m <= 0) {
+        return 0.0;
+    }
+    float eb = w->energy[s];
+    float gp = (float)took_p * pp->eat_plants;
+    float gm = (float)took_m * pp->eat_meat;
+    w->energy[s] = eb + gp + gm;
+    double got = (double)w->energy[s] - (double)eb;
+    /* split what was got in proportion, for the counters */
+    double gsum = (double)gp + (double)gm;
+    double share_p = gsum > 0 ? got * (double)gp / gsum : 0.0;
+    w->counters[s].energy_plants += share_p;
+    w->counters[s].energy_meat += got - share_p;
+    return took_p + took_m - got;
+}
+
 static void resolve_eating(World *w)
 {
     int n = 0;
@@ -119,59 +177,38 @@ static void resolve_eating(World *w)
         if (!w->intent[s].eat || w->dead[s]) {
             continue;
         }
-        int c = world_food_cell_of(w, w->x[s], w->y[s]);
-        float cx = ((float)(c % w->fx) + 0.5f) * w->fcell_w;
-        float cy = ((float)(c / w->fx) + 0.5f) * w->fcell_h;
-        float dx = w->x[s] - cx, dy = w->y[s] - cy;
-        w->claims[n++] = (Claim){(uint32_t)c, dx * dx + dy * dy, (uint32_t)s};
+        /* cell and distance from world_act, in parallel */
+        w->claims[n++] = (Claim){(uint32_t)w->eat_cell[s], w->eat_d2[s], (uint32_t)s};
     }
     if (n == 0) {
         return;
     }
-    sort_claims(w, n, w->fx * w->fy);
-    float bite = (float)w->def.food.bite;
-    for (int i = 0; i < n; ++i) {
-        const Claim *cl = &w->claims_tmp[i];
-        int s = (int)cl->slot;
-        int c = (int)cl->key;
-        const PopParams *pp = &w->pp[w->pop[s]];
-        float left = bite;
-        double took_p = 0, took_m = 0;
-        /* the better digested kind first */
-        for (int pass = 0; pass < 2 && left > 0; ++pass) {
-            bool meat_first = pp->eat_meat > pp->eat_plants;
-            bool meat = (pass == 0) == meat_first;
-            float eff = meat ? pp->eat_meat : pp->eat_plants;
-            float *amount = meat ? &w->meat[c] : &w->plant[c];
-            if (eff <= 0.0f || *amount <= 0.0f) {
-                continue;
-            }
-            float old = *amount;
-            float take = old < left ? old : left;
-            *amount = old - take;
-            double took = (double)old - (double)*amount;
-            left -= (float)took;
-            if (meat) {
-                took_m += took;
-            } else {
-                took_p += took;
-            }
+    /* Meals at different food cells touch different cells and agents
+     * (an agent makes one claim), so the cells' groups are served in
+     * parallel, each in (distance, slot) order; each claim's digestion
+     * loss is kept and the ledger sums them in claim order afterwards,
+     * as a serial loop would. */
+    const int keys = w->fx * w->fy;
+    count_sort_claims(w, n, keys);
+    const float bite = (float)w->def.food.bite;
+    const int32_t *end = w->claim_count;
+    Claim *claims = w->claims_tmp;
+    double *loss = w->eat_loss;
+#pragma omp parallel for schedule(dynamic, 256) if (n > 2048)
+    for (int k = 0; k < keys; ++k) {
+        int g0 = k > 0 ? end[k - 1] : 0, g1 = end[k];
+        if (g1 - g0 > 1) {
+            sort_group(claims, g0, g1);
         }
-        if (took_p <= 0 && took_m <= 0) {
-            continue;
+        for (int i = g0; i < g1; ++i) {
+            loss[i] = eat_one(w, &claims[i], bite);
         }
-        float eb = w->energy[s];
-        float gp = (float)took_p * pp->eat_plants;
-        float gm = (float)took_m * pp->eat_meat;
-        w->energy[s] = eb + gp + gm;
-        double got = (double)w->energy[s] - (double)eb;
-        w->ledger.digestion_loss += took_p + took_m - got;
-        /* split what was got in proportion, for the counters */
-        double gsum = (double)gp + (double)gm;
-        double share_p = gsum > 0 ? got * (double)gp / gsum : 0.0;
-        w->counters[s].energy_plants += share_p;
-        w->counters[s].energy_meat += got - share_p;
     }
+    double sum = w->ledger.digestion_loss;
+    for (int i = 0; i < n; ++i) {
+        sum += loss[i]; /* +0 for a claim that got nothing: no change */
+    }
+    w->ledger.digestion_loss = sum;
 }
 
 /* One part of a step, already added to (x, y): wraps it on a torus and
@@ -291,6 +328,9 @@ static void move_one(World *w, int s)
     w->f_brain[s] = brain;
     w->f_overflow[s] = over;
     w->age[s] += 1;
+    /* here, in the parallel loop, rather than in a serial one at tick end
+     * (the dead of this tick get the same value there) */
+    w->counters[s].ticks_alive = w->age[s];
     if (e <= 0.0f) {
         w->dead[s] = DEATH_STARVED;
     } else if (pp->lifespan > 0 && w->age[s] >= pp->lifespan) {
@@ -325,14 +365,14 @@ static void push_apart(World *w)
                     int cx = ((ix % w->gx) + w->gx) % w->gx;
                     int cell = cy * w->gx + cx;
                     for (int k = w->gstart[cell]; k < w->gstart[cell + 1]; ++k) {
-                        const GridItem *g = &w->gitems[k];
-                        if ((int)g->slot == s || w->dead[g->slot]) {
+                        int32_t o = w->gslot[k];
+                        if (o == s || w->dead[o]) {
                             continue;
                         }
-                        float dx = world_wrap_dx(w, x - g->x, w->half_w, w->width);
-                        float dy = world_wrap_dx(w, y - g->y, w->half_h, w->height);
+                        float dx = world_wrap_dx(w, x - w->gpx[k], w->half_w, w->width);
+                        float dy = world_wrap_dx(w, y - w->gpy[k], w->half_h, w->height);
                         float d2 = dx * dx + dy * dy;
-                        float rr = r + g->radius;
+                        float rr = r + w->grad[k];
                         if (d2 >= rr * rr) {
                             continue;
                         }
@@ -340,7 +380,7 @@ static void push_apart(World *w)
                         float ux, uy;
                         if (d < 1e-6f) {
                             /* coincident: the lower slot goes left */
-                            ux = (int)g->slot < s ? 1.0f : -1.0f;
+                            ux = o < s ? 1.0f : -1.0f;
                             uy = 0.0f;
                         } else {
                             ux = dx / d;
@@ -448,9 +488,6 @@ void world_tick_end(World *w)
                              .tick = w->tick};
             world_event_push(w, &kv);
         }
-    }
-    for (int s = 0; s < w->count; ++s) {
-        w->counters[s].ticks_alive = w->age[s];
     }
     if (any_dead) {
         world_pack(w);

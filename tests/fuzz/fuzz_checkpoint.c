@@ -16,6 +16,7 @@
 #include "sim/sim.h"
 #include "sim/sim_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -51,6 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t gen = 0, id = 0;
     if (checkpoint_parse(file.data, file.len, &gen, &id, &err) != PETRI_OK) {
         FUZZ_REQUIRE(err.msg[0] != '\0', "refused without a message");
+        if (getenv("PETRI_FUZZ_PRINT") != NULL) {
+            error_print(&err, stderr); /* why: PETRI_FUZZ_PRINT=1 fuzz_checkpoint INPUT */
+        }
     } else {
         uint64_t gen2 = 1, id2 = 1;
         error_clear(&err);

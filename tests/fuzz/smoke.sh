@@ -29,7 +29,7 @@ for t in "$@"; do
     fi
     if [ "$ok" -eq 1 ]; then
         mkdir -p "$work/$t"
-        if ! "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+        if ! "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=60 \
                 -artifact_prefix="$work/" -print_final_stats=1 \
                 "$work/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
             echo "---- fuzz_$t: crash (the input is kept in $work)"
