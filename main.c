@@ -70,6 +70,16 @@ static const Command commands[] = {
      "default filled in, as YAML that loads back to the same settings. Every\n"
      "error is reported as FILE:LINE:COL: error: MESSAGE; the exit code is 2.\n"
      "--reference prints the config reference (docs/config.md)."},
+    {"eval", sim_eval_main,
+     "petri eval RUNDIR | GENOME... [--seeds N] [--against forager,random,...] [--json]",
+     "replay champions on held-out seeds beside baseline rules",
+     "Puts each evolved population's champion back into the run's world on N\n"
+     "held-out seeds (default 20, never seeds used in training), then each\n"
+     "rule of --against (default forager,random) in the same slot on the same\n"
+     "seeds, and prints fitness, food per tick, survival and kills with 95%\n"
+     "intervals, and champion minus rule paired by seed. GENOME files play\n"
+     "population --pop of --config (default configs/default.yaml).\n"
+     "docs/outputs.md gives the --json schema."},
     {"bench", bench_main,
      "petri bench [SCENARIO]... [--threads 1,2,4] [--json] [--ticks N] [--warmup N] [--hash] "
      "[--isa scalar|sse2|avx2]",

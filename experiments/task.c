@@ -1,6 +1,9 @@
 /*
  * `petri task NAME [--runs N] [--seed S] [--json] [--out DIR] [--threads N]
- *                  [--generations N] [--quiet]`
+ *                  [--generations N] [--set KEY=VALUE]... [--quiet]`
+ *
+ * Flags take their value as `--runs 5` or `--runs=5` (getopt_long), in
+ * any order around the task's name; -h or --help prints the usage.
  *
  * Runs a classic benchmark task many times with the NEAT population
  * engine and reports how quickly it was solved. A run evolves until a
@@ -18,6 +21,7 @@
 #include "experiments/tasks_internal.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -354,55 +358,59 @@ int task_main(int argc, char **argv)
     bool json = false, quiet = false;
     const char *sets[64];
     int set_count = 0;
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    /* getopt_long: --flag value and --flag=value alike, -h; the task's
+     * name is the one operand. */
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},          {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},         {"runs", required_argument, NULL, 'r'},
+        {"threads", required_argument, NULL, 't'}, {"generations", required_argument, NULL, 'g'},
+        {"seed", required_argument, NULL, 's'},    {"set", required_argument, NULL, 'S'},
+        {"out", required_argument, NULL, 'o'},     {NULL, 0, NULL, 0},
+    };
+    optind = 0; /* 0: glibc starts afresh, permuting operands after flags */
+    opterr = 0;
+    int opt, li = 0;
+    while ((opt = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
         bool ok = true;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            task_usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--json") == 0) {
-            json = true;
-        } else if (strcmp(a, "--quiet") == 0) {
-            quiet = true;
-        } else if (strcmp(a, "--runs") == 0) {
-            ok = v != NULL && parse_int(v, 1, 1000000, &runs);
-            ++i;
-        } else if (strcmp(a, "--threads") == 0) {
-            ok = v != NULL && parse_int(v, 1, 4096, &threads);
-            ++i;
-        } else if (strcmp(a, "--generations") == 0) {
-            ok = v != NULL && parse_int(v, 1, 1000000, &generations);
-            ++i;
-        } else if (strcmp(a, "--seed") == 0) {
-            ok = v != NULL && parse_u64(v, &seed);
-            ++i;
-        } else if (strcmp(a, "--set") == 0) {
-            ok = v != NULL && set_count < 64;
+        const char *want = "a positive integer";
+        switch (opt) {
+        case 'h': task_usage(stdout); return 0;
+        case 'j': json = true; break;
+        case 'q': quiet = true; break;
+        case 'r': ok = parse_int(optarg, 1, 1000000, &runs); break;
+        case 't': ok = parse_int(optarg, 1, 4096, &threads); break;
+        case 'g': ok = parse_int(optarg, 1, 1000000, &generations); break;
+        case 's':
+            ok = parse_u64(optarg, &seed);
+            want = "a non-negative integer";
+            break;
+        case 'S':
+            ok = set_count < 64;
+            want = "KEY=VALUE (at most 64 of them)";
             if (ok) {
-                sets[set_count++] = v;
+                sets[set_count++] = optarg;
             }
-            ++i;
-        } else if (strcmp(a, "--out") == 0) {
-            ok = v != NULL;
-            out_dir = v;
-            ++i;
-        } else if (a[0] == '-' || name != NULL) {
-            fprintf(stderr, "petri task: unknown argument '%s'\n", a);
+            break;
+        case 'o': out_dir = optarg; break;
+        default:
+            fprintf(stderr, "petri task: unknown flag, or a flag without its value: '%s'\n",
+                    argv[optind - 1]);
             task_usage(stderr);
             return 2;
-        } else {
-            name = a;
         }
         if (!ok) {
-            fprintf(stderr, "petri task: %s needs %s, got '%s'\n", a,
-                    strcmp(a, "--out") == 0    ? "a folder"
-                    : strcmp(a, "--set") == 0  ? "KEY=VALUE"
-                    : strcmp(a, "--seed") == 0 ? "a non-negative integer"
-                                               : "a positive integer",
-                    v ? v : "nothing");
+            fprintf(stderr, "petri task: --%s needs %s, got '%s'\n", longopts[li].name, want,
+                    optarg);
             return 2;
         }
+    }
+    if (optind < argc) {
+        name = argv[optind++];
+    }
+    if (optind < argc) {
+        fprintf(stderr, "petri task: unknown argument '%s'\n", argv[optind]);
+        task_usage(stderr);
+        return 2;
     }
     if (name == NULL) {
         task_usage(stderr);

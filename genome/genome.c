@@ -159,6 +159,11 @@ void genome_init_minimal(Genome *g, int inputs, int outputs, const NeatDef *def,
     genome_reserve_conns(g, (inputs + 1) * outputs);
     for (int f = 0; f <= inputs; ++f) {
         for (int k = 0; k < outputs; ++k) {
+            if (def->initial_connectivity == NEAT_INIT_NONE ||
+                (def->initial_connectivity == NEAT_INIT_SPARSE &&
+                 pcg32_double(rng) >= def->initial_conn_fraction)) {
+                continue;
+            }
             ConnGene c = {
                 .innovation = (uint32_t)(f * outputs + k),
                 .from = (uint32_t)f,

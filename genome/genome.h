@@ -63,6 +63,17 @@ typedef struct Genome {
     float traits[GENOME_MAX_TRAITS];
 } Genome;
 
+/* How founders are wired: every input and the bias node to every output
+ * (the NEAT paper), each of those connections with initial_conn_fraction,
+ * or none (structure comes only from add-connection mutations). */
+typedef enum NeatInitConn { NEAT_INIT_FULL = 0, NEAT_INIT_SPARSE, NEAT_INIT_NONE } NeatInitConn;
+
+/* What the excess and disjoint counts of the distance are divided by:
+ * the larger genome's connection count, 1 below 20 (the paper and NEAT's
+ * reference code), or nothing, so that one new node or connection weighs
+ * the same in a genome of 300 genes as in one of 10. */
+typedef enum NeatCompatNorm { NEAT_NORM_LARGER = 0, NEAT_NORM_NONE } NeatCompatNorm;
+
 /* Settings of the genetic algorithm; defaults are the NEAT paper's. */
 typedef struct NeatDef {
     int population_size;
@@ -85,6 +96,7 @@ typedef struct NeatDef {
     double mutate_only_rate;       /* 0.25 */
     double interspecies_rate;      /* 0.001 */
     double c1, c2, c3;             /* 1.0, 1.0, 0.4 */
+    int compat_normalize;          /* NeatCompatNorm: how E and D are normalised */
     double compat_threshold;       /* 3.0 */
     int target_species;            /* 0: fixed threshold */
     double threshold_step;         /* 0.3 */
@@ -94,6 +106,10 @@ typedef struct NeatDef {
     int elite_min_species_size;    /* champion copied when species has > this: 5 */
     double survival_rate;          /* fraction of each species allowed to breed */
     double weight_init_sigma;      /* sigma of initial and replacement weights */
+    double weight_gene_rate;       /* per connection of a mutating genome: chance its weight
+                                      changes (1: every weight, as the paper) */
+    int initial_connectivity;      /* NeatInitConn of founders: full (the paper), sparse, none */
+    double initial_conn_fraction;  /* sparse: chance of each input->output connection */
     bool keep_champion;            /* the generation's best genome is always copied */
     /* body traits (each in [0, 1]; none unless trait_count > 0) */
     int trait_count;               /* traits of initial genomes, drawn uniformly */
@@ -129,12 +145,14 @@ void genome_copy(Genome *dst, const Genome *src);
 void genome_init_random(Genome *g, int inputs, int outputs, int hidden, int conns,
                         bool recurrent, Pcg32 *rng);
 
-/* Minimal NEAT genome: every input and the bias node connected to every
- * output, no hidden node. Innovation of the connection from node f
- * (0..inputs) to output k (0..outputs-1) is f * outputs + k, the same in
- * every genome of this shape; weights from N(0, def->weight_init_sigma),
- * biases 0, output activation def->output_activation, def->trait_count
- * traits uniform in [0, 1]. */
+/* Minimal NEAT genome: no hidden node; every input and the bias node
+ * connected to every output (def->initial_connectivity full), each such
+ * connection present with def->initial_conn_fraction (sparse), or none.
+ * Innovation of the connection from node f (0..inputs) to output k
+ * (0..outputs-1) is f * outputs + k, the same in every genome of this
+ * shape (add-connection mutations reuse it); weights from
+ * N(0, def->weight_init_sigma), biases 0, output activation
+ * def->output_activation, def->trait_count traits uniform in [0, 1]. */
 void genome_init_minimal(Genome *g, int inputs, int outputs, const NeatDef *def, Pcg32 *rng);
 
 /* ---- queries */
@@ -198,8 +216,9 @@ PetriStatus innovation_registry_load(InnovationRegistry *reg, ByteReader *r, Pet
  * activation, bias each with its rate). Then, for a genome with traits,
  * the traits with trait_mutate_rate. Keeps g valid. */
 void genome_mutate(Genome *g, const NeatDef *def, InnovationRegistry *reg, Pcg32 *rng);
-/* Each weight perturbed by N(0, weight_sigma) with weight_perturb_rate,
- * else replaced by N(0, weight_init_sigma); clamped to +-weight_range. */
+/* Each weight (each with weight_gene_rate when it is below 1) perturbed
+ * by N(0, weight_sigma) with weight_perturb_rate, else replaced by
+ * N(0, weight_init_sigma); clamped to +-weight_range. */
 void genome_mutate_weights(Genome *g, const NeatDef *def, Pcg32 *rng);
 /* Perturbs each hidden and output bias by N(0, bias_sigma), clamped. */
 void genome_mutate_biases(Genome *g, const NeatDef *def, Pcg32 *rng);
@@ -231,7 +250,8 @@ void genome_crossover(Genome *child, const Genome *fitter, const Genome *other,
 /* c1*E/N + c2*D/N + c3*W: E excess and D disjoint connection genes, W the
  * mean absolute weight difference of matching genes, N the connection
  * count of the larger genome (N = 1 when both have fewer than 20 genes,
- * as in NEAT's reference code). */
+ * as in NEAT's reference code), or N = 1 always with compat_normalize
+ * none. */
 double genome_distance(const Genome *a, const Genome *b, const NeatDef *def);
 
 /* ---- files (docs/genome-format.md) */

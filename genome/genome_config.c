@@ -28,6 +28,7 @@ NeatDef neat_default_def(void)
         .c1 = 1.0,
         .c2 = 1.0,
         .c3 = 0.4,
+        .compat_normalize = NEAT_NORM_LARGER,
         .compat_threshold = 3.0,
         .target_species = 0,
         .threshold_step = 0.3,
@@ -36,6 +37,9 @@ NeatDef neat_default_def(void)
         .elite_min_species_size = 5,
         .survival_rate = 0.2,          /* NEAT's reference code */
         .weight_init_sigma = 1.0,
+        .weight_gene_rate = 1.0,       /* the paper: every weight of a mutating genome */
+        .initial_connectivity = NEAT_INIT_FULL,
+        .initial_conn_fraction = 0.1,
         .keep_champion = true,         /* NEAT's reference code */
         .trait_count = 0,
         .trait_mutate_rate = 0.1,
@@ -62,6 +66,17 @@ static const ConfigRow neat_rows[] = {
     {.key = "weight_init_sigma", .type = CONFIG_FLOAT,
      .offset = offsetof(NeatDef, weight_init_sigma), .min = 0, .max = 100,
      .doc = "standard deviation of initial and replacement weights"},
+    {.key = "weight_gene_rate", .type = CONFIG_FLOAT,
+     .offset = offsetof(NeatDef, weight_gene_rate), .min = 0, .max = 1,
+     .doc = "per connection of a genome whose weights mutate: chance that its weight changes "
+            "(1: every weight, as the NEAT paper)"},
+    {.key = "initial_connectivity", .type = CONFIG_CHOICE,
+     .offset = offsetof(NeatDef, initial_connectivity), .choices = "full|sparse|none",
+     .doc = "founders' input->output connections: all (the NEAT paper), each with "
+            "initial_conn_fraction, or none"},
+    {.key = "initial_conn_fraction", .type = CONFIG_FLOAT,
+     .offset = offsetof(NeatDef, initial_conn_fraction), .min = 0, .max = 1,
+     .doc = "sparse founders: chance of each input->output connection"},
     {.key = "bias_mutate_rate", .type = CONFIG_FLOAT, .offset = offsetof(NeatDef, bias_mutate_rate),
      .min = 0, .max = 1, .doc = "chance that a genome's node biases are perturbed"},
     {.key = "bias_sigma", .type = CONFIG_FLOAT, .offset = offsetof(NeatDef, bias_sigma), .min = 0,
@@ -97,6 +112,11 @@ static const ConfigRow neat_rows[] = {
      .doc = "compatibility weight of disjoint genes"},
     {.key = "c3", .type = CONFIG_FLOAT, .offset = offsetof(NeatDef, c3), .min = 0, .max = 1000,
      .doc = "compatibility weight of the mean weight difference of matching genes"},
+    {.key = "compat_normalize", .type = CONFIG_CHOICE,
+     .offset = offsetof(NeatDef, compat_normalize), .choices = "larger|none",
+     .doc = "divide the excess and disjoint counts by the larger genome's connection count "
+            "(1 below 20: the NEAT paper) or by nothing (a new gene weighs the same in a large "
+            "genome)"},
     {.key = "compat_threshold", .type = CONFIG_FLOAT, .offset = offsetof(NeatDef, compat_threshold),
      .min = 0.01, .max = 1e6, .doc = "genomes closer than this to a representative join its species"},
     {.key = "target_species", .type = CONFIG_INT, .offset = offsetof(NeatDef, target_species),

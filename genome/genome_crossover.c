@@ -81,7 +81,7 @@ double genome_distance(const Genome *a, const Genome *b, const NeatDef *def)
         }
     }
     int larger = a->conn_count > b->conn_count ? a->conn_count : b->conn_count;
-    double n = larger < 20 ? 1.0 : (double)larger;
+    double n = larger < 20 || def->compat_normalize == NEAT_NORM_NONE ? 1.0 : (double)larger;
     double w = matching > 0 ? wdiff / matching : 0.0;
     return def->c1 * excess / n + def->c2 * disjoint / n + def->c3 * w;
 }

@@ -212,8 +212,12 @@ PetriStatus innovation_registry_load(InnovationRegistry *reg, ByteReader *r, Pet
 
 void genome_mutate_weights(Genome *g, const NeatDef *def, Pcg32 *rng)
 {
+    bool every = def->weight_gene_rate >= 1.0; /* no draw: the paper's stream */
     for (int i = 0; i < g->conn_count; ++i) {
         ConnGene *c = &g->conns[i];
+        if (!every && pcg32_double(rng) >= def->weight_gene_rate) {
+            continue;
+        }
         double w;
         if (pcg32_double(rng) < def->weight_perturb_rate) {
             w = (double)c->weight + pcg32_normal(rng) * def->weight_sigma;
@@ -340,9 +344,14 @@ bool genome_mutate_add_conn(Genome *g, const NeatDef *def, InnovationRegistry *r
         if (!def->allow_recurrent && genome_path_exists(g, b, a)) {
             continue; /* b already reaches a (or a == b): from->to closes a cycle */
         }
-        const Change *cached = registry_find(reg, CHANGE_CONN, from, to);
-        uint32_t innov = cached != NULL ? cached->innov1 : reg->next_innovation++;
-        if (cached == NULL) {
+        /* An input (or bias) -> output connection has the innovation that
+         * genome_init_minimal gives it, whether or not founders had it. */
+        bool founder = from <= (uint32_t)g->inputs && to > (uint32_t)g->inputs &&
+                       to <= (uint32_t)(g->inputs + g->outputs);
+        const Change *cached = founder ? NULL : registry_find(reg, CHANGE_CONN, from, to);
+        uint32_t innov = founder ? from * (uint32_t)g->outputs + (to - (uint32_t)g->inputs - 1)
+                         : cached != NULL ? cached->innov1 : reg->next_innovation++;
+        if (!founder && cached == NULL) {
             Change c = {CHANGE_CONN, from, to, innov, 0, 0};
             registry_remember(reg, c);
         }

@@ -152,6 +152,7 @@ void evolution_destroy(Evolution *ev)
     }
     for (int p = 0; p < ev->pop_count; ++p) {
         neat_population_destroy(ev->neat[p]);
+        genome_fini(&ev->chosen[p]);
     }
     open_ended_fini(ev);
     petri_free(ev, sizeof *ev);
@@ -217,6 +218,41 @@ uint64_t evolution_generation(const Evolution *ev)
 
 /* ------------------------------------------------------------ one arena */
 
+/* An agent's behaviour in an episode of `ticks` ticks, as three numbers
+ * of comparable size: world units moved per tick, energy eaten (plants
+ * and meat) per tick, and the share of the episode it lived. */
+enum { BEHAVIOUR_DIMS = 3 };
+static void behaviour_of(const AgentCounters *c, int ticks, double *out)
+{
+    double t = ticks > 0 ? (double)ticks : 1.0;
+    out[0] = c->distance / t;
+    out[1] = (c->energy_plants + c->energy_meat) / t;
+    out[2] = (double)c->ticks_alive / t;
+}
+
+/* The spread of a population's behaviour: the square root of the summed
+ * variances of the descriptors over its n genomes (b[n * DIMS]). */
+static double behaviour_spread(const double *b, int n)
+{
+    if (n < 2) {
+        return 0.0;
+    }
+    double total = 0.0;
+    for (int d = 0; d < BEHAVIOUR_DIMS; ++d) {
+        double mean = 0.0, ss = 0.0;
+        for (int i = 0; i < n; ++i) {
+            mean += b[i * BEHAVIOUR_DIMS + d];
+        }
+        mean /= n;
+        for (int i = 0; i < n; ++i) {
+            double x = b[i * BEHAVIOUR_DIMS + d] - mean;
+            ss += x * x;
+        }
+        total += ss / (n - 1);
+    }
+    return sqrt(total);
+}
+
 /* Index of id in the sorted array ids[n], or -1. */
 static int find_id(const uint32_t *ids, int n, uint32_t id)
 {
@@ -237,6 +273,7 @@ static int find_id(const uint32_t *ids, int n, uint32_t id)
 
 typedef struct ArenaResult {
     double *fitness;   /* [total]: this episode's fitness of every agent */
+    double *behaviour; /* [total * BEHAVIOUR_DIMS]: what every agent did (behaviour_of) */
     ByteBuf deaths_csv; /* lineage rows of this arena's deaths */
     int deaths[WORLD_MAX_POPULATIONS];
     double food;       /* plant energy left at the end */
@@ -283,10 +320,12 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
      * genome index of each, to credit counters to the right genome. */
     uint32_t *ids = petri_alloc((size_t)n * sizeof *ids);
     int *gidx = petri_alloc((size_t)n * sizeof *gidx);
+    int *fpop = petri_alloc((size_t)n * sizeof *fpop);
     for (int s = 0; s < n; ++s) {
         int p = world_agent_pop(w, s);
         ids[s] = world_agent_id(w, s);
         gidx[s] = ev->offset[p] + seen[p]++;
+        fpop[s] = p;
     }
     int founders = n; /* res arrives zeroed (calloc) */
     bool observed = episode == 0 && ev->observer != NULL;
@@ -306,10 +345,21 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
             int f = find_id(ids, founders, evs[i].id);
             if (f >= 0) {
                 res->fitness[gidx[f]] = fitness_of(&def->fitness[p], &evs[i].counters, 0.0);
-                buf_printf(&res->deaths_csv, "%llu,%llu,death,%s,%d,,,,%s\n",
+                behaviour_of(&evs[i].counters, def->evolution.episode_ticks,
+                             &res->behaviour[(size_t)gidx[f] * BEHAVIOUR_DIMS]);
+                buf_printf(&res->deaths_csv, "%llu,%llu,death,%s,%d,,,,%s,",
                            (unsigned long long)ev->generation + 1,
                            (unsigned long long)evs[i].tick, def->populations[p].name,
                            gidx[f] - ev->offset[p], death_cause_name((int)evs[i].cause));
+                /* the killer, as a genome index and population */
+                int k = evs[i].other != WORLD_NO_ID ? find_id(ids, founders, evs[i].other) : -1;
+                if (k >= 0) {
+                    buf_printf(&res->deaths_csv, "%d,%s", gidx[k] - ev->offset[fpop[k]],
+                               def->populations[fpop[k]].name);
+                } else {
+                    buf_printf(&res->deaths_csv, ",");
+                }
+                buf_put(&res->deaths_csv, "\n", 1);
             }
         }
     }
@@ -320,10 +370,13 @@ static void run_arena(const Evolution *ev, int episode, ArenaResult *res)
         int f = find_id(ids, founders, a.id);
         if (f >= 0) {
             res->fitness[gidx[f]] = fitness_of(&def->fitness[a.pop], &a.counters, a.energy);
+            behaviour_of(&a.counters, def->evolution.episode_ticks,
+                         &res->behaviour[(size_t)gidx[f] * BEHAVIOUR_DIMS]);
         }
     }
     petri_free(ids, (size_t)founders * sizeof *ids);
     petri_free(gidx, (size_t)founders * sizeof *gidx);
+    petri_free(fpop, (size_t)founders * sizeof *fpop);
     res->food = plant_energy_total(w);
     habitat_destroy(h);
 }
@@ -379,7 +432,7 @@ static void birth_rows(const Evolution *ev, int p, ByteBuf *out)
         if (b >= 0) {
             buf_printf(out, "%d", b);
         }
-        buf_printf(out, ",%u,\n", neat_population_species_of(np, i));
+        buf_printf(out, ",%u,,,\n", neat_population_species_of(np, i));
     }
 }
 
@@ -391,6 +444,7 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
     ArenaResult *res = petri_calloc((size_t)episodes, sizeof *res);
     for (int e = 0; e < episodes; ++e) {
         res[e].fitness = petri_calloc((size_t)ev->total, sizeof(double));
+        res[e].behaviour = petri_calloc((size_t)ev->total * BEHAVIOUR_DIMS, sizeof(double));
         buf_init(&res[e].deaths_csv);
     }
     if (episodes >= omp_get_max_threads() && episodes > 1) {
@@ -421,6 +475,17 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
         buf_fini(&res[e].deaths_csv);
     }
     food /= episodes;
+    if ((ev->generation + 1) % (uint64_t)def->evolution.checkpoint_every == 0) {
+        const double *slices[WORLD_MAX_POPULATIONS];
+        for (int p = 0; p < ev->pop_count; ++p) {
+            slices[p] = fit + ev->offset[p];
+        }
+        for (int p = 0; p < ev->pop_count; ++p) {
+            if (ev->neat[p] != NULL) {
+                evolution_retest(ev, p, slices);
+            }
+        }
+    }
     for (int p = 0; p < ev->pop_count; ++p) {
         int n = def->populations[p].count;
         const double *f = fit + ev->offset[p];
@@ -443,6 +508,22 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
             st->v[STOP_FIELD_SPECIES] = ns.species_count;
             st->v[STOP_FIELD_HIDDEN_MEAN] = ns.mean_hidden_nodes;
             st->v[STOP_FIELD_CONNS_MEAN] = ns.mean_enabled_conns;
+            /* each genome's behaviour, averaged over the episodes in order */
+            double *b = petri_calloc((size_t)n * BEHAVIOUR_DIMS, sizeof(double));
+            for (int e = 0; e < episodes; ++e) {
+                const double *src = res[e].behaviour + (size_t)ev->offset[p] * BEHAVIOUR_DIMS;
+                for (int k = 0; k < n * BEHAVIOUR_DIMS; ++k) {
+                    b[k] += src[k] / episodes;
+                }
+            }
+            st->v[STOP_FIELD_BEHAVIOUR_SPREAD] = behaviour_spread(b, n);
+            petri_free(b, (size_t)n * BEHAVIOUR_DIMS * sizeof(double));
+            for (int i = 0; i < n; ++i) {
+                const Genome *g = neat_population_genome(ev->neat[p], i);
+                double h = genome_hidden_count(g), c = genome_enabled_count(g);
+                st->v[STOP_FIELD_HIDDEN_MAX] = fmax(st->v[STOP_FIELD_HIDDEN_MAX], h);
+                st->v[STOP_FIELD_CONNS_MAX] = fmax(st->v[STOP_FIELD_CONNS_MAX], c);
+            }
             st->v[STOP_FIELD_BIRTHS] = n; /* the next generation's genomes */
             species_rows(ev, p, f, species);
             /* Keep the best genome ever, then breed the next generation. */
@@ -454,6 +535,7 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
     petri_free(fit, (size_t)ev->total * sizeof(double));
     for (int e = 0; e < episodes; ++e) {
         petri_free(res[e].fitness, (size_t)ev->total * sizeof(double));
+        petri_free(res[e].behaviour, (size_t)ev->total * BEHAVIOUR_DIMS * sizeof(double));
     }
     petri_free(res, (size_t)episodes * sizeof *res);
     ev->generation++;
@@ -498,6 +580,10 @@ const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness)
     if (ev->neat[pop] == NULL) {
         return NULL;
     }
+    if (ev->has_chosen[pop]) {
+        *fitness = ev->chosen_train[pop];
+        return &ev->chosen[pop];
+    }
     return neat_population_best_ever(ev->neat[pop], fitness);
 }
 
@@ -512,6 +598,7 @@ uint64_t evolution_hash(const Evolution *ev)
     if (ev->def.evolution.mode == EVOLUTION_OPEN_ENDED) {
         hasher_u64(&hs, open_ended_hash(ev));
     }
+    evolution_retest_hash(ev, &hs);
     return hasher_digest(&hs);
 }
 
@@ -534,6 +621,7 @@ void evolution_save(const Evolution *ev, ByteBuf *out)
     if (ev->def.evolution.mode == EVOLUTION_OPEN_ENDED) {
         open_ended_save(ev, out);
     }
+    evolution_retest_save(ev, out);
 }
 
 PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, PetriError *err)
@@ -576,6 +664,9 @@ PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, Pe
     }
     if (s == PETRI_OK && def->evolution.mode == EVOLUTION_OPEN_ENDED) {
         s = open_ended_load(ev, r, err);
+    }
+    if (s == PETRI_OK) {
+        s = evolution_retest_load(ev, r, err);
     }
     if (s != PETRI_OK) {
         evolution_destroy(ev);

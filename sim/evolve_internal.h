@@ -22,6 +22,12 @@ struct Evolution {
     uint64_t generation;                /* generations (or epochs) completed */
     /* generational */
     NeatPopulation *neat[WORLD_MAX_POPULATIONS]; /* NULL for baseline populations */
+    /* the champion chosen by re-evaluation (evolve_retest.c): its training
+     * fitness, its mean over the fresh episodes, and its generation */
+    Genome chosen[WORLD_MAX_POPULATIONS];
+    double chosen_train[WORLD_MAX_POPULATIONS], chosen_retest[WORLD_MAX_POPULATIONS];
+    uint64_t chosen_generation[WORLD_MAX_POPULATIONS];
+    bool has_chosen[WORLD_MAX_POPULATIONS];
     /* open-ended */
     Habitat *habitat;       /* the persistent world and its brains */
     World *world;           /* habitat_world(habitat) */
@@ -48,6 +54,20 @@ uint64_t derive_seed(uint64_t seed, uint64_t a, uint64_t b, uint32_t purpose);
 /* max, mean and median of fit[n] (scratch holds n doubles). */
 void fitness_summary(const double *fit, int n, double *scratch, double *max, double *mean,
                      double *median);
+
+/* Champions by re-evaluation (generational mode, sim/evolve_retest.c):
+ * every checkpoint_every generations, the top RETEST_CANDIDATES genomes
+ * of population p by this generation's fitness (fit[], the population's
+ * slice) and the champion chosen before are each put, as clones, into
+ * RETEST_EPISODES fresh episodes; the best mean becomes the champion.
+ * Called before the population breeds. */
+enum { RETEST_CANDIDATES = 3, RETEST_EPISODES = 3 };
+void evolution_retest(Evolution *ev, int p, const double *const *fit);
+/* Its part of the state: saved after everything else, optional on load
+ * (checkpoints from before it have none). */
+void evolution_retest_save(const Evolution *ev, ByteBuf *out);
+PetriStatus evolution_retest_load(Evolution *ev, ByteReader *r, PetriError *err);
+void evolution_retest_hash(const Evolution *ev, Hasher *hs);
 
 PetriStatus open_ended_create(Evolution *ev, PetriError *err);
 void open_ended_fini(Evolution *ev);

@@ -307,7 +307,7 @@ static void handle_births(Evolution *ev, ByteBuf *lineage)
         if (mate_id != WORLD_NO_ID) {
             buf_printf(lineage, "%u", mate_id);
         }
-        buf_printf(lineage, ",,\n");
+        buf_printf(lineage, ",,,,\n");
     }
 }
 
@@ -353,14 +353,18 @@ static void compact(Evolution *ev)
     petri_free(old, (size_t)old_cap * sizeof(Genome));
 }
 
-static void reseed(Evolution *ev, int p)
+/* Tops population p up to the floor from its hall of fame (mutated
+ * copies; founders when the hall is empty). Each agent put back gets a
+ * lineage birth row with cause `reseed` (its parent: none); returns how
+ * many (stats.csv's reseeds). */
+static int reseed(Evolution *ev, int p, ByteBuf *lineage)
 {
     const RunDef *def = &ev->def;
     World *w = ev->world;
     int have = world_population_size(w, p);
     int need = def->evolution.floor - have;
     if (need <= 0 || def->populations[p].controller != CONTROLLER_BRAIN) {
-        return;
+        return 0;
     }
     NeatDef nd = oe_neat(ev);
     Pcg32 *rng = &ev->mutation_rng[p];
@@ -387,12 +391,16 @@ static void reseed(Evolution *ev, int p)
         uint32_t id = world_add_agent(w, &sp);
         agent_attach(ev, world_find(w, id), &g);
         genome_fini(&g);
+        buf_printf(lineage, "%llu,%llu,birth,%s,%u,,,,reseed,,\n",
+                   (unsigned long long)ev->generation, (unsigned long long)world_tick(w),
+                   def->populations[p].name, id);
     }
     log_info("epoch %llu: population '%s' fell to %d agent%s (floor %d): reseeded %d from its "
              "hall of fame (%d genome%s)",
              (unsigned long long)ev->generation, def->populations[p].name, have,
              have == 1 ? "" : "s", def->evolution.floor, need, h->count,
              h->count == 1 ? "" : "s");
+    return need;
 }
 
 static int species_count(const Evolution *ev, int p, ByteBuf *species, const EpochTally *t)
@@ -453,9 +461,25 @@ void open_ended_step(Evolution *ev, PopStats *stats, ByteBuf *lineage, ByteBuf *
             if (e->tag >= 0 && e->tag < ev->genome_count) {
                 fame_offer(ev, p, &ev->genomes[e->tag], f);
             }
-            buf_printf(lineage, "%llu,%llu,death,%s,%u,,,,%s\n",
+            buf_printf(lineage, "%llu,%llu,death,%s,%u,,,,%s,",
                        (unsigned long long)ev->generation + 1, (unsigned long long)e->tick,
                        def->populations[p].name, e->id, death_cause_name((int)e->cause));
+            /* the killer: alive, or dead in this same tick */
+            int kp = -1;
+            if (e->other != WORLD_NO_ID) {
+                int ks = world_find(w, e->other);
+                kp = ks >= 0 ? world_agent_pop(w, ks) : -1;
+                for (int j = 0; j < ne && kp < 0; ++j) {
+                    if (evs[j].kind == EVENT_DEATH && evs[j].id == e->other) {
+                        kp = evs[j].pop;
+                    }
+                }
+            }
+            if (kp >= 0) {
+                buf_printf(lineage, "%u,%s\n", e->other, def->populations[kp].name);
+            } else {
+                buf_printf(lineage, ",\n");
+            }
         }
         int before = world_agent_count(w);
         handle_births(ev, lineage);
@@ -497,8 +521,12 @@ void open_ended_step(Evolution *ev, PopStats *stats, ByteBuf *lineage, ByteBuf *
         for (int s = 0; s < world_agent_count(w); ++s) {
             int32_t tag = world_agent_tag(w, s);
             if (world_agent_pop(w, s) == p && tag >= 0) {
-                hidden += genome_hidden_count(&ev->genomes[tag]);
-                conns += genome_enabled_count(&ev->genomes[tag]);
+                double h = genome_hidden_count(&ev->genomes[tag]);
+                double c = genome_enabled_count(&ev->genomes[tag]);
+                hidden += h;
+                conns += c;
+                st->v[STOP_FIELD_HIDDEN_MAX] = fmax(st->v[STOP_FIELD_HIDDEN_MAX], h);
+                st->v[STOP_FIELD_CONNS_MAX] = fmax(st->v[STOP_FIELD_CONNS_MAX], c);
                 brains++;
             }
         }
@@ -513,7 +541,7 @@ void open_ended_step(Evolution *ev, PopStats *stats, ByteBuf *lineage, ByteBuf *
      * low is reseeded. */
     if (world_agent_count(w) > 0) {
         for (int p = 0; p < ev->pop_count; ++p) {
-            reseed(ev, p);
+            stats[p].v[STOP_FIELD_RESEEDS] = reseed(ev, p, lineage);
         }
     }
 }

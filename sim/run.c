@@ -479,12 +479,16 @@ static void write_stats_rows(Run *r, uint64_t gen, const PopStats *st, double wa
 {
     for (int p = 0; p < r->def.population_count; ++p) {
         const double *v = st[p].v;
-        fprintf(r->stats, "%llu,%s,%.0f,%.9g,%.9g,%.9g,%.0f,%.9g,%.9g,%.0f,%.0f,%.9g,%.3f\n",
+        fprintf(r->stats, "%llu,%s,%.0f,%.9g,%.9g,%.9g,%.0f,%.9g,%.9g,%.0f,%.0f,%.9g",
                 (unsigned long long)gen, r->def.populations[p].name, v[STOP_FIELD_POP_COUNT],
                 v[STOP_FIELD_FITNESS_MAX], v[STOP_FIELD_FITNESS_MEAN],
                 v[STOP_FIELD_FITNESS_MEDIAN], v[STOP_FIELD_SPECIES], v[STOP_FIELD_HIDDEN_MEAN],
                 v[STOP_FIELD_CONNS_MEAN], v[STOP_FIELD_BIRTHS], v[STOP_FIELD_DEATHS],
-                v[STOP_FIELD_FOOD], wall);
+                v[STOP_FIELD_FOOD]);
+        for (int f = STOP_FIELD_RESEEDS; f < STOP_FIELD_COUNT; ++f) {
+            fprintf(r->stats, ",%.9g", v[f]);
+        }
+        fprintf(r->stats, ",%.3f\n", wall); /* wall_s stays the last column */
     }
 }
 

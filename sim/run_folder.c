@@ -398,6 +398,33 @@ PetriStatus run_write_summary(Run *r, PetriError *err)
             buf_printf(&b, ": null");
         }
     }
+    /* The champions chosen by re-evaluation: both scores. */
+    buf_printf(&b, "\n  },\n  \"champion\": {");
+    int shown = 0;
+    for (int p = 0; p < r->def.population_count; ++p) {
+        double train = 0.0, retest = 0.0;
+        uint64_t gen = 0;
+        if (!evolution_champion_scores(r->ev, p, &train, &retest, &gen)) {
+            continue;
+        }
+        buf_printf(&b, "%s\n    ", shown++ ? "," : "");
+        json_write_string(&b, r->def.populations[p].name);
+        buf_printf(&b, ": {\"generation\": %llu, \"training_fitness\": %.9g, "
+                       "\"retest_fitness\": %.9g}", (unsigned long long)gen, train, retest);
+    }
+    /* Agents put back at the floor (open-ended), counted from lineage.csv
+     * so that every session of a resumed run counts. */
+    int reseeds[WORLD_MAX_POPULATIONS] = {0};
+    if (r->lineage != NULL) {
+        fflush(r->lineage);
+    }
+    lineage_count_reseeds(r->dir, &r->def, reseeds);
+    buf_printf(&b, "\n  },\n  \"reseeds\": {");
+    for (int p = 0; p < r->def.population_count; ++p) {
+        buf_printf(&b, "%s\n    ", p ? "," : "");
+        json_write_string(&b, r->def.populations[p].name);
+        buf_printf(&b, ": %d", reseeds[p]);
+    }
     buf_printf(&b, "\n  },\n  \"wall_s\": %.3f,\n  \"state_hash\": \"%016llx\"\n}\n", run_wall(r),
                (unsigned long long)evolution_hash(r->ev));
     PetriStatus s = run_write_text_file(r, "summary.json", &b, err);

@@ -144,7 +144,7 @@ static bool split_stats(const char *dir, const char *plots, const char *const *p
         *c2 = '\0';
         for (int p = 0; p < pop_count; ++p) {
             if (strcmp(c1 + 1, pop_names[p]) == 0) {
-                fprintf(out[p], "%s", line);
+                fprintf(out[p], "%s ", line);
                 for (char *q = c2 + 1; *q != '\0'; ++q) {
                     fputc(*q == ',' ? ' ' : *q, out[p]);
                 }
@@ -159,6 +159,119 @@ static bool split_stats(const char *dir, const char *plots, const char *const *p
         }
     }
     return ok;
+}
+
+/* The last generation in DIR/plots/pop-0.dat (0 when empty). */
+static int last_generation(const char *plots)
+{
+    char path[4200], line[1024];
+    snprintf(path, sizeof path, "%s/pop-0.dat", plots);
+    FILE *f = fopen(path, "rb");
+    int last = 0;
+    if (f == NULL) {
+        return 0;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        int g = atoi(line);
+        last = g > last ? g : last;
+    }
+    fclose(f);
+    return last;
+}
+
+/* Whole-number tick steps, about ten ticks over 1..last: 1, 2, 5, 10, ... */
+static int nice_step(int last)
+{
+    static const int steps[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000};
+    int n = (int)(sizeof steps / sizeof steps[0]);
+    for (int i = 0; i < n; ++i) {
+        if (last / steps[i] <= 10) {
+            return steps[i];
+        }
+    }
+    return steps[n - 1] * (last / (10 * steps[n - 1]) + 1);
+}
+
+enum { STACK_MAX_CELLS = 8 * 1024 * 1024 }; /* species ids x generations */
+
+/* DIR/plots/species-P.dat for every population with species rows: one
+ * block (two blank lines apart) per species id in id order, holding for
+ * every generation from the first to the last of the run "generation lo
+ * hi", the band the species fills when the sizes of the species are
+ * stacked in id order. False when species.csv is missing or holds no
+ * species (or more than the plot can show). */
+static bool species_stacks(const char *dir, const char *plots, const char *const *pop_names,
+                           int pop_count, bool *has)
+{
+    char path[4200], line[1024];
+    snprintf(path, sizeof path, "%s/species.csv", dir);
+    bool any = false;
+    for (int p = 0; p < pop_count; ++p) {
+        has[p] = false;
+        FILE *in = fopen(path, "rb");
+        if (in == NULL) {
+            return false;
+        }
+        /* pass 1: the generations and the species ids */
+        int gmax = 0;
+        long smax = -1;
+        while (fgets(line, sizeof line, in) != NULL) {
+            char pop[128];
+            int g, size;
+            long sp;
+            if (sscanf(line, "%d,%127[^,],%ld,%d", &g, pop, &sp, &size) == 4 &&
+                strcmp(pop, pop_names[p]) == 0) {
+                gmax = g > gmax ? g : gmax;
+                smax = sp > smax ? sp : smax;
+            }
+        }
+        if (smax < 0 || (smax + 1) * (long)(gmax + 1) > STACK_MAX_CELLS) {
+            fclose(in);
+            continue;
+        }
+        int ns = (int)smax + 1;
+        int *size = petri_calloc((size_t)ns * (size_t)(gmax + 1), sizeof(int));
+        rewind(in);
+        while (fgets(line, sizeof line, in) != NULL) {
+            char pop[128];
+            int g, sz;
+            long sp;
+            if (sscanf(line, "%d,%127[^,],%ld,%d", &g, pop, &sp, &sz) == 4 &&
+                strcmp(pop, pop_names[p]) == 0 && g >= 0 && sp >= 0) {
+                size[(size_t)sp * (size_t)(gmax + 1) + (size_t)g] = sz;
+            }
+        }
+        fclose(in);
+        char out_path[4300];
+        snprintf(out_path, sizeof out_path, "%s/species-%d.dat", plots, p);
+        FILE *out = fopen(out_path, "wb");
+        if (out != NULL) {
+            int *below = petri_calloc((size_t)gmax + 1, sizeof(int));
+            for (int s = 0; s < ns; ++s) {
+                const int *row = &size[(size_t)s * (size_t)(gmax + 1)];
+                int first = -1, lastg = -1;
+                for (int g = 1; g <= gmax; ++g) {
+                    if (row[g] > 0) {
+                        first = first < 0 ? g : first;
+                        lastg = g;
+                    }
+                }
+                if (first < 0) {
+                    continue;
+                }
+                for (int g = first; g <= lastg; ++g) {
+                    fprintf(out, "%d %d %d\n", g, below[g], below[g] + row[g]);
+                    below[g] += row[g];
+                }
+                fprintf(out, "\n\n");
+                any = has[p] = true;
+            }
+            petri_free(below, ((size_t)gmax + 1) * sizeof(int));
+            fclose(out);
+        }
+        petri_free(size, (size_t)ns * (size_t)(gmax + 1) * sizeof(int));
+    }
+    return any;
 }
 
 /* One gnuplot script draws every plot. It lives in DIR/plots and names
@@ -183,33 +296,97 @@ int plots_write(const char *dir, const char *const *pop_names, int pop_count, bo
         return 0;
     }
     const char *x = open_ended ? "epoch" : "generation";
-    /* Columns of pop-P.dat: stats.csv's without the name, so fitness_max
-     * is 3, fitness_mean 4, count 2, species 6, connections_mean 8. */
-    static const struct {
-        const char *file, *title, *ylabel;
-        int column;
-        bool with_mean;
-    } charts[] = {
-        {"fitness.png", "Best and mean fitness", "fitness", 3, true},
-        {"population.png", "Agents per population", "agents", 2, false},
-        {"species.png", "Species", "species", 6, false},
-        {"complexity.png", "Mean enabled connections", "connections", 8, false},
-    };
+    int last = last_generation(plots);
+    bool has_stack[WORLD_MAX_POPULATIONS] = {false};
+    bool stacks = species_stacks(dir, plots, pop_names, pop_count, has_stack);
+    /* Columns of pop-P.dat: stats.csv's without the name: 1 generation,
+     * 2 count, 3 fitness_max, 4 fitness_mean, 6 species, 7 and 13 hidden
+     * nodes mean and max, 8 and 14 enabled connections mean and max, 10
+     * deaths, 12 reseeds, 15 behaviour_spread. Each population keeps one colour (linecolor P+1) in every
+     * chart: the max solid, the mean dashed. */
     fprintf(f, "set terminal pngcairo size 900,500 noenhanced\n"
-               "set key outside right top\nset grid\nset xlabel '%s'\n", x);
-    for (size_t c = 0; c < sizeof charts / sizeof charts[0]; ++c) {
-        fprintf(f, "set output '%s'\nset title '%s'\nset ylabel '%s'\nplot ", charts[c].file,
-                charts[c].title, charts[c].ylabel);
+               "set key outside right top\nset grid\nset xlabel '%s'\n"
+               "set xtics %d\nset format x '%%.0f'\nset xrange [1:%d]\n",
+               x, nice_step(last), last > 1 ? last : 2);
+    int charts = 0;
+    /* fitness: max solid, mean dashed, one colour per population */
+    fprintf(f, "set output 'fitness.png'\nset title 'Best (solid) and mean (dashed) fitness'\n"
+               "set ylabel 'fitness'\nplot ");
+    for (int p = 0; p < pop_count; ++p) {
+        char title[64];
+        plot_title(pop_names[p], title, sizeof title);
+        fprintf(f, "%s'pop-%d.dat' using 1:3 with lines lw 2 lc %d dt 1 title '%s max', "
+                   "'pop-%d.dat' using 1:4 with lines lw 2 lc %d dt 2 title '%s mean'",
+                p ? ", " : "", p, p + 1, title, p, p + 1, title);
+    }
+    fputc('\n', f);
+    charts++;
+    /* open-ended: the agents alive, which change; generational: the
+     * counts are fixed, so the deaths in the episodes instead */
+    fprintf(f, "set output 'population.png'\nset title '%s'\nset ylabel '%s'\nplot ",
+            open_ended ? "Agents per population" : "Deaths per generation (all episodes)",
+            open_ended ? "agents" : "deaths");
+    for (int p = 0; p < pop_count; ++p) {
+        char title[64];
+        plot_title(pop_names[p], title, sizeof title);
+        fprintf(f, "%s'pop-%d.dat' using 1:%d with lines lw 2 lc %d title '%s'", p ? ", " : "",
+                p, open_ended ? 2 : 10, p + 1, title);
+    }
+    fputc('\n', f);
+    charts++;
+    /* species: a stacked area per evolved population (species-P.dat: one
+     * block per species, its lower and upper edge each generation) */
+    for (int p = 0; p < pop_count && stacks; ++p) {
+        if (!has_stack[p]) {
+            continue;
+        }
+        char title[64];
+        plot_title(pop_names[p], title, sizeof title);
+        fprintf(f, "set output 'species-%d.png'\nset title 'Species of %s (stacked sizes)'\n"
+                   "set ylabel 'genomes'\nunset key\n"
+                   "plot for [i=0:*] 'species-%d.dat' index i using 1:2:3 with filledcurves "
+                   "fs solid 0.8 border lc rgb '#404040' lc (i %% 8) + 1\nset key\n",
+                p, title, p);
+        charts++;
+    }
+    fprintf(f, "set output 'species.png'\nset title 'Species'\nset ylabel 'species'\nplot ");
+    for (int p = 0; p < pop_count; ++p) {
+        char title[64];
+        plot_title(pop_names[p], title, sizeof title);
+        fprintf(f, "%s'pop-%d.dat' using 1:6 with lines lw 2 lc %d title '%s'", p ? ", " : "", p,
+                p + 1, title);
+    }
+    fputc('\n', f);
+    charts++;
+    /* complexity: connections (left axis) and hidden nodes (right axis),
+     * max solid, mean dashed */
+    fprintf(f, "set output 'complexity.png'\nset title 'Genome complexity: max (solid), mean "
+               "(dashed)'\nset ylabel 'enabled connections'\nset y2label 'hidden nodes'\n"
+               "set y2tics\nplot ");
+    for (int p = 0; p < pop_count; ++p) {
+        char title[64];
+        plot_title(pop_names[p], title, sizeof title);
+        fprintf(f, "%s'pop-%d.dat' using 1:14 with lines lw 2 lc %d dt 1 title '%s connections', "
+                   "'pop-%d.dat' using 1:8 with lines lw 2 lc %d dt 2 notitle, "
+                   "'pop-%d.dat' using 1:13 axes x1y2 with lines lw 1 lc %d dt 1 title '%s hidden', "
+                   "'pop-%d.dat' using 1:7 axes x1y2 with lines lw 1 lc %d dt 2 notitle",
+                p ? ", " : "", p, p + 1, title, p, p + 1, p, p + 1, title, p, p + 1);
+    }
+    fputc('\n', f);
+    charts++;
+    if (!open_ended) {
+        /* behavioural diversity (generational: open-ended rows hold 0) */
+        fprintf(f, "unset y2label\nunset y2tics\nset output 'diversity.png'\n"
+                   "set title 'Behavioural diversity (spread of movement, eating, survival)'\n"
+                   "set ylabel 'behaviour spread'\nplot ");
         for (int p = 0; p < pop_count; ++p) {
             char title[64];
             plot_title(pop_names[p], title, sizeof title);
-            fprintf(f, "%s'pop-%d.dat' using 1:%d with lines lw 2 title '%s%s'", p ? ", " : "",
-                    p, charts[c].column, title, charts[c].with_mean ? " max" : "");
-            if (charts[c].with_mean) {
-                fprintf(f, ", 'pop-%d.dat' using 1:4 with lines dt 2 title '%s mean'", p, title);
-            }
+            fprintf(f, "%s'pop-%d.dat' using 1:15 with lines lw 2 lc %d title '%s'",
+                    p ? ", " : "", p, p + 1, title);
         }
         fputc('\n', f);
+        charts++;
     }
     if (fclose(f) != 0) {
         return 0;
@@ -237,5 +414,43 @@ int plots_write(const char *dir, const char *const *pop_names, int pop_count, bo
     if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         return 0;
     }
-    return (int)(sizeof charts / sizeof charts[0]);
+    return charts;
+}
+
+void lineage_count_reseeds(const char *dir, const RunDef *def, int *out)
+{
+    for (int p = 0; p < def->population_count; ++p) {
+        out[p] = 0;
+    }
+    char path[1200];
+    snprintf(path, sizeof path, "%s/lineage.csv", dir);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return;
+    }
+    char line[512];
+    while (fgets(line, sizeof line, f) != NULL) {
+        /* generation,tick,birth,POP,id,,,,reseed,, */
+        size_t n = strlen(line);
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            line[--n] = '\0';
+        }
+        if (n < 9 || strcmp(line + n - 9, ",reseed,,") != 0) {
+            continue;
+        }
+        char *a = strchr(line, ',');
+        char *b = a ? strchr(a + 1, ',') : NULL;
+        char *c = b ? strchr(b + 1, ',') : NULL;
+        char *d = c ? strchr(c + 1, ',') : NULL;
+        if (d == NULL || strncmp(b + 1, "birth,", 6) != 0) {
+            continue;
+        }
+        *d = '\0';
+        for (int p = 0; p < def->population_count; ++p) {
+            if (strcmp(c + 1, def->populations[p].name) == 0) {
+                out[p]++;
+            }
+        }
+    }
+    fclose(f);
 }

@@ -74,6 +74,17 @@ RunDef run_default_def(void)
      * NEAT paper's sigmoid (0 to 1) would leave an agent always turning
      * one way and always attacking, so a world's brains answer in tanh. */
     def.neat.output_activation = ACT_TANH;
+    /* World brains are large (a 42-input prey starts with 258
+     * connections): each child changes about a tenth of its weights by a
+     * small step, where the paper's defaults (tuned on 10-gene XOR nets)
+     * change every weight by sigma 2; a new gene counts whole in the
+     * distance (divided by 258 it vanished and every run had one
+     * species); and the threshold moves toward 8 species. Measured in
+     * docs/benchmarks.md ("NEAT in the worlds"). */
+    def.neat.weight_gene_rate = 0.1;
+    def.neat.weight_sigma = 0.5;
+    def.neat.compat_normalize = NEAT_NORM_NONE;
+    def.neat.target_species = 8;
     snprintf(def.output.dir, sizeof def.output.dir, "%s", "runs");
     return def;
 }

@@ -104,6 +104,11 @@ typedef enum StopField {
     STOP_FIELD_BIRTHS,
     STOP_FIELD_DEATHS,
     STOP_FIELD_FOOD,
+    /* written after food in stats.csv, wall_s last (docs/outputs.md) */
+    STOP_FIELD_RESEEDS,       /* open-ended: agents put back from the hall of fame */
+    STOP_FIELD_HIDDEN_MAX,
+    STOP_FIELD_CONNS_MAX,
+    STOP_FIELD_BEHAVIOUR_SPREAD, /* generational: spread of what the genomes did */
     STOP_FIELD_COUNT
 } StopField;
 
@@ -349,6 +354,8 @@ int sim_check_main(int argc, char **argv);
 int sim_run_main(int argc, char **argv);
 /* `petri resume RUNDIR ...` */
 int sim_resume_main(int argc, char **argv);
+/* `petri eval RUNDIR|GENOME... [--seeds N] [--against RULES] [--json]` (sim/eval_cli.c). */
+int sim_eval_main(int argc, char **argv);
 
 /* ------------------------------------------------------------ tick
  * (sim/tick.c) A Habitat is one world plus the brains of its agents: the

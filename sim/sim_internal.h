@@ -77,9 +77,16 @@ void evolution_step(Evolution *ev, PopStats *stats, ByteBuf *lineage_rows, ByteB
 uint64_t evolution_generation(const Evolution *ev);
 /* Hash over everything that determines the future of the run. */
 uint64_t evolution_hash(const Evolution *ev);
-/* Best genome of a population so far (NULL for baseline populations) and
- * its fitness. */
+/* A population's champion (NULL for baseline populations) and its
+ * training fitness: in generational mode the one chosen by re-evaluation
+ * (sim/evolve_retest.c) once there is one, before that and in open-ended
+ * mode the best genome so far. */
 const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness);
+/* The scores of a champion chosen by re-evaluation: its training fitness,
+ * its mean over the re-test episodes, the generation it was bred in;
+ * false while there is none (open-ended mode, early generations). */
+bool evolution_champion_scores(const Evolution *ev, int pop, double *train, double *retest,
+                               uint64_t *generation);
 /* Generational: the NEAT species of the founder in slot of an arena's
  * world (genome k of population p is p's k-th founder); -1 otherwise. */
 int evolution_species_of(const Evolution *ev, const World *w, int slot);
@@ -102,8 +109,14 @@ int evolution_inputs(const Evolution *ev, int pop);
 
 #define STATS_CSV_HEADER                                                                     \
     "generation,population,count,fitness_max,fitness_mean,fitness_median,species,"           \
-    "hidden_nodes_mean,connections_mean,births,deaths,food,wall_s"
-#define LINEAGE_CSV_HEADER "generation,tick,event,population,id,parent1,parent2,species,cause"
+    "hidden_nodes_mean,connections_mean,births,deaths,food,reseeds,hidden_nodes_max,"       \
+    "connections_max,behaviour_spread,wall_s"
+/* Birth rows of lineage.csv with cause `reseed`, per population of def
+ * (out[pop_count], zeroed first); a missing file counts none. */
+void lineage_count_reseeds(const char *dir, const RunDef *def, int *out);
+#define LINEAGE_CSV_HEADER                                                                   \
+    "generation,tick,event,population,id,parent1,parent2,species,cause,killer,"             \
+    "killer_population"
 #define SPECIES_CSV_HEADER "generation,population,species,size,fitness_max,fitness_mean"
 
 /* ------------------------------------------------------------ signals */

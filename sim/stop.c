@@ -24,6 +24,7 @@
 static const char *const stop_field_names[STOP_FIELD_COUNT] = {
     "count", "fitness_max", "fitness_mean", "fitness_median", "species",
     "hidden_nodes_mean", "connections_mean", "births", "deaths", "food",
+    "reseeds", "hidden_nodes_max", "connections_max", "behaviour_spread",
 };
 
 const char *stop_field_name(int field)
@@ -126,7 +127,8 @@ static int resolve_name(StopParser *p, const char *name, size_t start)
                 return fail(p,
                             "unknown field '%s' (expected count, fitness_max, fitness_mean, "
                             "fitness_median, species, hidden_nodes_mean, connections_mean, "
-                            "births, deaths or food)",
+                            "births, deaths, food, reseeds, hidden_nodes_max, "
+                            "connections_max or behaviour_spread)",
                             dot + 1);
             }
         }

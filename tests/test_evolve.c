@@ -8,6 +8,7 @@
 
 #include "sim/evolve_internal.h"
 
+#include <math.h>
 #include <omp.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@ static RunDef small_def(int mode)
         "evolution.episode_ticks=60",
         "evolution.epoch_ticks=60",
         "evolution.floor=4",
+        "evolution.checkpoint_every=2", /* champions re-tested every 2 generations */
     };
     PetriStatus s = run_def_load(&def, NULL, sets, (int)(sizeof sets / sizeof sets[0]), &err);
     if (s != PETRI_OK) {
@@ -240,6 +242,160 @@ static void test_open_ended_load_refuses_bad_tags(void **state)
  * seconds), the prey's mean fitness over the last five of 25 generations
  * is well above that of the first five. Seeded, so the run is the same
  * every time; the margin is what a working GA gives (about 2.5x here). */
+/* Hunters that starve within an epoch fall below the floor: each agent
+ * put back gets a lineage birth row with cause reseed, and stats count
+ * them; the rows' ids are agents alive in the world. */
+static void test_open_ended_reseed_rows(void **state)
+{
+    (void)state;
+    RunDef def = small_def(EVOLUTION_OPEN_ENDED);
+    def.populations[1].energy_start = 2.0; /* hunters starve in about 20 ticks */
+    def.evolution.floor = 6;
+    omp_set_num_threads(1);
+    Evolution *ev;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(evolution_create(&def, &ev, &err), PETRI_OK);
+    ByteBuf lin, sp;
+    buf_init(&lin);
+    buf_init(&sp);
+    PopStats st[WORLD_MAX_POPULATIONS];
+    int total = 0;
+    for (int g = 0; g < 3; ++g) {
+        size_t from = lin.len;
+        evolution_step(ev, st, &lin, &sp);
+        /* rows of this epoch that are reseeds of the hunters */
+        int rows = 0;
+        char *text = petri_alloc(lin.len - from + 1);
+        memcpy(text, lin.data + from, lin.len - from);
+        text[lin.len - from] = '\0';
+        for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+            if (strstr(line, ",reseed") == NULL) {
+                continue;
+            }
+            unsigned long long gen = 0, tick = 0;
+            unsigned id = 0;
+            char pop[32] = "";
+            assert_int_equal(sscanf(line, "%llu,%llu,birth,%31[^,],%u,,,,reseed,,", &gen, &tick,
+                                    pop, &id),
+                             4);
+            assert_int_equal(gen, (unsigned long long)g + 1);
+            assert_string_equal(pop, "hunters");
+            assert_true(world_find(ev->world, id) >= 0);
+            rows++;
+        }
+        petri_free(text, lin.len - from + 1);
+        assert_int_equal(rows, (int)st[1].v[STOP_FIELD_RESEEDS]);
+        assert_int_equal((int)st[0].v[STOP_FIELD_RESEEDS], 0);
+        total += rows;
+        /* the floor holds after the reseed */
+        assert_true(world_population_size(ev->world, 1) >= def.evolution.floor);
+    }
+    /* all 8 founders starve in the first epoch: 6 put back; some of
+     * those may then live through an epoch */
+    assert_true(total >= def.evolution.floor && total <= 3 * def.evolution.floor);
+    buf_fini(&lin);
+    buf_fini(&sp);
+    evolution_destroy(ev);
+}
+
+/* Chasers with a deadly bite kill prey: every `killed` death row names
+ * its killer (a chaser of the run, by its id in that mode) and no other
+ * row does. */
+static void check_killer_rows(int mode)
+{
+    RunDef def = small_def(mode);
+    def.populations[1].controller = CONTROLLER_CHASER;
+    def.populations[1].attack_damage = 200.0;
+    omp_set_num_threads(1);
+    Evolution *ev;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(evolution_create(&def, &ev, &err), PETRI_OK);
+    ByteBuf lin, sp;
+    buf_init(&lin);
+    buf_init(&sp);
+    PopStats st[WORLD_MAX_POPULATIONS];
+    for (int g = 0; g < 2; ++g) {
+        evolution_step(ev, st, &lin, &sp);
+    }
+    char *text = petri_alloc(lin.len + 1);
+    memcpy(text, lin.data, lin.len);
+    text[lin.len] = '\0';
+    int kills = 0;
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        /* 11 fields, always */
+        int commas = 0;
+        for (const char *c = line; *c; ++c) {
+            commas += *c == ',';
+        }
+        assert_int_equal(commas, 10);
+        const char *cause = line;
+        for (int f = 0; f < 8; ++f) {
+            cause = strchr(cause, ',') + 1;
+        }
+        if (strncmp(cause, "killed,", 7) == 0) {
+            unsigned killer = 0;
+            char pop[32] = "";
+            assert_int_equal(sscanf(cause, "killed,%u,%31s", &killer, pop), 2);
+            assert_string_equal(pop, "hunters");
+            if (mode == EVOLUTION_GENERATIONAL) {
+                assert_true(killer < (unsigned)def.populations[1].count);
+            }
+            kills++;
+        } else {
+            assert_true(cause[strlen(cause) - 2] == ',' && cause[strlen(cause) - 1] == ',');
+        }
+    }
+    assert_true(kills > 0);
+    petri_free(text, lin.len + 1);
+    buf_fini(&lin);
+    buf_fini(&sp);
+    evolution_destroy(ev);
+}
+
+static void test_lineage_names_killers(void **state)
+{
+    (void)state;
+    check_killer_rows(EVOLUTION_GENERATIONAL);
+    check_killer_rows(EVOLUTION_OPEN_ENDED);
+}
+
+/* After generation 2 (checkpoint_every 2) each evolved population has a
+ * champion chosen by re-evaluation: one of the generation's best three,
+ * with its training fitness (at most the generation's best) and its
+ * re-test score kept apart; evolution_champion returns it. */
+static void test_champion_chosen_by_retest(void **state)
+{
+    (void)state;
+    RunDef def = small_def(EVOLUTION_GENERATIONAL);
+    omp_set_num_threads(1);
+    Evolution *ev;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(evolution_create(&def, &ev, &err), PETRI_OK);
+    ByteBuf lin, sp;
+    buf_init(&lin);
+    buf_init(&sp);
+    PopStats st[WORLD_MAX_POPULATIONS];
+    evolution_step(ev, st, &lin, &sp);
+    assert_false(ev->has_chosen[0]);
+    evolution_step(ev, st, &lin, &sp);
+    for (int p = 0; p < 2; ++p) {
+        assert_true(ev->has_chosen[p]);
+        assert_int_equal(ev->chosen_generation[p], 2);
+        assert_true(ev->chosen_train[p] <= st[p].v[STOP_FIELD_FITNESS_MAX]);
+        assert_true(ev->chosen_train[p] >= st[p].v[STOP_FIELD_FITNESS_MEDIAN]);
+        assert_true(isfinite(ev->chosen_retest[p]));
+        double f = 0.0;
+        assert_ptr_equal(evolution_champion(ev, p, &f), &ev->chosen[p]);
+        assert_true(f == ev->chosen_train[p]);
+    }
+    buf_fini(&lin);
+    buf_fini(&sp);
+    evolution_destroy(ev);
+}
+
 static void test_evolution_improves_foraging(void **state)
 {
     (void)state;
@@ -288,6 +444,9 @@ int main(void)
         cmocka_unit_test(test_generational_save_load_continues_exactly),
         cmocka_unit_test(test_open_ended_save_load_continues_exactly),
         cmocka_unit_test(test_open_ended_load_refuses_bad_tags),
+        cmocka_unit_test(test_open_ended_reseed_rows),
+        cmocka_unit_test(test_lineage_names_killers),
+        cmocka_unit_test(test_champion_chosen_by_retest),
         cmocka_unit_test(test_evolution_improves_foraging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

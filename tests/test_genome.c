@@ -84,6 +84,92 @@ static void test_minimal(void **state)
     genome_fini(&g);
 }
 
+/* Sparse and empty founders, and an add-connection mutation that adds a
+ * founder's input->output connection: it gets the founder's innovation
+ * (f * outputs + k), so genomes that grew it separately still align. */
+static void test_initial_connectivity(void **state)
+{
+    (void)state;
+    NeatDef def = neat_default_def();
+    Pcg32 rng = pcg32_stream(3, 0, RNG_PURPOSE_USER);
+    Genome g;
+    memset(&g, 0, sizeof g);
+    def.initial_connectivity = NEAT_INIT_NONE;
+    genome_init_minimal(&g, 3, 2, &def, &rng);
+    assert_int_equal(g.conn_count, 0);
+    assert_valid(&g, false);
+    InnovationRegistry *reg = innovation_registry_create(3, 2);
+    for (int i = 0; i < 300; ++i) {
+        genome_mutate_add_conn(&g, &def, reg, &rng);
+    }
+    /* all 8 input->output connections, and at most one between the two
+     * outputs (either way round, not both: that would be a cycle) */
+    int founders = 0, others = 0;
+    for (int i = 0; i < g.conn_count; ++i) {
+        const ConnGene *c = &g.conns[i];
+        if (c->from <= 3u) {
+            assert_int_equal(c->innovation, c->from * 2u + (c->to - 4u));
+            ++founders;
+        } else {
+            assert_true(c->innovation >= 8u);
+            ++others;
+        }
+    }
+    assert_int_equal(founders, 8);
+    assert_true(others <= 1);
+    assert_int_equal(innovation_registry_next_innovation(reg), (uint32_t)(8 + others));
+    assert_valid(&g, false);
+    innovation_registry_destroy(reg);
+
+    /* sparse: 43 x 6 possible connections, each with 0.25 */
+    def.initial_connectivity = NEAT_INIT_SPARSE;
+    def.initial_conn_fraction = 0.25;
+    int total = 0;
+    for (int rep = 0; rep < 40; ++rep) {
+        genome_fini(&g); /* genome_init_minimal makes new arrays */
+        genome_init_minimal(&g, 42, 6, &def, &rng);
+        assert_valid(&g, false);
+        for (int i = 0; i < g.conn_count; ++i) {
+            const ConnGene *c = &g.conns[i];
+            assert_int_equal(c->innovation, c->from * 6u + (c->to - 43u));
+        }
+        total += g.conn_count;
+    }
+    /* mean 64.5 per genome; 40 genomes: sd of the total about 27 */
+    assert_true(total > 40 * 64.5 - 150 && total < 40 * 64.5 + 150);
+    def.initial_conn_fraction = 1.0;
+    genome_fini(&g);
+    genome_init_minimal(&g, 42, 6, &def, &rng);
+    assert_int_equal(g.conn_count, 43 * 6);
+    genome_fini(&g);
+}
+
+/* weight_gene_rate below 1 changes only some weights; at 1 every one. */
+static void test_weight_gene_rate(void **state)
+{
+    (void)state;
+    NeatDef def = neat_default_def();
+    Pcg32 rng = pcg32_stream(4, 0, RNG_PURPOSE_USER);
+    Genome g, h;
+    genome_init_minimal(&g, 42, 6, &def, &rng);
+    memset(&h, 0, sizeof h);
+    int changed[2] = {0, 0};
+    double rates[2] = {1.0, 0.1};
+    for (int r = 0; r < 2; ++r) {
+        def.weight_gene_rate = rates[r];
+        genome_copy(&h, &g);
+        genome_mutate_weights(&h, &def, &rng);
+        for (int i = 0; i < g.conn_count; ++i) {
+            changed[r] += h.conns[i].weight != g.conns[i].weight;
+        }
+    }
+    assert_int_equal(changed[0], 258);
+    /* binomial(258, 0.1): mean 25.8, sd 4.8 */
+    assert_true(changed[1] >= 8 && changed[1] <= 45);
+    genome_fini(&g);
+    genome_fini(&h);
+}
+
 static void test_random_genomes_valid(void **state)
 {
     (void)state;
@@ -362,6 +448,19 @@ static void test_distance(void **state)
     assert_true(fabs(d - (1.0 * 1 + 1.0 * 2 + 0.4 * 1.0)) < 1e-12);
     assert_true(fabs(genome_distance(&b, &a, &def) - d) < 1e-12);
     assert_true(genome_distance(&a, &a, &def) == 0.0);
+    /* 20 more matching genes (weights equal): N = 24 under the paper's
+     * normalisation, 1 without; W = 2 / 22 */
+    for (uint32_t k = 10; k < 30; ++k) {
+        ConnGene c = {.innovation = k, .from = 0, .to = 2, .weight = 0.25f, .enabled = 1};
+        genome_push_conn(&a, c);
+        genome_push_conn(&b, c);
+    }
+    /* now 5 is disjoint in a too, and the excess are b's none, a's none:
+     * a = 0,1,2,5,10..29 (24), b = 0,1,3,10..29 (23); D = 2, 3, 5 = 3 */
+    double w = 2.0 / 22.0;
+    assert_true(fabs(genome_distance(&a, &b, &def) - (3.0 / 24.0 + 0.4 * w)) < 1e-12);
+    def.compat_normalize = NEAT_NORM_NONE;
+    assert_true(fabs(genome_distance(&a, &b, &def) - (3.0 + 0.4 * w)) < 1e-12);
     genome_fini(&a);
     genome_fini(&b);
 }
@@ -500,6 +599,8 @@ int main(void)
         cmocka_unit_test(test_activations),
         cmocka_unit_test(test_defaults_and_rows),
         cmocka_unit_test(test_minimal),
+        cmocka_unit_test(test_initial_connectivity),
+        cmocka_unit_test(test_weight_gene_rate),
         cmocka_unit_test(test_random_genomes_valid),
         cmocka_unit_test(test_validate_catches),
         cmocka_unit_test(test_eval_order),
