@@ -16,7 +16,8 @@
  *            + (3/4) m_i cos(theta_i) (mu_p theta_i' / (m_i l_i) - g sin(theta_i))
  *     me_i = m_i (1 - (3/4) cos^2(theta_i))
  *
- * with Wieland's constants (REFERENCE.md) and the small friction terms of
+ * with Wieland's constants (docs/benchmarks.md, "Published reference
+ * figures") and the small friction terms of
  * the usual implementations (mu_c 0.0005 on the cart, mu_p 0.000002 at the
  * hinges). One network step is one fourth-order Runge-Kutta step of 0.01 s.
  *
