@@ -423,6 +423,7 @@ typedef struct Viewer {
     SDL_Surface *surface;   /* off-screen target */
     SDL_Renderer *r;
     ViewUi ui;
+    char speed_text[32];    /* what ui.speed_text points to */
     ViewSnapshot *drawing;
     PlotHistory plots;
     FileWatch *watch;
@@ -745,14 +746,13 @@ static bool take_news(Viewer *v, uint64_t *ticks, bool *finished)
     *ticks = sh->ticks;
     *finished = sh->finished;
     v->ui.paused = sh->paused;
-    static char speed_text[32];
     int rate = SPEEDS[sh->speed];
     if (rate == 0) {
-        snprintf(speed_text, sizeof speed_text, "fastest");
+        snprintf(v->speed_text, sizeof v->speed_text, "fastest");
     } else {
-        snprintf(speed_text, sizeof speed_text, "%d ticks/s", rate);
+        snprintf(v->speed_text, sizeof v->speed_text, "%d ticks/s", rate);
     }
-    v->ui.speed_text = sh->lockstep ? "off-screen" : speed_text;
+    v->ui.speed_text = sh->lockstep ? "off-screen" : v->speed_text;
     SDL_UnlockMutex(sh->mu);
     take_rows(v, &rows);
     if (changes) {
