@@ -117,9 +117,12 @@ uint64_t run_new_run_id(uint64_t seed)
 
 /* Each population's best genome so far, at every checkpoint: binary (for
  * `petri view --genome` and islands), JSON (docs/genome-format.md) and
- * DOT, as POP-gGGGGGGGG.* and POP-best.* (the newest). */
+ * DOT, as POP-gGGGGGGGG.* and POP-best.* (the newest). The JSON and DOT
+ * name the inputs and outputs (docs/brain-io.md). */
 static PetriStatus write_champions(Run *r, PetriError *err)
 {
+    GenomeNames names;
+    genome_names_init(&names);
     char folder[RUN_PATH_CAP + 64];
     snprintf(folder, sizeof folder, "%s/champions", r->dir);
     if (file_make_dirs(folder, err) != PETRI_OK) {
@@ -131,6 +134,11 @@ static PetriStatus write_champions(Run *r, PetriError *err)
         if (g == NULL) {
             continue;
         }
+        if (run_def_genome_names(&r->def, p, &names, err) != PETRI_OK) {
+            return err->code;
+        }
+        GenomeDotOptions dot = genome_dot_default_options();
+        dot.names = &names;
         char tag[2][32];
         snprintf(tag[0], sizeof tag[0], "g%08llu",
                  (unsigned long long)evolution_generation(r->ev));
@@ -139,19 +147,22 @@ static PetriStatus write_champions(Run *r, PetriError *err)
             char base[RUN_PATH_CAP + 200], path[RUN_PATH_CAP + 300];
             snprintf(base, sizeof base, "%s/%s-%s", folder, r->def.populations[p].name, tag[t]);
             snprintf(path, sizeof path, "%s.bin", base);
-            if (genome_save(g, path, err) != PETRI_OK) {
-                return err->code;
-            }
+            PetriStatus s = genome_save(g, path, err);
             snprintf(path, sizeof path, "%s.json", base);
-            if (genome_save_json(g, path, err) != PETRI_OK) {
-                return err->code;
+            if (s == PETRI_OK) {
+                s = genome_save_json_named(g, &names, path, err);
             }
             snprintf(path, sizeof path, "%s.dot", base);
-            if (genome_save_dot(g, path, err) != PETRI_OK) {
-                return err->code;
+            if (s == PETRI_OK) {
+                s = genome_save_dot_with(g, &dot, path, err);
+            }
+            if (s != PETRI_OK) {
+                genome_names_fini(&names);
+                return s;
             }
         }
     }
+    genome_names_fini(&names);
     return PETRI_OK;
 }
 

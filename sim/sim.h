@@ -356,6 +356,12 @@ int sim_run_main(int argc, char **argv);
 int sim_resume_main(int argc, char **argv);
 /* `petri eval RUNDIR|GENOME... [--seeds N] [--against RULES] [--json]` (sim/eval_cli.c). */
 int sim_eval_main(int argc, char **argv);
+/* Names of the inputs and outputs of population pop's brains in a world
+ * of def (world_input_name, world_output_name): what the champions' JSON
+ * and DOT files and `petri export --config` print (sim/export_cli.c). */
+PetriStatus run_def_genome_names(const RunDef *def, int pop, GenomeNames *out, PetriError *err);
+/* `petri export GENOME --json|--dot [--config CONFIG|RUNDIR [--pop NAME]]`. */
+int sim_export_main(int argc, char **argv);
 
 /* ------------------------------------------------------------ tick
  * (sim/tick.c) A Habitat is one world plus the brains of its agents: the
