@@ -205,7 +205,7 @@ void genome_write_dot_with(const Genome *g, const GenomeDotOptions *opt, ByteBuf
     }
     uint8_t *drawn = petri_calloc((size_t)g->node_count + 1, 1);
     int edges = mark_drawn(g, &o, drawn);
-    buf_printf(out, "digraph genome {\n  rankdir=LR;\n  ranksep=1.2;\n  nodesep=0.06;\n"
+    buf_printf(out, "digraph genome {\n  rankdir=LR;\n  ranksep=1.2;\n  nodesep=0.02;\n"
                     "  node [fontsize=10, height=0.22, margin=\"0.06,0.02\"];\n"
                     "  edge [arrowsize=0.5, fontsize=8];\n");
     write_nodes(g, &o, drawn, out);
