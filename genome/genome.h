@@ -318,7 +318,7 @@ PetriStatus genome_load_json(Genome *g, const char *path, PetriError *err);
 #define GENOME_DOT_MIN_WEIGHT 0.5
 typedef struct GenomeDotOptions {
     const GenomeNames *names; /* NULL or none: "in 3", "out 1" */
-    bool all;                 /* also disabled connections and every node */
+    bool all;                 /* also disabled connections, and every input and hidden node */
     double min_weight;        /* enabled connections below |weight| are left out */
 } GenomeDotOptions;
 /* No names, not all, GENOME_DOT_MIN_WEIGHT. */

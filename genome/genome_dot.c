@@ -25,7 +25,7 @@ static bool conn_drawn(const ConnGene *c, const GenomeDotOptions *opt)
     if (!c->enabled) {
         return opt->all;
     }
-    return opt->all || fabs((double)c->weight) >= opt->min_weight;
+    return fabs((double)c->weight) >= opt->min_weight;
 }
 
 /* Label of fixed node i: its name, else "in i" / "out k". */
@@ -61,10 +61,11 @@ static int mark_drawn(const Genome *g, const GenomeDotOptions *opt, uint8_t *dra
     }
     for (int i = 0; i < g->conn_count; ++i) {
         const ConnGene *c = &g->conns[i];
-        if (conn_drawn(c, opt)) {
+        int from = genome_find_node(g, c->from), to = genome_find_node(g, c->to);
+        if (conn_drawn(c, opt) && from >= 0 && to >= 0) {
             ++edges;
-            drawn[genome_find_node(g, c->from)] = 1;
-            drawn[genome_find_node(g, c->to)] = 1;
+            drawn[from] = 1;
+            drawn[to] = 1;
         }
     }
     return edges;

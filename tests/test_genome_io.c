@@ -476,8 +476,10 @@ static void test_named_dot(void **state)
              g.inputs + 1);
     expect_in(dot, edge);
     /* faint edges and the inputs they leave idle: out, and said so */
+    char faint_edge[40];
+    snprintf(faint_edge, sizeof faint_edge, "n0 -> n%d [", g.inputs + 1);
     assert_null(strstr(dot, "n0 ["));
-    assert_null(strstr(dot, "n0 -> "));
+    assert_null(strstr(dot, faint_edge));
     char note[120];
     snprintf(note, sizeof note, "%d with |weight| < 0.5; %d inputs left with no drawn connection",
              g.conn_count - 1, g.inputs - 1);
@@ -490,8 +492,20 @@ static void test_named_dot(void **state)
     buf_put_u8(&b, 0);
     dot = (const char *)b.data;
     expect_in(dot, "n0 [label=\"vision.food.0\", shape=box]");
-    expect_in(dot, "n0 -> ");
+    expect_in(dot, faint_edge);
     assert_null(strstr(dot, "not drawn"));
+    /* --all with a threshold: every input drawn, faint edges still out */
+    b.len = 0;
+    opt.all = true;
+    opt.min_weight = 0.5;
+    genome_write_dot_with(&g, &opt, &b);
+    buf_put_u8(&b, 0);
+    dot = (const char *)b.data;
+    expect_in(dot, "n0 [label=\"vision.food.0\", shape=box]");
+    assert_null(strstr(dot, faint_edge));
+    assert_null(strstr(dot, "inputs left with no drawn connection"));
+    opt.all = false;
+    opt.min_weight = 0.0;
     /* names that do not fit the genome are left out, not half used */
     names.inputs -= 1;
     b.len = 0;
