@@ -350,6 +350,30 @@ static bool task_apply_set(NeatDef *def, const char *assignment)
     return ok;
 }
 
+/* Names of a task's inputs and outputs for the champions' JSON
+ * (docs/brain-io.md): XOR's two bits, the cart and poles' state as
+ * experiments/pole.c scales it, the force. None for a task of another
+ * shape. */
+static void task_names(const TaskSpec *t, GenomeNames *names)
+{
+    static const char *const xor_names[] = {"x1", "x2", "y"};
+    static const char *const pole6[] = {"cart.x",      "cart.velocity",  "pole1.angle",
+                                        "pole1.velocity", "pole2.angle", "pole2.velocity",
+                                        "force"};
+    static const char *const pole3[] = {"cart.x", "pole1.angle", "pole2.angle", "force"};
+    const char *const *list = strcmp(t->name, "xor") == 0 ? xor_names
+                              : t->inputs == 6            ? pole6
+                                                          : pole3;
+    int count = list == xor_names ? 3 : (list == pole6 ? 7 : 4);
+    genome_names_fini(names);
+    if (t->outputs == 1 && t->inputs + 1 == count) {
+        genome_names_resize(names, t->inputs, 1);
+        for (int i = 0; i < count; ++i) {
+            snprintf(names->name[i], GENOME_NAME_CAP, "%s", list[i]);
+        }
+    }
+}
+
 int task_main(int argc, char **argv)
 {
     const char *name = NULL, *out_dir = NULL;
@@ -481,7 +505,12 @@ int task_main(int argc, char **argv)
             snprintf(path, sizeof path, "%s/%s-run%03d.json", out_dir, t->name, r);
             PetriError err;
             error_clear(&err);
-            if (genome_save_json(&results[r].champion, path, &err) != PETRI_OK) {
+            GenomeNames names;
+            genome_names_init(&names);
+            task_names(t, &names);
+            PetriStatus saved = genome_save_json_named(&results[r].champion, &names, path, &err);
+            genome_names_fini(&names);
+            if (saved != PETRI_OK) {
                 error_print(&err, stderr);
                 rc = 1;
                 break;
