@@ -85,6 +85,9 @@ void task_run_one(const TaskSpec *t, const NeatDef *def, uint64_t seed, int max_
         const Genome *best = neat_population_best_ever(pop, &r->best_fitness);
         genome_copy(&r->champion, best);
     }
+    if (check.state != NULL) {
+        petri_free(check.state, check.state_bytes);
+    }
     r->refused = check.refused;
     r->first_refused = check.first_refused;
     r->hidden = genome_hidden_count(&r->champion);

@@ -17,6 +17,9 @@ typedef struct TaskCheck {
                            * network but failed the double-precision recheck */
     int first_refused;    /* generation (1-based) of the first; 0: none */
     int generation;       /* the generation being tested (1-based), set by the run */
+    void *state;          /* the task's own record across a run's calls (petri_alloc'd
+                           * by the task, state_bytes long; the run frees it) */
+    size_t state_bytes;
 } TaskCheck;
 
 /* One benchmark task. */

@@ -88,6 +88,33 @@ static void add_float_only_offset(Genome *g)
                                      .weight = 30.0f, .enabled = 1});
 }
 
+/* A fitness that claims every genome balanced all 100,000 steps. */
+static double claim_solved(const Genome *g, int index, void *ctx)
+{
+    (void)g;
+    (void)index;
+    (void)ctx;
+    return (double)POLE_SOLVE_STEPS;
+}
+
+/* pole2's solution search rechecks every genome whose float32 fitness
+ * says it solved: founders with random weights fail in double precision,
+ * so each is refused and counted, and the generation has no solution. */
+static void test_find_solution_counts_refusals(void **state)
+{
+    (void)state;
+    const TaskSpec *t = task_find("pole2");
+    NeatDef def = neat_default_def();
+    t->tune(&def);
+    NeatPopulation *pop = neat_population_create(&def, t->inputs, t->outputs, 5);
+    neat_population_evaluate(pop, claim_solved, NULL);
+    TaskCheck check = {.generation = 1};
+    assert_int_equal(t->find_solution(pop, &check), -1);
+    assert_int_equal(check.refused, def.population_size);
+    assert_int_equal(check.first_refused, 1);
+    neat_population_destroy(pop);
+}
+
 static void test_recheck_refuses_a_float_only_solution(void **state)
 {
     (void)state;
@@ -257,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_xor_runs_solve),
         cmocka_unit_test(test_pole2_run_solves),
         cmocka_unit_test(test_recheck_refuses_a_float_only_solution),
+        cmocka_unit_test(test_find_solution_counts_refusals),
         cmocka_unit_test(test_cli_json_is_thread_independent),
         cmocka_unit_test(test_cli_out_writes_champions),
         cmocka_unit_test(test_pole2_novel_solves_and_is_thread_independent),
