@@ -162,10 +162,11 @@ static TaskSummary task_summarize(const TaskRun *runs, int n)
  * float32 and failed it, and the runs that had them. */
 static void print_recheck(FILE *out, const TaskSummary *s, const TaskRun *runs)
 {
-    int refused = 0, runs_with = 0;
+    int refused = 0, runs_with = 0, unsolved = 0;
     for (int i = 0; i < s->runs; ++i) {
         refused += runs[i].refused;
         runs_with += runs[i].refused > 0;
+        unsolved += runs[i].refused > 0 && !runs[i].solved;
     }
     fprintf(out, "  double recheck    %d of %d solutions passed; %d float32-only candidate%s refused",
             s->successes, s->successes, refused, refused == 1 ? "" : "s");
@@ -176,7 +177,7 @@ static void print_recheck(FILE *out, const TaskSummary *s, const TaskRun *runs)
                 fprintf(out, " %d%s", i, runs[i].solved ? "" : "*");
             }
         }
-        fprintf(out, "; * never solved)");
+        fprintf(out, unsolved > 0 ? "; * never solved)" : ")");
     }
     fprintf(out, "\n");
 }
