@@ -103,6 +103,8 @@ typedef struct NeatDef {
     int stagnation_limit;          /* 15 */
     int population_stagnation;     /* generations without a new population best before
                                     * only the two best species reproduce (0: off) */
+    double population_stagnation_gain; /* relative rise of the population's best that restarts
+                                        * that clock (0: any rise, as NEAT's reference code) */
     int elite_min_species_size;    /* champion copied when species has > this: 5 */
     double survival_rate;          /* fraction of each species allowed to breed */
     double weight_init_sigma;      /* sigma of initial and replacement weights */
