@@ -146,14 +146,16 @@ static void test_stop_and_resume_equals_straight(void **state)
 }
 
 /* Starts `petri run` into dir in the background (extra: one more flag or
- * NULL) and returns once its first checkpoint exists (or after 5 s). */
-static pid_t start_run_with(const char *dir, const char *generations, const char *extra)
+ * NULL; its output to log, or NULL) and returns once its first checkpoint
+ * exists (or after 5 s). */
+static pid_t start_run_logged(const char *dir, const char *generations, const char *extra,
+                              const char *log)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        freopen("/dev/null", "w", stderr);
+        freopen(log != NULL ? log : "/dev/null", "w", stdout);
+        dup2(fileno(stdout), 2);
         execl(petri, petri, "run", config, "--out", dir, "--generations", generations,
               "--quiet", extra, (char *)NULL);
         _exit(127);
@@ -168,7 +170,7 @@ static pid_t start_run_with(const char *dir, const char *generations, const char
 
 static pid_t start_run(const char *dir, const char *generations)
 {
-    return start_run_with(dir, generations, NULL);
+    return start_run_logged(dir, generations, NULL, NULL);
 }
 
 /* Waits (up to 20 s) until dir/stats.csv holds the rows of generation
@@ -215,12 +217,14 @@ static void test_sigkill_then_resume_equals_straight(void **state)
     }
 }
 
-/* SIGTERM and SIGHUP each write a checkpoint and exit 130. */
+/* SIGINT, SIGTERM and SIGHUP each write a checkpoint and exit 130; the
+ * closing line says why in words ("stopped: signal (SIGTERM)"). */
 static void check_signal_stops(int sig, const char *name, const char *reason)
 {
-    char dir[600];
+    char dir[600], log[700];
     snprintf(dir, sizeof dir, "%s/%s", tmp, name);
-    pid_t pid = start_run(dir, "1000");
+    snprintf(log, sizeof log, "%s/%s.log", tmp, name);
+    pid_t pid = start_run_logged(dir, "1000", NULL, log);
     assert_true(wait_for_generation(dir, 1));
     kill(pid, sig);
     int status;
@@ -235,6 +239,11 @@ static void check_signal_stops(int sig, const char *name, const char *reason)
     snprintf(want, sizeof want, "\"stop_reason\": \"%s\"", reason);
     assert_non_null(strstr(s, want));
     free(s);
+    s = slurp(log);
+    assert_non_null(s);
+    snprintf(want, sizeof want, ", stopped: %s, ", reason);
+    assert_non_null(strstr(s, want));
+    free(s);
     /* And it resumes. */
     assert_int_equal(sh("%s resume %s --generations 8 --quiet >/dev/null 2>&1", petri, dir), 0);
 }
@@ -243,6 +252,7 @@ static void test_sigterm_checkpoints_and_exits_cleanly(void **state)
 {
     (void)state;
     check_signal_stops(SIGTERM, "termed", "signal (SIGTERM)");
+    check_signal_stops(SIGINT, "interrupted", "interrupted (SIGINT)");
     check_signal_stops(SIGHUP, "hupped", "signal (SIGHUP)");
 }
 
@@ -656,6 +666,15 @@ static void test_flags_and_wording(void **state)
                      0);
     char *out = slurp(log);
     assert_non_null(strstr(out, ": 1 generation, stopped: reached its target"));
+    free(out);
+    /* `petri help bench` lists the scenarios it can run. */
+    assert_int_equal(sh("%s help bench >%s 2>&1", petri, log), 0);
+    out = slurp(log);
+    static const char *scenarios[] = {"standard-3k", "crowd-100k", "crowd-1m", "busy"};
+    assert_non_null(strstr(out, "scenarios:"));
+    for (int i = 0; i < 4; ++i) {
+        assert_non_null(strstr(out, scenarios[i]));
+    }
     free(out);
     static const char *cmds[] = {"run", "resume", "check"};
     for (int i = 0; i < 3; ++i) {
