@@ -168,9 +168,12 @@ static PetriStatus write_champions(Run *r, PetriError *err)
 
 /* ------------------------------------------------------------ checkpoints */
 
-/* The payload: "RUN2", run id, config, changes applied, wall time, CSV
- * lengths, then the Evolution's state. */
-#define RUN_PAYLOAD_MAGIC "RUN2"
+/* The payload: "RUN3", run id, config, rows of changes.csv applied, rows
+ * of injections.csv applied, wall time, CSV lengths, then the Evolution's
+ * state. "RUN2" (written before injections were recorded) lacks the
+ * injections' count and is still read. */
+#define RUN_PAYLOAD_MAGIC "RUN3"
+#define RUN_PAYLOAD_MAGIC_2 "RUN2"
 
 PetriStatus run_checkpoint(Run *r, PetriError *err)
 {
@@ -185,6 +188,9 @@ PetriStatus run_checkpoint(Run *r, PetriError *err)
     if (r->changes != NULL && csv_sync(r->changes) < 0) {
         return error_at(err, PETRI_EIO, r->dir, 0, 0, "cannot flush changes.csv");
     }
+    if (r->injections != NULL && csv_sync(r->injections) < 0) {
+        return error_at(err, PETRI_EIO, r->dir, 0, 0, "cannot flush injections.csv");
+    }
     ByteBuf b;
     buf_init(&b);
     buf_put(&b, RUN_PAYLOAD_MAGIC, 4);
@@ -192,6 +198,7 @@ PetriStatus run_checkpoint(Run *r, PetriError *err)
     buf_put_u64(&b, r->config_len);
     buf_put(&b, r->config_text, r->config_len);
     buf_put_u64(&b, r->changes_applied);
+    buf_put_u64(&b, r->injections_applied);
     buf_put_f64(&b, r->wall_before + (clock_seconds() - r->t0));
     for (int i = 0; i < 3; ++i) {
         buf_put_u64(&b, (uint64_t)lens[i]);
@@ -216,7 +223,10 @@ PetriStatus run_payload_parse(const char *where, const char *payload, size_t len
     reader_init(&rd, payload, len);
     char magic[4];
     uint64_t clen = 0;
-    if (!reader_get(&rd, magic, 4) || memcmp(magic, RUN_PAYLOAD_MAGIC, 4) != 0) {
+    bool v2 = false;
+    if (!reader_get(&rd, magic, 4) ||
+        (memcmp(magic, RUN_PAYLOAD_MAGIC, 4) != 0 &&
+         !(v2 = memcmp(magic, RUN_PAYLOAD_MAGIC_2, 4) == 0))) {
         return error_at(err, PETRI_EFORMAT, where, 0, 0,
                         "not a checkpoint of this version of petri (no run header)");
     }
@@ -228,12 +238,16 @@ PetriStatus run_payload_parse(const char *where, const char *payload, size_t len
     out->config_len = (size_t)clen;
     rd.pos += (size_t)clen;
     reader_u64(&rd, &out->changes_applied);
+    if (!v2) {
+        reader_u64(&rd, &out->injections_applied);
+    }
     reader_f64(&rd, &out->wall);
     for (int i = 0; i < 3; ++i) {
         reader_u64(&rd, &out->lens[i]);
     }
     if (rd.bad || !(out->wall >= 0.0) || out->lens[0] > INT64_MAX || out->lens[1] > INT64_MAX ||
-        out->lens[2] > INT64_MAX || out->changes_applied > (1u << 30)) {
+        out->lens[2] > INT64_MAX || out->changes_applied > (1u << 30) ||
+        out->injections_applied > (1u << 30)) {
         return error_at(err, PETRI_EFORMAT, where, 0, 0, "truncated or corrupt checkpoint header");
     }
     out->state_pos = rd.pos;

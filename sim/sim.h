@@ -246,7 +246,8 @@ PetriStatus run_create(const char *config_path, const char *const *overrides, in
 /* Continues the run in folder dir from its newest checkpoint (or
  * opt->checkpoint, which must belong to this run: same run id). Locks the
  * folder; cuts the CSV tables back to the checkpoint; re-applies the
- * config changes recorded after it (changes.csv) at the same steps. */
+ * config changes and genomes recorded after it (changes.csv,
+ * injections.csv) at the same steps. */
 PetriStatus run_resume(const char *dir, const RunOptions *opt, Run **out, PetriError *err);
 /* Runs one generation (or epoch): the observer's ticks, the CSV rows, the
  * stop checks and a periodic checkpoint. Does nothing once run_done. */
@@ -271,9 +272,10 @@ uint64_t run_id(const Run *r);
 const Genome *run_champion(const Run *r, int pop, double *fitness);
 /* Puts copies of genomes gs[n] into population pop at the next run_step,
  * as RunOptions.genomes does (islands' migrants, a viewer's genome). Each
- * must fit the population (PETRI_EUSAGE otherwise, nothing changes). Not
- * recorded in changes.csv: a resume from a checkpoint older than the step
- * that took them does not see them. Between steps. */
+ * must fit the population (PETRI_EUSAGE otherwise, nothing changes). In a
+ * run folder they are recorded (injections.csv, injections/) and counted by
+ * every later checkpoint, so a resume from an older checkpoint puts them in
+ * again at the same step. Between steps. */
 PetriStatus run_inject(Run *r, int pop, const Genome *gs, int n, PetriError *err);
 /* fn NULL: no observer. Between steps. */
 void run_set_observer(Run *r, RunObserver fn, void *user);
