@@ -264,6 +264,9 @@ typedef struct Shared {
     const RunDef *def;         /* the run's effective config (read on the sim thread) */
     int species_pop;           /* the population whose species are plotted */
     Run *run;
+    /* who descends from whom, and open-ended species: the simulation's
+     * thread only (between steps, and in the observer) */
+    LineageBook book;
 } Shared;
 
 static double now_s(void)
@@ -273,13 +276,37 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The species of each agent (open-ended: the book's, species.csv's
+ * numbering; generational: NEAT's), the genome index, and the selected
+ * agent's line of descent. */
+static void capture_lineage(Shared *sh, const RunView *v, ViewSnapshot *s)
+{
+    bool open = v->episode < 0;
+    for (int i = 0; i < s->agent_count; ++i) {
+        SnapAgent *a = &s->agents[i];
+        if (open) {
+            const LineageEntry *e = lineage_find(&sh->book, 0, a->pop, a->id);
+            a->species = e != NULL ? e->species : -1;
+        } else {
+            a->species = (int16_t)run_view_species(sh->run, v, i);
+            a->genome = run_view_genome_index(sh->run, v, i);
+        }
+    }
+    s->lineage_count = 0;
+    int sel = sh->selected != WORLD_NO_ID ? snapshot_find(s, sh->selected) : -1;
+    if (sel >= 0 && (open || s->agents[sel].genome >= 0)) {
+        const SnapAgent *a = &s->agents[sel];
+        s->lineage_count = lineage_chain(&sh->book, open ? 0 : v->generation, a->pop,
+                                         open ? a->id : (uint32_t)a->genome, s->lineage,
+                                         VIEW_LINEAGE_DEPTH);
+    }
+}
+
 static void capture(Shared *sh, const RunView *v)
 {
     ViewSnapshot *s = sh->writing;
     snapshot_capture_world(s, v->world, sh->def->fitness);
-    for (int i = 0; i < s->agent_count; ++i) {
-        s->agents[i].species = (int16_t)run_view_species(sh->run, v, i);
-    }
+    capture_lineage(sh, v, s);
     s->generation = v->generation > 0 ? v->generation - 1 : 0;
     s->mode = sh->def->evolution.mode;
     int sel = sh->selected != WORLD_NO_ID ? world_find(v->world, sh->selected) : -1;
@@ -295,10 +322,59 @@ static void capture(Shared *sh, const RunView *v)
     sh->want = false;
 }
 
+typedef struct NewbornCtx {
+    Shared *sh;
+    const RunView *v;
+} NewbornCtx;
+
+static int newborn_species(void *user, const LineageEntry *e)
+{
+    const NewbornCtx *c = user;
+    int slot = world_find(c->v->world, e->id);
+    const Genome *g = slot >= 0 ? run_view_genome(c->sh->run, c->v, slot) : NULL;
+    return lineage_species_assign(&c->sh->book, e->pop, g, &c->sh->def->neat);
+}
+
+/* Open-ended: every tick, the rows of the tick's births and deaths go
+ * into the book (each newborn gets its species), so the book does not
+ * depend on which ticks are drawn. */
+static void book_tick(Shared *sh, const RunView *v)
+{
+    if (v->episode >= 0) {
+        return;
+    }
+    size_t len;
+    const char *rows = run_lineage_rows(sh->run, &len);
+    if (len < sh->book.parsed) {
+        sh->book.parsed = 0;
+    }
+    NewbornCtx c = {sh, v};
+    sh->book.parsed += lineage_add_rows(&sh->book, rows + sh->book.parsed,
+                                        len - sh->book.parsed, newborn_species, &c);
+}
+
+/* Between steps: the rest of the step's rows (generational: the next
+ * generation's parents; open-ended: reseeds), then the open-ended
+ * species of the living, as species.csv counts them. */
+static void book_step(Shared *sh)
+{
+    size_t len;
+    const char *rows = run_lineage_rows(sh->run, &len);
+    if (sh->book.parsed < len) {
+        lineage_add_rows(&sh->book, rows + sh->book.parsed, len - sh->book.parsed, NULL, NULL);
+    }
+    sh->book.parsed = len;
+    RunView v;
+    if (run_view_world(sh->run, &v)) {
+        lineage_cluster_world(&sh->book, sh->run, &v);
+    }
+}
+
 /* The observer: runs on the thread that steps the observed world. */
 static void observe(void *user, const RunView *v)
 {
     Shared *sh = user;
+    book_tick(sh, v);
     SDL_LockMutex(sh->mu);
     sh->ticks++;
     if (sh->quit) {
@@ -357,6 +433,7 @@ static int sim_thread(void *user)
     PetriError err;
     error_clear(&err);
     PetriStatus st = PETRI_OK;
+    book_step(sh); /* the founders' species, or a resumed world's */
     for (;;) {
         SDL_LockMutex(sh->mu);
         bool quit = sh->quit;
@@ -383,10 +460,12 @@ static int sim_thread(void *user)
             sh->changes_news = true;
             SDL_UnlockMutex(sh->mu);
         }
+        sh->book.parsed = 0; /* run_step starts its rows afresh */
         st = run_step(run, &err);
         if (st != PETRI_OK) {
             break;
         }
+        book_step(sh);
         const RunStats *rs = run_stats(run);
         SDL_LockMutex(sh->mu);
         if (rs->history_len > 0 && sh->pending.count < 64) {
@@ -626,13 +705,16 @@ static void key(Viewer *v, const SDL_KeyboardEvent *k, bool *quit)
     case SDLK_f:
         v->ui.follow = !v->ui.follow;
         break;
+    case SDLK_l:
+        v->ui.lineage = !v->ui.lineage;
+        break;
     case SDLK_c:
         v->ui.colour_by = v->ui.colour_by == COLOUR_BY_POPULATION ? COLOUR_BY_SPECIES
                                                                   : COLOUR_BY_POPULATION;
         set_message(v, false, 4,
                     v->ui.colour_by == COLOUR_BY_POPULATION ? "colour: by population"
                     : v->drawing->mode == EVOLUTION_OPEN_ENDED
-                        ? "colour: by species (open-ended runs keep no species per agent: grey)"
+                        ? "colour: by species (species.csv's of the last epoch; baselines grey)"
                         : "colour: by species (baselines grey)");
         break;
     case SDLK_TAB:
@@ -1001,6 +1083,18 @@ static int view_run(ViewOptions *o, int argc, char **argv)
     }
     sh->run = run;
     sh->def = run_def(run);
+    lineage_init(&sh->book, sh->def->evolution.mode, sh->def);
+    if (o->resume) {
+        /* the parents of the generations before this session */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/lineage.csv", run_dir(run));
+        PetriError lerr;
+        error_clear(&lerr);
+        if (lineage_load_file(&sh->book, path, 16u << 20, &lerr) != PETRI_OK) {
+            fprintf(stderr, "petri view: warning: ");
+            error_print(&lerr, stderr);
+        }
+    }
     const char *why = NULL;
     if (run_done(run, &why)) {
         printf("%s: %s at generation %llu (target %llu); nothing to show. Give a higher target "
@@ -1285,6 +1379,7 @@ done:
     for (int i = 0; i < 3; ++i) {
         snapshot_fini(&sh->snaps[i]);
     }
+    lineage_fini(&sh->book);
     plot_history_fini(&v->plots);
     petri_free(v, sizeof *v);
     if (TTF_WasInit()) {
