@@ -14,8 +14,11 @@
 #include <cmocka.h>
 
 #include "render/render_internal.h"
+#include "render/viewer.h"
 
 #include <SDL_ttf.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <math.h>
 #include <omp.h>
@@ -563,6 +566,363 @@ static void test_view_screenshot_file(void **state)
     assert_int_equal(run_argv(rm), 0);
 }
 
+/* ------------------------------------------------ the controls, driven
+ * A real window on SDL's offscreen video driver (no display needed), the
+ * run on its thread as in `petri view`, events pushed as SDL_PushEvent
+ * would deliver them and taken by viewer_frame. Every wait is bounded:
+ * a control that does nothing fails the test instead of hanging it. */
+
+typedef struct Driven {
+    Viewer *v;
+    ViewOptions o;
+    char tmp[64];
+    char out[128];
+    char *argv[48];
+    int argc;
+} Driven;
+
+static void drive_open(Driven *d, const char *const *args, int n)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->tmp, sizeof d->tmp, "/tmp/petri-drive-XXXXXX");
+    assert_non_null(mkdtemp(d->tmp));
+    snprintf(d->out, sizeof d->out, "%s/run", d->tmp);
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    d->argc = 0;
+    d->argv[d->argc++] = "view";
+    for (int i = 0; i < n; ++i) {
+        d->argv[d->argc++] = (char *)args[i];
+    }
+    d->argv[d->argc++] = "--out";
+    d->argv[d->argc++] = d->out;
+    d->argv[d->argc] = NULL;
+    assert_int_equal(view_parse_options(d->argc, d->argv, &d->o), -1);
+    int rc = -1;
+    d->v = viewer_open(&d->o, d->argc, d->argv, &rc);
+    if (d->v == NULL) {
+        fail_msg("the viewer did not open (exit %d)", rc);
+    }
+    assert_non_null(d->v->win); /* a window, not the off-screen surface */
+    d->v->shot_dir = d->tmp;
+}
+
+static void drive_close(Driven *d)
+{
+    assert_int_equal(viewer_close(d->v), 0);
+    view_options_fini(&d->o, d->argc);
+    char *rm[] = {"/bin/rm", "-rf", d->tmp, NULL};
+    assert_int_equal(run_argv(rm), 0);
+    unsetenv("SDL_VIDEODRIVER");
+}
+
+static double clock_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* What the test waits for, read under the viewer's mutex. */
+typedef bool (*DrivePred)(Viewer *v, const void *arg);
+
+/* Runs frames until pred holds (checked after each frame); fails after
+ * 60 s of wall clock, which only a broken control takes. */
+static void drive_until(Driven *d, DrivePred pred, const void *arg, const char *what)
+{
+    double until = clock_s() + 60.0;
+    for (;;) {
+        assert_true(viewer_frame(d->v));
+        SDL_LockMutex(d->v->sh.mu);
+        bool ok = pred(d->v, arg);
+        SDL_UnlockMutex(d->v->sh.mu);
+        if (ok) {
+            return;
+        }
+        if (clock_s() > until) {
+            fail_msg("waited 60 s for: %s", what);
+        }
+    }
+}
+
+static bool frames_at_least(Viewer *v, const void *arg)
+{
+    return v->frames >= *(const long *)arg;
+}
+
+/* n more frames drawn. */
+static void drive_frames(Driven *d, long n)
+{
+    long target = d->v->frames + n;
+    drive_until(d, frames_at_least, &target, "frames drawn");
+}
+
+static bool ticks_at_least(Viewer *v, const void *arg)
+{
+    return v->sh.ticks >= *(const uint64_t *)arg && v->drawing->agent_count > 0;
+}
+
+static bool held(Viewer *v, const void *arg)
+{
+    (void)arg;
+    return v->sh.waiting && !v->sh.fresh;
+}
+
+static void push_key(SDL_Keycode k)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.state = SDL_PRESSED;
+    e.key.keysym.sym = k;
+    assert_int_equal(SDL_PushEvent(&e), 1);
+}
+
+static void push_button(Uint32 type, int x, int y)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
+    e.button.x = x;
+    e.button.y = y;
+    assert_int_equal(SDL_PushEvent(&e), 1);
+}
+
+static void push_motion(int x, int y)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MOUSEMOTION;
+    e.motion.x = x;
+    e.motion.y = y;
+    assert_int_equal(SDL_PushEvent(&e), 1);
+}
+
+static uint64_t ticks_now(Viewer *v)
+{
+    SDL_LockMutex(v->sh.mu);
+    uint64_t t = v->sh.ticks;
+    SDL_UnlockMutex(v->sh.mu);
+    return t;
+}
+
+/* Pauses and waits until the run is held and the window shows the
+ * tick it is held at. */
+static void drive_pause(Driven *d)
+{
+    push_key(SDLK_SPACE);
+    drive_until(d, held, NULL, "the run held by pause");
+    drive_frames(d, 2);
+}
+
+#define DRIVE_RUN                                                                           \
+    "configs/default.yaml", "--set", "evolution.generations=50", "--set",                    \
+        "evolution.episode_ticks=400", "--set", "populations.0.count=40", "--set",          \
+        "world.size=[48,48]", "--threads", "1"
+
+/* Space holds the run: no tick passes while paused; `.` runs exactly
+ * one; `+`, `-` and `x` change the speed. */
+static void test_controls_pause_step_speed(void **state)
+{
+    (void)state;
+    static const char *const args[] = {DRIVE_RUN};
+    Driven d;
+    drive_open(&d, args, (int)(sizeof args / sizeof args[0]));
+    uint64_t some = 5;
+    drive_until(&d, ticks_at_least, &some, "the first ticks");
+    drive_pause(&d);
+    assert_true(d.v->ui.paused);
+    uint64_t t0 = ticks_now(d.v), shown = d.v->drawing->tick;
+    drive_frames(&d, 20); /* a third of a second of frames */
+    assert_true(ticks_now(d.v) == t0);
+    assert_true(d.v->drawing->tick == shown);
+    for (int k = 1; k <= 3; ++k) {
+        push_key(SDLK_PERIOD);
+        uint64_t want = t0 + (uint64_t)k;
+        drive_until(&d, ticks_at_least, &want, "one tick");
+        drive_until(&d, held, NULL, "the run held again after one tick");
+        drive_frames(&d, 5);
+        assert_true(ticks_now(d.v) == want);
+    }
+    /* the speed: 60 ticks/s, one step up, two down, fastest and back */
+    assert_int_equal(viewer_speed_rate(d.v->sh.speed), 60);
+    push_key(SDLK_PLUS);
+    drive_frames(&d, 1);
+    assert_int_equal(viewer_speed_rate(d.v->sh.speed), 120);
+    assert_string_equal(d.v->ui.speed_text, "120 ticks/s");
+    push_key(SDLK_MINUS);
+    push_key(SDLK_MINUS);
+    drive_frames(&d, 1);
+    assert_int_equal(viewer_speed_rate(d.v->sh.speed), 30);
+    assert_string_equal(d.v->ui.speed_text, "30 ticks/s");
+    push_key(SDLK_x);
+    drive_frames(&d, 1);
+    assert_int_equal(viewer_speed_rate(d.v->sh.speed), 0);
+    assert_string_equal(d.v->ui.speed_text, "fastest");
+    /* pause, then go on: ticks pass again */
+    push_key(SDLK_SPACE);
+    drive_frames(&d, 1);
+    assert_false(d.v->ui.paused);
+    uint64_t later = ticks_now(d.v) + 20;
+    drive_until(&d, ticks_at_least, &later, "ticks after going on");
+    push_key(SDLK_x);
+    drive_frames(&d, 1);
+    assert_int_equal(viewer_speed_rate(d.v->sh.speed), 60);
+    push_key(SDLK_q);
+    assert_false(viewer_frame(d.v));
+    drive_close(&d);
+}
+
+/* An agent far enough from the others that a click on it can only mean
+ * it; -1 when there is none. */
+static int lonely_agent(const ViewSnapshot *s)
+{
+    for (int i = 0; i < s->agent_count; ++i) {
+        bool alone = true;
+        for (int j = 0; j < s->agent_count && alone; ++j) {
+            float dx = s->agents[i].x - s->agents[j].x, dy = s->agents[i].y - s->agents[j].y;
+            alone = j == i || sqrtf(dx * dx + dy * dy) > 4 * s->agents[i].radius + 2;
+        }
+        if (alone) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static bool png_of_size(const char *path, int w, int h)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return false;
+    }
+    uint8_t head[24];
+    bool ok = fread(head, 1, sizeof head, f) == sizeof head && memcmp(head + 1, "PNG", 3) == 0 &&
+              memcmp(head + 12, "IHDR", 4) == 0 && be32(head + 16) == (uint32_t)w &&
+              be32(head + 20) == (uint32_t)h;
+    fclose(f);
+    return ok;
+}
+
+/* Click, follow, Tab and n, colour, help, lineage, screenshot, wheel,
+ * drag: each control's effect on what the window shows. */
+static void test_controls_select_follow_view(void **state)
+{
+    (void)state;
+    static const char *const args[] = {DRIVE_RUN};
+    Driven d;
+    drive_open(&d, args, (int)(sizeof args / sizeof args[0]));
+    uint64_t some = 5;
+    drive_until(&d, ticks_at_least, &some, "the first ticks");
+    drive_pause(&d);
+    Viewer *v = d.v;
+    const ViewSnapshot *s = v->drawing;
+    /* a click on an agent selects it */
+    int i = lonely_agent(s);
+    assert_true(i >= 0);
+    uint32_t id = s->agents[i].id;
+    float sx, sy;
+    camera_to_screen(&v->ui.cam, s->agents[i].x, s->agents[i].y, &sx, &sy);
+    push_button(SDL_MOUSEBUTTONDOWN, (int)lrintf(sx), (int)lrintf(sy));
+    push_button(SDL_MOUSEBUTTONUP, (int)lrintf(sx), (int)lrintf(sy));
+    drive_frames(&d, 2);
+    assert_true(v->ui.selected == id);
+    /* a click on bare ground clears it */
+    push_button(SDL_MOUSEBUTTONDOWN, v->ui.cam.vx + 2, v->ui.cam.vy + 2);
+    push_button(SDL_MOUSEBUTTONUP, v->ui.cam.vx + 2, v->ui.cam.vy + 2);
+    drive_frames(&d, 1);
+    assert_true(v->ui.selected == WORLD_NO_ID);
+    /* Tab: the fittest agent of the first population; n: the next */
+    push_key(SDLK_TAB);
+    drive_frames(&d, 2);
+    s = v->drawing;
+    int b = snapshot_find(s, v->ui.selected);
+    assert_true(b >= 0);
+    for (int k = 0; k < s->agent_count; ++k) {
+        if (s->agents[k].pop == s->agents[b].pop) {
+            assert_true(s->agents[k].fitness <= s->agents[b].fitness);
+        }
+    }
+    uint32_t best = v->ui.selected;
+    push_key(SDLK_n);
+    drive_frames(&d, 2);
+    s = v->drawing;
+    int nb = snapshot_find(s, v->ui.selected);
+    assert_true(nb >= 0 && v->ui.selected != best);
+    assert_true(s->agents[nb].fitness <= s->agents[snapshot_find(s, best)].fitness);
+    /* f: the camera follows the selected agent, tick after tick */
+    push_key(SDLK_f);
+    for (int k = 0; k < 3; ++k) {
+        uint64_t want = ticks_now(v) + 1;
+        push_key(SDLK_PERIOD);
+        drive_until(&d, ticks_at_least, &want, "one tick");
+        drive_until(&d, held, NULL, "held");
+        drive_frames(&d, 2);
+        s = v->drawing;
+        int f = snapshot_find(s, v->ui.selected);
+        assert_true(f >= 0);
+        assert_true(v->ui.follow);
+        assert_true(v->ui.cam.cx == s->agents[f].x && v->ui.cam.cy == s->agents[f].y);
+    }
+    /* c: colour by species and back */
+    push_key(SDLK_c);
+    drive_frames(&d, 1);
+    assert_int_equal(v->ui.colour_by, COLOUR_BY_SPECIES);
+    assert_non_null(strstr(v->ui.message, "by species"));
+    push_key(SDLK_c);
+    drive_frames(&d, 1);
+    assert_int_equal(v->ui.colour_by, COLOUR_BY_POPULATION);
+    /* h and l: the help and the lineage panel, on and off */
+    push_key(SDLK_h);
+    push_key(SDLK_l);
+    drive_frames(&d, 1);
+    assert_true(v->ui.help && v->ui.lineage);
+    assert_true(v->drawing->lineage_count >= 1);
+    push_key(SDLK_h);
+    push_key(SDLK_l);
+    drive_frames(&d, 1);
+    assert_true(!v->ui.help && !v->ui.lineage);
+    /* s: a PNG of the window, named after the tick */
+    char shot[256];
+    snprintf(shot, sizeof shot, "%s/petri-%llu.png", d.tmp, (unsigned long long)v->drawing->tick);
+    push_key(SDLK_s);
+    drive_frames(&d, 1);
+    assert_true(png_of_size(shot, v->ui.width, v->ui.height));
+    /* the wheel zooms keeping the world point under the pointer */
+    push_key(SDLK_f); /* stop following, which would move the camera */
+    drive_frames(&d, 1);
+    assert_false(v->ui.follow);
+    int mx = v->ui.cam.vx + v->ui.cam.vw / 3, my = v->ui.cam.vy + v->ui.cam.vh / 4;
+    double wx0, wy0, wx1, wy1, zoom0 = v->ui.cam.zoom;
+    camera_to_world(&v->ui.cam, mx, my, &wx0, &wy0);
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MOUSEWHEEL;
+    e.wheel.y = 2;
+    e.wheel.preciseY = 2.0f;
+    e.wheel.mouseX = mx;
+    e.wheel.mouseY = my;
+    assert_int_equal(SDL_PushEvent(&e), 1);
+    drive_frames(&d, 1);
+    camera_to_world(&v->ui.cam, mx, my, &wx1, &wy1);
+    assert_true(fabs(v->ui.cam.zoom / zoom0 - 1.15 * 1.15) < 1e-9);
+    assert_true(fabs(wx1 - wx0) < 1e-9 && fabs(wy1 - wy0) < 1e-9);
+    /* a drag pans by the pointer's move and selects nothing */
+    uint32_t sel = v->ui.selected;
+    double cx = v->ui.cam.cx, cy = v->ui.cam.cy;
+    push_button(SDL_MOUSEBUTTONDOWN, mx, my);
+    push_motion(mx + 50, my + 20);
+    push_button(SDL_MOUSEBUTTONUP, mx + 50, my + 20);
+    drive_frames(&d, 1);
+    assert_true(fabs(v->ui.cam.cx - (cx - 50 / v->ui.cam.zoom)) < 1e-9);
+    assert_true(fabs(v->ui.cam.cy - (cy + 20 / v->ui.cam.zoom)) < 1e-9);
+    assert_true(v->ui.selected == sel);
+    push_key(SDLK_ESCAPE);
+    assert_false(viewer_frame(v));
+    drive_close(&d);
+}
+
 /* The watcher sees a write in place and a rename over the file (how
  * editors save), and not a change to another file of the folder. */
 static void test_file_watch_sees_edits(void **state)
@@ -722,6 +1082,8 @@ int main(void)
         cmocka_unit_test(test_view_screenshot_file),
         cmocka_unit_test(test_file_watch_sees_edits),
         cmocka_unit_test(test_live_change_applied_recorded_reapplied),
+        cmocka_unit_test(test_controls_pause_step_speed),
+        cmocka_unit_test(test_controls_select_follow_view),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
