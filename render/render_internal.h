@@ -355,6 +355,11 @@ typedef struct Recorder Recorder;
 PetriStatus recorder_start(const char *path, int w, int h, int fps, Recorder **out,
                            PetriError *err);
 PetriStatus recorder_frame(Recorder *rec, const uint8_t *rgb, PetriError *err);
+/* With a window, a video second is a second of the window: the frame
+ * drawn elapsed_s after the first is written as many times as the
+ * 1/fps slots it covers that have no frame yet (0 when it came early; at
+ * most 2 s worth, after a stall). `recorded`: frames written so far. */
+long recorder_copies(double elapsed_s, int fps, long recorded);
 /* Closes the pipe and waits for ffmpeg; its exit status decides. */
 PetriStatus recorder_finish(Recorder *rec, PetriError *err);
 

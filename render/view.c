@@ -39,6 +39,8 @@ static const int SPEEDS[] = {1, 2, 5, 10, 20, 30, 60, 120, 240, 480, 960, 1920, 
 enum { SPEED_COUNT = (int)(sizeof SPEEDS / sizeof SPEEDS[0]), SPEED_NORMAL = 6 };
 /* Frames per second drawn as fast as possible. */
 #define FASTEST_FPS 5.0
+/* Frames per second of a --record video. */
+#define RECORD_FPS 60
 
 int viewer_speed_rate(int i)
 {
@@ -1006,7 +1008,8 @@ Viewer *viewer_open(ViewOptions *o, int argc, char **argv, int *rc_out)
         goto fail;
     }
     if (o->record != NULL) {
-        if (recorder_start(o->record, v->ui.width, v->ui.height, 60, &v->rec, &err) != PETRI_OK) {
+        if (recorder_start(o->record, v->ui.width, v->ui.height, RECORD_FPS, &v->rec, &err) !=
+            PETRI_OK) {
             error_print(&err, stderr);
             rc = 2;
             goto fail;
@@ -1110,7 +1113,7 @@ bool viewer_frame(Viewer *v)
         double wait = v->next_frame - now_s();
         if (wait > 0) {
             SDL_Delay((Uint32)(fmin(wait, 0.016) * 1000.0) + 1);
-            return true;
+            return !v->quit;
         }
         SDL_LockMutex(sh->mu);
         bool fastest = SPEEDS[sh->speed] == 0;
@@ -1162,7 +1165,7 @@ bool viewer_frame(Viewer *v)
             return false;
         }
         SDL_Delay(5);
-        return true;
+        return !v->quit;
     }
     if (!v->fitted) {
         ViewLayout l = view_layout(v->ui.width, v->ui.height);
@@ -1217,8 +1220,22 @@ bool viewer_frame(Viewer *v)
     ++v->frames;
     ++v->fps_frames;
     if (v->rec != NULL) {
-        uint8_t *rgb = image_read_rgb(v->r, v->ui.width, v->ui.height);
-        if (rgb == NULL || recorder_frame(v->rec, rgb, &err) != PETRI_OK) {
+        /* off-screen: one frame per tick; in a window: wall-clock time */
+        long copies = 1;
+        if (!sh->lockstep) {
+            double t_now = now_s();
+            if (v->recorded == 0) {
+                v->record_t0 = t_now;
+            }
+            copies = recorder_copies(t_now - v->record_t0, RECORD_FPS, v->recorded);
+        }
+        uint8_t *rgb = copies > 0 ? image_read_rgb(v->r, v->ui.width, v->ui.height) : NULL;
+        bool ok = copies == 0 || rgb != NULL;
+        for (long k = 0; k < copies && ok; ++k) {
+            ok = recorder_frame(v->rec, rgb, &err) == PETRI_OK;
+            v->recorded += ok;
+        }
+        if (!ok) {
             if (rgb == NULL) {
                 error_add(&err, PETRI_EIO, "petri view: error: cannot read the frame");
             }
@@ -1306,7 +1323,8 @@ int viewer_close(Viewer *v)
                 error_print(&rerr, stderr);
                 v->rc = 1;
             } else {
-                fprintf(stderr, "petri view: wrote %s\n", o->record);
+                fprintf(stderr, "petri view: wrote %s (%ld frames at %d frames/s: %.2f s)\n",
+                        o->record, v->recorded, RECORD_FPS, (double)v->recorded / RECORD_FPS);
             }
             v->rec = NULL;
         }

@@ -102,6 +102,8 @@ typedef struct Viewer {
     double fps_t0, started, next_frame;
     uint64_t ticks0;
     int fps_frames;
+    long recorded;          /* video frames written */
+    double record_t0;       /* when the first was drawn */
 } Viewer;
 
 /* Parses `petri view` arguments; -1 when they are fine, else the exit

@@ -923,6 +923,223 @@ static void test_controls_select_follow_view(void **state)
     drive_close(&d);
 }
 
+/* ------------------------------------------------ species and lineage */
+
+/* Open-ended: the viewer's species of the living at an epoch's end are
+ * species.csv's (same ids, same sizes), from the run's own genomes. */
+static void test_open_ended_species_are_species_csv(void **state)
+{
+    (void)state;
+    omp_set_num_threads(2);
+    static const char *const ov[] = {"evolution.epoch_ticks=60", "evolution.floor=0",
+                                     "neat.compat_threshold=0.1", "world.size=[64,64]",
+                                     "populations.0.count=60", "populations.1.count=12"};
+    RunOptions ro = run_default_options();
+    ro.in_memory = true;
+    Run *run = NULL;
+    PetriError err;
+    error_clear(&err);
+    if (run_create("configs/open_world.yaml", ov, 6, &ro, &run, &err) != PETRI_OK) {
+        fail_msg("%s", err.msg);
+    }
+    LineageBook b;
+    lineage_init(&b, EVOLUTION_OPEN_ENDED, run_def(run));
+    for (int step = 0; step < 2; ++step) {
+        assert_int_equal(run_step(run, &err), PETRI_OK);
+        RunView v;
+        assert_true(run_view_world(run, &v));
+        lineage_cluster_world(&b, run, &v);
+        /* sizes per (population, species) from the book */
+        int sizes[WORLD_MAX_POPULATIONS][LINEAGE_MAX_SPECIES];
+        memset(sizes, 0, sizeof sizes);
+        for (int s = 0; s < world_agent_count(v.world); ++s) {
+            AgentView a;
+            world_agent(v.world, s, &a);
+            const LineageEntry *e = lineage_find(&b, 0, a.pop, a.id);
+            assert_non_null(e);
+            assert_true(e->species >= 0 && e->species < LINEAGE_MAX_SPECIES);
+            sizes[a.pop][e->species]++;
+        }
+        /* every species.csv row of this epoch, and no other species */
+        size_t len;
+        const char *rows = run_species_rows(run, &len);
+        int listed = 0, total = 0;
+        for (const char *p = rows; p < rows + len; p = strchr(p, '\n') + 1) {
+            unsigned long long g;
+            char pop[32];
+            int sp, size;
+            assert_int_equal(sscanf(p, "%llu,%31[^,],%d,%d", &g, pop, &sp, &size), 4);
+            int pi = strcmp(pop, "grazers") == 0 ? 0 : 1;
+            assert_int_equal(sizes[pi][sp], size);
+            ++listed;
+            total += size;
+        }
+        assert_true(listed >= 2);
+        assert_int_equal(total, world_agent_count(v.world));
+        assert_int_equal(b.rep_count[0] + b.rep_count[1], listed);
+        if (step == 1) {
+            /* the threshold makes more than one species somewhere */
+            assert_true(b.rep_count[0] + b.rep_count[1] > 2);
+        }
+    }
+    lineage_fini(&b);
+    assert_int_equal(run_close(run, &err), PETRI_OK);
+}
+
+/* The rows of lineage.csv into the book: a generational birth names the
+ * genomes of the next generation, an open-ended one the newborn; the line
+ * of descent follows the first parents back to a founder. */
+static void test_lineage_rows_and_chain(void **state)
+{
+    (void)state;
+    RunDef def = run_default_def();
+    snprintf(def.populations[0].name, sizeof def.populations[0].name, "prey");
+    LineageBook g;
+    lineage_init(&g, EVOLUTION_GENERATIONAL, &def);
+    const char gen_rows[] = "1,,birth,prey,0,4,,2,,,\n1,,birth,prey,1,4,7,3,,,\n"
+                            "1,,death,prey,3,,,,starved,,\n"
+                            "2,,birth,prey,0,1,0,3,,,\n2,,birth,prey,1,0,,2,,,\n2,,birth,pr";
+    size_t used = lineage_add_rows(&g, gen_rows, sizeof gen_rows - 1, NULL, NULL);
+    assert_int_equal(used, sizeof gen_rows - 1 - strlen("2,,birth,pr"));
+    /* genome 0 of generation 3: parents 1 + 0 of gen 2, whose genome 1
+     * came from 4 + 7 of gen 1, a founder */
+    LineageEntry line[VIEW_LINEAGE_DEPTH];
+    int n = lineage_chain(&g, 3, 0, 0, line, VIEW_LINEAGE_DEPTH);
+    assert_int_equal(n, 3);
+    assert_true(line[0].generation == 3 && line[0].parent1 == 1 && line[0].parent2 == 0);
+    assert_int_equal(line[0].species, 3);
+    assert_true(line[1].generation == 2 && line[1].id == 1 && line[1].parent1 == 4 &&
+                line[1].parent2 == 7);
+    assert_true(line[2].generation == 1 && line[2].id == 4 && line[2].cause == LINEAGE_FOUNDER);
+    /* a generation the book has no rows of is "not recorded" */
+    n = lineage_chain(&g, 9, 0, 0, line, VIEW_LINEAGE_DEPTH);
+    assert_int_equal(n, 1);
+    assert_int_equal(line[0].cause, LINEAGE_UNKNOWN);
+    lineage_fini(&g);
+
+    LineageBook o;
+    lineage_init(&o, EVOLUTION_OPEN_ENDED, &def);
+    const char oe_rows[] = "1,10,birth,prey,50,3,,,,,\n1,12,birth,prey,51,50,9,,,,\n"
+                           "1,15,death,prey,50,,,,starved,,\n2,100,birth,prey,60,,,,reseed,,\n"
+                           "2,140,birth,prey,61,51,,,,,\n";
+    lineage_add_rows(&o, oe_rows, sizeof oe_rows - 1, NULL, NULL);
+    n = lineage_chain(&o, 0, 0, 61, line, VIEW_LINEAGE_DEPTH);
+    assert_int_equal(n, 4);
+    assert_true(line[0].id == 61 && line[0].tick == 140 && line[0].generation == 2);
+    assert_true(line[1].id == 51 && line[1].parent1 == 50 && line[1].parent2 == 9);
+    assert_true(line[2].id == 50 && line[2].dead && line[2].death_tick == 15);
+    assert_string_equal(line[2].death, "starved");
+    assert_true(line[3].id == 3 && line[3].cause == LINEAGE_UNKNOWN);
+    const LineageEntry *r = lineage_find(&o, 0, 0, 60);
+    assert_true(r != NULL && r->cause == LINEAGE_RESEED && r->parent1 == WORLD_NO_ID);
+    lineage_fini(&o);
+}
+
+/* The window on a generational run: the inspected genome's parents are
+ * its lineage.csv row's, and the line goes back to generation 1. */
+static void test_view_generational_parents(void **state)
+{
+    (void)state;
+    char tmpl[] = "/tmp/petri-view-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char out[256];
+    snprintf(out, sizeof out, "%s/run", tmpl);
+    /* generation 3, tick 20: frame 2 * 60 + 20 */
+    char *argv[] = {"view", "configs/default.yaml", SMALL_RUN, "--set",
+                    "evolution.generations=3", "--out", out, "--frames", "140",
+                    "--select-best", NULL};
+    int argc = (int)(sizeof argv / sizeof argv[0]) - 1;
+    ViewOptions o;
+    assert_int_equal(view_parse_options(argc, argv, &o), -1);
+    int rc = -1;
+    Viewer *v = viewer_open(&o, argc, argv, &rc);
+    assert_non_null(v);
+    while (viewer_frame(v)) {
+    }
+    const ViewSnapshot *s = v->drawing;
+    assert_true(s->generation == 2); /* two done: generation 3 shown */
+    int sel = snapshot_find(s, v->ui.selected);
+    assert_true(sel >= 0 && s->agents[sel].genome >= 0);
+    int genome = s->agents[sel].genome;
+    assert_int_equal(s->lineage_count, 3);
+    LineageEntry me = s->lineage[0];
+    assert_true(me.id == (uint32_t)genome && me.generation == 3 && me.parent1 != WORLD_NO_ID);
+    assert_true(s->lineage[1].id == me.parent1 && s->lineage[1].generation == 2);
+    assert_int_equal(s->lineage[2].cause, LINEAGE_FOUNDER);
+    char text[160];
+    assert_true(view_parents_text(s, &s->agents[sel], text, sizeof text));
+    assert_non_null(strstr(text, "parents #"));
+    assert_int_equal(viewer_close(v), 0);
+    view_options_fini(&o, argc);
+    /* the row of generation 2's breeding that named this genome */
+    char path[512], want[128];
+    snprintf(path, sizeof path, "%s/lineage.csv", out);
+    size_t len;
+    char *csv = read_text(path, &len);
+    snprintf(want, sizeof want, "\n2,,birth,prey,%d,%u,", genome, me.parent1);
+    assert_non_null(strstr(csv, want));
+    petri_free(csv, len + 1);
+    char *rm[] = {"/bin/rm", "-rf", tmpl, NULL};
+    assert_int_equal(run_argv(rm), 0);
+}
+
+/* Runs argv with stdout to the file out; returns the exit code. */
+static int run_argv_to(char *const *argv, const char *out)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        return 127;
+    }
+    int status = 0;
+    assert_true(waitpid(pid, &status, 0) == pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* --record: the video has one frame per drawn frame off-screen, at 60
+ * frames per second, as ffprobe reads it back; in a window a frame is
+ * repeated for the 1/60 s slots it covered. */
+static void test_record_frames_and_rate(void **state)
+{
+    (void)state;
+    /* a window's frames: wall-clock slots */
+    assert_int_equal(recorder_copies(0.0, 60, 0), 1);
+    assert_int_equal(recorder_copies(0.010, 60, 1), 0);  /* early: none */
+    assert_int_equal(recorder_copies(0.0167, 60, 1), 1); /* on time */
+    assert_int_equal(recorder_copies(0.2, 60, 2), 11);   /* 5 fps: repeated */
+    assert_int_equal(recorder_copies(100.0, 60, 2), 120); /* a stall: at most 2 s */
+    char tmpl[] = "/tmp/petri-view-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char out[256], mp4[256], probe[256];
+    snprintf(out, sizeof out, "%s/run", tmpl);
+    snprintf(mp4, sizeof mp4, "%s/v.mp4", tmpl);
+    snprintf(probe, sizeof probe, "%s/probe.txt", tmpl);
+    char *bin = (char *)petri_bin();
+    char *view[] = {bin,  "view", "configs/default.yaml", SMALL_RUN, "--out", out,
+                    "--frames", "45", "--size", "640x360", "--record", mp4, NULL};
+    assert_int_equal(run_argv(view), 0);
+    char *ffprobe[] = {"ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                       "-show_entries", "stream=nb_read_frames,r_frame_rate,width,height",
+                       "-of", "csv=p=0", mp4, NULL};
+    int rc = run_argv_to(ffprobe, probe);
+    if (rc == 127) {
+        fail_msg("ffprobe is not installed: `make deps` installs ffmpeg, which --record needs");
+    }
+    assert_int_equal(rc, 0);
+    size_t len;
+    char *text = read_text(probe, &len);
+    /* width,height,r_frame_rate,nb_read_frames */
+    assert_non_null(strstr(text, "640,360,60/1,45"));
+    petri_free(text, len + 1);
+    char *rm[] = {"/bin/rm", "-rf", tmpl, NULL};
+    assert_int_equal(run_argv(rm), 0);
+}
+
 /* The watcher sees a write in place and a rename over the file (how
  * editors save), and not a change to another file of the folder. */
 static void test_file_watch_sees_edits(void **state)
@@ -1082,6 +1299,10 @@ int main(void)
         cmocka_unit_test(test_view_screenshot_file),
         cmocka_unit_test(test_file_watch_sees_edits),
         cmocka_unit_test(test_live_change_applied_recorded_reapplied),
+        cmocka_unit_test(test_open_ended_species_are_species_csv),
+        cmocka_unit_test(test_lineage_rows_and_chain),
+        cmocka_unit_test(test_view_generational_parents),
+        cmocka_unit_test(test_record_frames_and_rate),
         cmocka_unit_test(test_controls_pause_step_speed),
         cmocka_unit_test(test_controls_select_follow_view),
     };
