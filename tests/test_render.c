@@ -17,6 +17,7 @@
 #include "render/viewer.h"
 
 #include <SDL_ttf.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -1140,6 +1141,124 @@ static void test_record_frames_and_rate(void **state)
     assert_int_equal(run_argv(rm), 0);
 }
 
+/* ------------------------------------------------ a real window (Xvfb) */
+
+/* Starts Xvfb on a free display (it writes the number to -displayfd when
+ * it is ready); returns its pid and the display in disp. */
+static pid_t xvfb_start(char *disp, size_t cap)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    /* the read end first: it may be fd 3 itself */
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 3);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    char *argv[] = {"Xvfb", "-displayfd", "3", "-screen", "0", "1400x900x24", "-nolisten",
+                    "tcp", NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "Xvfb", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        fail_msg("Xvfb is not installed (Debian package xvfb): `make deps` installs it; the "
+                 "real-window test needs it");
+    }
+    char num[16] = "";
+    ssize_t n = read(fds[0], num, sizeof num - 1);
+    close(fds[0]);
+    if (n <= 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        fail_msg("Xvfb did not start");
+    }
+    num[n] = '\0';
+    snprintf(disp, cap, ":%d", atoi(num));
+    return pid;
+}
+
+/* `petri view` in a real window under Xvfb: it opens, runs, and on
+ * SIGTERM (as a window manager closes it) finishes the generation in
+ * progress, checkpoints and exits 0; the run it leaves ends with the
+ * state of the same number of generations headless. */
+static void test_real_window_under_xvfb(void **state)
+{
+    (void)state;
+    char disp[32];
+    pid_t xvfb = xvfb_start(disp, sizeof disp);
+    char tmpl[] = "/tmp/petri-view-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char a[512], b[512], stats[600], env_disp[64];
+    snprintf(a, sizeof a, "%s/window", tmpl);
+    snprintf(b, sizeof b, "%s/headless", tmpl);
+    snprintf(stats, sizeof stats, "%s/stats.csv", a);
+    snprintf(env_disp, sizeof env_disp, "DISPLAY=%s", disp);
+    /* X11 itself: SDL's fallbacks would hide a failed connection */
+    char *env[] = {env_disp, "PATH=/usr/bin:/bin", "SDL_VIDEODRIVER=x11", NULL};
+    char *bin = (char *)petri_bin();
+    char *view[] = {bin, "view", "configs/default.yaml", SMALL_RUN, "--set",
+                    "evolution.generations=1000", "--out", a, "--speed", "fastest", NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, bin, &fa, NULL, view, env), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    /* wait for two generations in the window (60 s at most) */
+    double until = clock_s() + 60.0;
+    int rows = 0;
+    while (rows < 3 && clock_s() < until) {
+        usleep(100 * 1000);
+        FILE *f = fopen(stats, "r");
+        rows = 0;
+        for (int c; f != NULL && (c = fgetc(f)) != EOF;) {
+            rows += c == '\n';
+        }
+        if (f != NULL) {
+            fclose(f);
+        }
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            kill(xvfb, SIGTERM);
+            waitpid(xvfb, NULL, 0);
+            fail_msg("petri view exited (status %d) before its window showed two generations",
+                     st);
+        }
+    }
+    kill(pid, SIGTERM);
+    int status = 0;
+    assert_true(waitpid(pid, &status, 0) == pid);
+    kill(xvfb, SIGTERM);
+    waitpid(xvfb, NULL, 0);
+    assert_true(rows >= 3);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* as many generations headless */
+    char path[600];
+    snprintf(path, sizeof path, "%s/summary.json", a);
+    size_t len;
+    char *text = read_text(path, &len);
+    const char *at = strstr(text, "\"generations\": ");
+    assert_non_null(at);
+    long gens = strtol(at + strlen("\"generations\": "), NULL, 10);
+    assert_non_null(strstr(text, "viewer closed"));
+    petri_free(text, len + 1);
+    assert_true(gens >= 2);
+    char set_gens[64];
+    snprintf(set_gens, sizeof set_gens, "evolution.generations=%ld", gens);
+    char *run[] = {bin, "run", "configs/default.yaml", SMALL_RUN, "--set", set_gens,
+                   "--out", b, "--quiet", NULL};
+    assert_int_equal(run_argv(run), 0);
+    char ha[64], hb[64];
+    summary_hash(a, ha, sizeof ha);
+    summary_hash(b, hb, sizeof hb);
+    assert_string_equal(ha, hb);
+    char *rm[] = {"/bin/rm", "-rf", tmpl, NULL};
+    assert_int_equal(run_argv(rm), 0);
+}
+
 /* The watcher sees a write in place and a rename over the file (how
  * editors save), and not a change to another file of the folder. */
 static void test_file_watch_sees_edits(void **state)
@@ -1303,6 +1422,7 @@ int main(void)
         cmocka_unit_test(test_lineage_rows_and_chain),
         cmocka_unit_test(test_view_generational_parents),
         cmocka_unit_test(test_record_frames_and_rate),
+        cmocka_unit_test(test_real_window_under_xvfb),
         cmocka_unit_test(test_controls_pause_step_speed),
         cmocka_unit_test(test_controls_select_follow_view),
     };
