@@ -45,17 +45,18 @@ bool view_parents_text(const ViewSnapshot *s, const SnapAgent *a, char *out, siz
         }
         unsigned long long g = (unsigned long long)s->generation + 1;
         if (e == NULL || e->cause == LINEAGE_UNKNOWN) {
-            snprintf(out, cap, "genome #%d of gen %llu   parents: not recorded", a->genome, g);
+            snprintf(out, cap, "genome #%d   parents: not recorded (gen %llu)", a->genome, g - 1);
             return false;
         }
         if (e->cause == LINEAGE_FOUNDER || e->parent1 == WORLD_NO_ID) {
-            snprintf(out, cap, "genome #%d of gen %llu   parents: none (%s)", a->genome, g,
+            snprintf(out, cap, "genome #%d   parents: none (%s)", a->genome,
                      e->cause == LINEAGE_MIGRANT ? "a migrant" : "a founder");
             return true;
         }
         parent_ids(e->parent1, e->parent2, ids, sizeof ids);
-        snprintf(out, cap, "genome #%d of gen %llu   parents %s of gen %llu%s", a->genome, g,
-                 ids, g - 1, e->parent2 == WORLD_NO_ID ? " (mutated copy)" : "");
+        snprintf(out, cap, "genome #%d   %s %s (gen %llu%s)", a->genome,
+                 e->parent2 == WORLD_NO_ID ? "parent" : "parents", ids, g - 1,
+                 e->parent2 == WORLD_NO_ID ? ", copied" : "");
         return true;
     }
     uint32_t mate = e != NULL ? e->parent2 : WORLD_NO_ID;
@@ -92,7 +93,10 @@ static void entry_line(const ViewSnapshot *s, const LineageEntry *e, char *out, 
             return;
         default:
             snprintf(out, cap, "gen %-5llu #%-5u %-11s %s %s", g, e->id, sp,
-                     e->parent1 == WORLD_NO_ID ? "no parents (a migrant)" : "parents", ids);
+                     e->parent1 == WORLD_NO_ID   ? "no parents (a migrant)"
+                     : e->parent2 == WORLD_NO_ID ? "parent"
+                                                 : "parents",
+                     ids);
             return;
         }
     }
@@ -119,17 +123,21 @@ static void entry_line(const ViewSnapshot *s, const LineageEntry *e, char *out, 
         snprintf(out, cap, "#%-6u reseeded, %s %s%s", e->id, born, sp, died);
         return;
     default:
-        snprintf(out, cap, "#%-6u %s %s  parents %s%s", e->id, born, sp, ids, died);
+        snprintf(out, cap, "#%-6u %s %s  %s %s%s", e->id, born, sp,
+                 e->parent2 == WORLD_NO_ID ? "parent" : "parents", ids, died);
         return;
     }
 }
 
-SDL_Rect lineage_panel_rect(const ViewUi *ui, int lines)
+SDL_Rect lineage_panel_rect(const ViewUi *ui, int lines, int text_w)
 {
     int lh = font_height(ui->small);
     int h = (lines + 2) * lh + 16;
-    int w = ui->cam.vw - 40 < 720 ? ui->cam.vw - 40 : 720;
-    return (SDL_Rect){ui->cam.vx + 10, ui->cam.vy + ui->cam.vh - h - 30, w, h};
+    int w = text_w + 20;
+    w = w > ui->cam.vw - 20 ? ui->cam.vw - 20 : w;
+    /* top left: the banner and the help take the bottom and the middle,
+     * messages the top right */
+    return (SDL_Rect){ui->cam.vx + 10, ui->cam.vy + 8, w, h};
 }
 
 void draw_lineage(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s)
@@ -138,7 +146,14 @@ void draw_lineage(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s)
     int lh = font_height(f);
     int sel = ui->selected != WORLD_NO_ID ? snapshot_find(s, ui->selected) : -1;
     int lines = sel >= 0 ? (s->lineage_count > 0 ? s->lineage_count : 1) : 1;
-    SDL_Rect b = lineage_panel_rect(ui, lines);
+    char text[VIEW_LINEAGE_DEPTH][256];
+    int text_w = font_width(f, "M") * 64; /* the title's */
+    for (int i = 0; sel >= 0 && i < s->lineage_count; ++i) {
+        entry_line(s, &s->lineage[i], text[i], sizeof text[i]);
+        int tw = font_width(f, text[i]);
+        text_w = tw > text_w ? tw : text_w;
+    }
+    SDL_Rect b = lineage_panel_rect(ui, lines, text_w);
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(r, 10, 12, 16, 225);
     SDL_RenderFillRect(r, &b);
@@ -164,8 +179,7 @@ void draw_lineage(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s)
     }
     for (int i = 0; i < s->lineage_count; ++i) {
         const LineageEntry *e = &s->lineage[i];
-        char line[256];
-        entry_line(s, e, line, sizeof line);
+        const char *line = text[i];
         SDL_Color c = e->cause == LINEAGE_UNKNOWN ? VIEW_DIM
                       : e->species >= 0           ? view_species_colour(e->species)
                                                   : VIEW_TEXT;

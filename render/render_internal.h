@@ -292,10 +292,10 @@ void draw_brain(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s, SDL_Re
 void draw_plots(SDL_Renderer *r, const ViewUi *ui, const PlotHistory *h, SDL_Rect at);
 /* The status line, the banner, messages and the help overlay. */
 void draw_overlay(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s);
-/* The selected agent's lineage panel (ui->lineage), bottom left of the
- * world, and its rectangle for `lines` entries. */
+/* The selected agent's lineage panel (ui->lineage), top left of the
+ * world, and its rectangle for `lines` entries text_w pixels wide. */
 void draw_lineage(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s);
-SDL_Rect lineage_panel_rect(const ViewUi *ui, int lines);
+SDL_Rect lineage_panel_rect(const ViewUi *ui, int lines, int text_w);
 /* The inspector's parents line for agent a of s; false when they are
  * not known (drawn dim). */
 bool view_parents_text(const ViewSnapshot *s, const SnapAgent *a, char *out, size_t cap);

@@ -1069,7 +1069,7 @@ static void test_view_generational_parents(void **state)
     assert_int_equal(s->lineage[2].cause, LINEAGE_FOUNDER);
     char text[160];
     assert_true(view_parents_text(s, &s->agents[sel], text, sizeof text));
-    assert_non_null(strstr(text, "parents #"));
+    assert_true(strstr(text, "parents #") != NULL || strstr(text, "parent #") != NULL);
     assert_int_equal(viewer_close(v), 0);
     view_options_fini(&o, argc);
     /* the row of generation 2's breeding that named this genome */
