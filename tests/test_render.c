@@ -1176,6 +1176,19 @@ static pid_t xvfb_start(char *disp, size_t cap)
     }
     num[n] = '\0';
     snprintf(disp, cap, ":%d", atoi(num));
+    /* Xvfb names its display before its socket is there: wait for it */
+    char sock[64];
+    snprintf(sock, sizeof sock, "/tmp/.X11-unix/X%d", atoi(num));
+    double until = clock_s() + 30.0;
+    struct stat st;
+    while (stat(sock, &st) != 0 && clock_s() < until) {
+        usleep(20 * 1000);
+    }
+    if (stat(sock, &st) != 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        fail_msg("Xvfb did not make its socket %s in 30 s", sock);
+    }
     return pid;
 }
 
@@ -1195,6 +1208,8 @@ static void test_real_window_under_xvfb(void **state)
     snprintf(b, sizeof b, "%s/headless", tmpl);
     snprintf(stats, sizeof stats, "%s/stats.csv", a);
     snprintf(env_disp, sizeof env_disp, "DISPLAY=%s", disp);
+    char log[600];
+    snprintf(log, sizeof log, "%s/view.log", tmpl);
     /* X11 itself: SDL's fallbacks would hide a failed connection */
     char *env[] = {env_disp, "PATH=/usr/bin:/bin", "SDL_VIDEODRIVER=x11", NULL};
     char *bin = (char *)petri_bin();
@@ -1203,7 +1218,7 @@ static void test_real_window_under_xvfb(void **state)
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     pid_t pid;
     assert_int_equal(posix_spawn(&pid, bin, &fa, NULL, view, env), 0);
     posix_spawn_file_actions_destroy(&fa);
@@ -1224,8 +1239,10 @@ static void test_real_window_under_xvfb(void **state)
         if (waitpid(pid, &st, WNOHANG) == pid) {
             kill(xvfb, SIGTERM);
             waitpid(xvfb, NULL, 0);
-            fail_msg("petri view exited (status %d) before its window showed two generations",
-                     st);
+            size_t ll;
+            char *said = read_text(log, &ll);
+            fail_msg("petri view exited (status %d) before its window showed two generations:\n%s",
+                     st, said);
         }
     }
     kill(pid, SIGTERM);
@@ -1426,6 +1443,11 @@ int main(void)
         cmocka_unit_test(test_controls_pause_step_speed),
         cmocka_unit_test(test_controls_select_follow_view),
     };
+    /* PETRI_TEST_ONLY=PATTERN runs the matching tests only (while working) */
+    const char *only = getenv("PETRI_TEST_ONLY");
+    if (only != NULL && only[0] != '\0') {
+        cmocka_set_test_filter(only);
+    }
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
     return rc;
