@@ -1156,7 +1156,7 @@ static pid_t xvfb_start(char *disp, size_t cap)
     posix_spawn_file_actions_adddup2(&fa, fds[1], 3);
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
     char *argv[] = {"Xvfb", "-displayfd", "3", "-screen", "0", "1400x900x24", "-nolisten",
-                    "tcp", NULL};
+                    "tcp", "-noreset", NULL};
     pid_t pid;
     int rc = posix_spawnp(&pid, "Xvfb", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
