@@ -288,6 +288,25 @@ int run_view_species(const Run *r, const RunView *v, int slot);
 /* The species.csv rows (SPECIES_CSV_HEADER's columns) of the last
  * run_step; valid until the next run_step. */
 const char *run_species_rows(const Run *r, size_t *len);
+/* For the viewer (sim/run_view.c), all read-only. The genome that drives
+ * the agent in `slot` of the observed world (v as the observer got it, or
+ * from run_view_world): open-ended, the agent's own; generational, its
+ * genome in the population (run_view_genome_index). NULL for baselines
+ * and agents born during an episode. Valid while v is. */
+const Genome *run_view_genome(const Run *r, const RunView *v, int slot);
+/* Generational: the index of the agent's genome in its population in the
+ * generation being run (the `id` of its lineage.csv birth row, written
+ * one generation earlier); -1 otherwise. */
+int run_view_genome_index(const Run *r, const RunView *v, int slot);
+/* Between steps: the persistent world of an open-ended run as an
+ * observer sees it (episode -1); false in generational runs, which keep
+ * no world between steps. */
+bool run_view_world(const Run *r, RunView *out);
+/* The lineage.csv rows (LINEAGE_CSV_HEADER's columns) that the current
+ * run_step has produced so far (read from the observer) or that the last
+ * one produced (between steps); valid until the next append: copy what
+ * is needed. */
+const char *run_lineage_rows(const Run *r, size_t *len);
 
 /* One key that run_apply_def looked at. */
 typedef struct RunChange {
