@@ -1,6 +1,7 @@
 /*
  * `petri eval RUNDIR | GENOME... [--seeds N] [--against forager,random,...]
- *             [--json] [--threads N] [--config FILE] [--pop NAME]`
+ *             [--json] [--threads N] [--config FILE] [--pop NAME] [--population]`
+ * `petri eval RUNDIR --ciao [--ciao-gens N] [--seeds N] [--out DIR] [--threads N]`
  *
  * RUNDIR: every evolved population's champion (champions/POP-best.bin) in
  * the run's own world (RUNDIR/config.yaml). GENOME...: each genome file
@@ -8,7 +9,10 @@
  * --config (default configs/default.yaml), which must evolve only that
  * population (with several, the others need champions: use a RUNDIR).
  * Each champion and each rule named by --against fills the population's
- * slot on the same N held-out seeds (sim/eval.c).
+ * slot on the same N held-out seeds (sim/eval.c). --population (RUNDIR
+ * only) adds a row per evolved population for its final population, read
+ * from the run's newest checkpoint: every genome is one agent of the slot.
+ * --ciao plays the generation champions against each other (sim/ciao.c).
  */
 #include "sim/eval_internal.h"
 #include "sim/evolve_internal.h"
@@ -36,7 +40,9 @@ typedef struct EvalRow {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: petri eval RUNDIR | GENOME... [--seeds N] [--against forager,random,...] "
-                 "[--json] [--threads N] [--config FILE] [--pop NAME]\n");
+                 "[--json] [--threads N] [--config FILE] [--pop NAME] [--population]\n"
+                 "       petri eval RUNDIR --ciao [--ciao-gens N] [--seeds N] [--out DIR] "
+                 "[--threads N]\n");
 }
 
 static int parse_rules(const char *text, int *rules, int cap)
@@ -92,8 +98,9 @@ static bool is_dir(const char *path)
 
 int sim_eval_main(int argc, char **argv)
 {
-    int seeds = 20, threads = 0;
-    bool json = false;
+    int seeds = 20, threads = 0, ciao_gens = CIAO_DEFAULT_GENS;
+    bool json = false, ciao = false, population = false, seeds_set = false;
+    const char *out_dir = NULL;
     const char *against = "forager,random";
     const char *config = "configs/default.yaml";
     const char *pop_name = NULL;
@@ -101,6 +108,8 @@ int sim_eval_main(int argc, char **argv)
         {"seeds", required_argument, NULL, 's'},   {"against", required_argument, NULL, 'a'},
         {"json", no_argument, NULL, 'j'},          {"threads", required_argument, NULL, 't'},
         {"config", required_argument, NULL, 'c'},  {"pop", required_argument, NULL, 'p'},
+        {"ciao", no_argument, NULL, 'C'},          {"ciao-gens", required_argument, NULL, 'G'},
+        {"out", required_argument, NULL, 'o'},     {"population", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     optind = 0; /* 0: glibc starts afresh, permuting operands after flags */
@@ -116,7 +125,19 @@ int sim_eval_main(int argc, char **argv)
                                 "100000, got '%s'\n", optarg);
                 return 2;
             }
+            seeds_set = true;
             break;
+        case 'G':
+            ciao_gens = (int)strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || ciao_gens < 1 || ciao_gens > CIAO_MAX_GENS) {
+                fprintf(stderr, "petri eval: error: --ciao-gens wants a whole number from 1 to "
+                                "%d, got '%s'\n", CIAO_MAX_GENS, optarg);
+                return 2;
+            }
+            break;
+        case 'C': ciao = true; break;
+        case 'P': population = true; break;
+        case 'o': out_dir = optarg; break;
         case 't':
             threads = (int)strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || threads < 1 || threads > 1024) {
@@ -157,12 +178,27 @@ int sim_eval_main(int argc, char **argv)
     } else {
         snprintf(cfg_path, sizeof cfg_path, "%s", config);
     }
+    if ((ciao || population || out_dir != NULL) && run_dir == NULL) {
+        fprintf(stderr, "petri eval: error: --%s takes one run folder (a folder holding "
+                        "config.yaml), not genome files\n",
+                ciao ? "ciao" : population ? "population" : "out");
+        return 2;
+    }
+    if (!ciao && out_dir != NULL) {
+        fprintf(stderr, "petri eval: error: --out is where --ciao writes; without --ciao eval "
+                        "prints to the terminal\n");
+        return 2;
+    }
     RunDef def;
     PetriError err;
     error_clear(&err);
     if (run_def_load(&def, cfg_path, NULL, 0, &err) != PETRI_OK) {
         error_print(&err, stderr);
         return 2;
+    }
+    if (ciao) {
+        return ciao_main(run_dir, &def, ciao_gens, seeds_set ? seeds : CIAO_DEFAULT_SEEDS,
+                         out_dir != NULL ? out_dir : run_dir);
     }
     /* Champions: one per evolved population. */
     Genome champ[WORLD_MAX_POPULATIONS];

@@ -95,7 +95,7 @@ static bool gnuplot_available(void)
 /* A population name as a gnuplot title: names are checked to be letters,
  * digits, '-', '_' and '.', and anything else becomes '?' here anyway, so
  * that no text of a config ever reaches gnuplot's parser as code. */
-static void plot_title(const char *name, char *out, size_t cap)
+void plot_title(const char *name, char *out, size_t cap)
 {
     size_t n = 0;
     for (const char *p = name; *p != '\0' && n + 1 < cap; ++p) {
@@ -391,30 +391,36 @@ int plots_write(const char *dir, const char *const *pop_names, int pop_count, bo
     if (fclose(f) != 0) {
         return 0;
     }
+    return plots_gnuplot(plots, "plots.gp") ? charts : 0;
+}
+
+bool plots_gnuplot(const char *folder, const char *script)
+{
+    if (!gnuplot_available()) {
+        return false;
+    }
     posix_spawn_file_actions_t fa;
     if (posix_spawn_file_actions_init(&fa) != 0) {
-        return 0;
+        return false;
     }
-    posix_spawn_file_actions_addchdir_np(&fa, plots);
+    posix_spawn_file_actions_addchdir_np(&fa, folder);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    char arg0[] = "gnuplot", arg1[] = "plots.gp";
+    char arg0[] = "gnuplot", arg1[256];
+    snprintf(arg1, sizeof arg1, "%s", script);
     char *args[] = {arg0, arg1, NULL};
     pid_t pid;
     int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, args, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
-        return 0;
+        return false;
     }
     int status;
     pid_t w;
     do {
         w = waitpid(pid, &status, 0);
     } while (w < 0 && errno == EINTR);
-    if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        return 0;
-    }
-    return charts;
+    return w >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 void lineage_count_reseeds(const char *dir, const RunDef *def, int *out)
