@@ -226,6 +226,12 @@ int sim_eval_main(int argc, char **argv)
                 ciao ? "ciao" : population ? "population" : "out");
         return 2;
     }
+    if (ciao && (json || population)) {
+        fprintf(stderr, "petri eval: error: --ciao writes ciao.csv and a heat map; it takes "
+                        "neither --%s nor the other rows of eval\n",
+                json ? "json" : "population");
+        return 2;
+    }
     if (!ciao && out_dir != NULL) {
         fprintf(stderr, "petri eval: error: --out is where --ciao writes; without --ciao eval "
                         "prints to the terminal\n");

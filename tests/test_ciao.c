@@ -372,6 +372,9 @@ static void test_ciao_refusals(void **state)
     assert_int_equal(sh("%s eval %s/run --ciao --ciao-gens 0 >/dev/null 2>&1", petri_bin(), tmp),
                      2);
     assert_int_equal(sh("%s eval %s/run --out %s/x >/dev/null 2>&1", petri_bin(), tmp, tmp), 2);
+    assert_int_equal(sh("%s eval %s/run --ciao --json >/dev/null 2>&1", petri_bin(), tmp), 2);
+    snprintf(path, sizeof path, "%s/x", tmp);
+    assert_int_not_equal(access(path, F_OK), 0);
 }
 
 int main(void)
