@@ -79,7 +79,11 @@ static const Command commands[] = {
      "seeds, and prints fitness, food per tick, survival and kills with 95%\n"
      "intervals, and champion minus rule paired by seed. GENOME files play\n"
      "population --pop of --config (default configs/default.yaml).\n"
-     "docs/outputs.md gives the --json schema."},
+     "--population adds the run's final population (newest checkpoint).\n"
+     "--ciao [--ciao-gens N] [--out DIR]: generation champions of the two\n"
+     "evolved populations against each other's earlier ones (a CIAO table):\n"
+     "ciao.csv and plots/ciao.png.\n"
+     "docs/outputs.md gives the --json schema and how to read CIAO."},
     {"bench", bench_main,
      "petri bench [SCENARIO]... [--threads 1,2,4] [--json] [--ticks N] [--warmup N] [--hash] "
      "[--isa scalar|sse2|avx2]",

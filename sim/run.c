@@ -479,6 +479,9 @@ PetriStatus run_step(Run *r, PetriError *err)
         if (r->species_rows.len > 0) {
             fwrite(r->species_rows.data, 1, r->species_rows.len, r->species);
         }
+        if (run_write_generation_champions(r, err) != PETRI_OK) {
+            return err->code;
+        }
     }
     double vars[STOP_VAR_COUNT] = {0};
     vars[STOP_VAR_GENERATION] = (double)gen;

@@ -166,6 +166,35 @@ static PetriStatus write_champions(Run *r, PetriError *err)
     return PETRI_OK;
 }
 
+/* Generational: every generation's champion of every evolved population
+ * (the best by training fitness, before breeding), as
+ * champions/generations/POP-gGGGGGGGG.bin, for `petri eval --ciao`. Each
+ * is written atomically; a resumed run writes the generations after its
+ * checkpoint again, the same genomes (the run is deterministic). */
+PetriStatus run_write_generation_champions(Run *r, PetriError *err)
+{
+    char folder[RUN_PATH_CAP + 64];
+    snprintf(folder, sizeof folder, "%s/champions/generations", r->dir);
+    bool made = false;
+    for (int p = 0; p < r->def.population_count; ++p) {
+        const Genome *g = evolution_generation_champion(r->ev, p);
+        if (g == NULL) {
+            continue;
+        }
+        if (!made && file_make_dirs(folder, err) != PETRI_OK) {
+            return err->code;
+        }
+        made = true;
+        char path[RUN_PATH_CAP + 300];
+        snprintf(path, sizeof path, "%s/%s-g%08llu.bin", folder, r->def.populations[p].name,
+                 (unsigned long long)evolution_generation(r->ev));
+        if (genome_save(g, path, err) != PETRI_OK) {
+            return err->code;
+        }
+    }
+    return PETRI_OK;
+}
+
 /* ------------------------------------------------------------ checkpoints */
 
 /* The payload: "RUN3", run id, config, rows of changes.csv applied, rows

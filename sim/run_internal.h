@@ -88,6 +88,8 @@ PetriStatus run_lock_folder(Run *r, PetriError *err);
  * PETRI_OK when none does (or DIR has no lock file). Takes no lock. */
 PetriStatus run_folder_check_unlocked(const char *dir, PetriError *err);
 PetriStatus run_write_summary(Run *r, PetriError *err);
+/* champions/generations/POP-gGGGGGGGG.bin of the generation just run. */
+PetriStatus run_write_generation_champions(Run *r, PetriError *err);
 /* The def and the Evolution of a checkpoint payload (all validated). */
 PetriStatus run_load_payload(const char *where, const char *payload, size_t len,
                              RunPayload *pl, RunDef *def, Evolution **ev, PetriError *err);

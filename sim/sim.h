@@ -109,6 +109,7 @@ typedef enum StopField {
     STOP_FIELD_HIDDEN_MAX,
     STOP_FIELD_CONNS_MAX,
     STOP_FIELD_BEHAVIOUR_SPREAD, /* generational: spread of what the genomes did */
+    STOP_FIELD_NOVELTY,          /* generational: the champion's behaviour against earlier ones */
     STOP_FIELD_COUNT
 } StopField;
 

@@ -335,12 +335,12 @@ static void test_outputs_parse(void **state)
     assert_memory_equal(s,
                         "generation,population,count,fitness_max,fitness_mean,fitness_median,"
                         "species,hidden_nodes_mean,connections_mean,births,deaths,food,reseeds,"
-                        "hidden_nodes_max,connections_max,behaviour_spread,wall_s\n",
+                        "hidden_nodes_max,connections_max,behaviour_spread,novelty,wall_s\n",
                         strlen("generation,population,count,fitness_max,fitness_mean,"
                                "fitness_median,species,hidden_nodes_mean,connections_mean,"
                                "births,deaths,food,reseeds,hidden_nodes_max,connections_max,"
-                               "behaviour_spread,wall_s\n"));
-    /* 2 generations x 2 populations, 17 columns each. */
+                               "behaviour_spread,novelty,wall_s\n"));
+    /* 2 generations x 2 populations, 18 columns each. */
     int lines = 0;
     for (char *line = strchr(s, '\n') + 1; *line; ++lines) {
         int commas = 0;
@@ -349,7 +349,7 @@ static void test_outputs_parse(void **state)
         for (char *c = line; c < end; ++c) {
             commas += *c == ',';
         }
-        assert_int_equal(commas, 16);
+        assert_int_equal(commas, 17);
         line = end + 1;
     }
     assert_int_equal(lines, 4);
