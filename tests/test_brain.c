@@ -501,6 +501,39 @@ static void test_agrees_with_genome_eval_order(void **state)
     brain_pool_destroy(pool);
 }
 
+/* The compiled layout (levels, ops sorted by activation, one flat array
+ * of connections) read back: every enabled connection once, and exactly
+ * the recurrence rule's connections flagged as reading the previous
+ * step, on genomes deep enough for many levels. */
+static void test_levels_keep_recurrence(void **state)
+{
+    (void)state;
+    Pcg32 rng = pcg32_stream(78, 0, RNG_PURPOSE_USER);
+    BrainPool *pool = brain_pool_create();
+    Genome back;
+    genome_init(&back, 0, 0);
+    for (int i = 0; i < 500; ++i) {
+        Genome g;
+        genome_init_random(&g, 1 + (int)pcg32_bounded(&rng, 4), 1 + (int)pcg32_bounded(&rng, 4),
+                           (int)pcg32_bounded(&rng, 12), (int)pcg32_bounded(&rng, 60), i % 2 == 1,
+                           &rng);
+        uint8_t rec_g[512], rec_b[512];
+        assert_true(g.conn_count <= 512);
+        int found = brain_find_recurrent(&g, rec_g);
+        int b = brain_pool_add(pool, &g);
+        brain_to_genome(pool, b, &back, rec_b);
+        assert_int_equal(back.conn_count, brain_conn_count(pool, b));
+        int flagged = 0;
+        for (int c = 0; c < back.conn_count; ++c) {
+            flagged += rec_b[c];
+        }
+        assert_int_equal(flagged, found);
+        genome_fini(&g);
+    }
+    genome_fini(&back);
+    brain_pool_destroy(pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_random_recurrent_matches_reference),
         cmocka_unit_test(test_step_range_matches_single_steps),
         cmocka_unit_test(test_agrees_with_genome_eval_order),
+        cmocka_unit_test(test_levels_keep_recurrence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
