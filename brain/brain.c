@@ -94,6 +94,13 @@ struct BrainPool {
     size_t level_len, level_cap;
     float *values;
     size_t value_len, value_cap;
+    /* brain_pool_relocate's scratch, kept so that a steady run allocates
+     * nothing: one array's new layout, and the brains' order and marks */
+    unsigned char *spare;
+    size_t spare_cap;
+    int32_t *placed;
+    uint8_t *placed_seen;
+    size_t placed_cap;
     /* scratch for compiling, reused between calls (brain_pool_add is serial) */
     unsigned char *scratch;
     size_t scratch_cap;
@@ -196,6 +203,9 @@ void brain_pool_destroy(BrainPool *pool)
     petri_free(pool->levels, pool->level_cap * sizeof *pool->levels);
     petri_free(pool->values, pool->value_cap * sizeof *pool->values);
     petri_free(pool->scratch, pool->scratch_cap);
+    petri_free(pool->spare, pool->spare_cap);
+    petri_free(pool->placed, pool->placed_cap * sizeof *pool->placed);
+    petri_free(pool->placed_seen, pool->placed_cap);
     petri_free(pool, sizeof *pool);
 }
 
@@ -218,7 +228,8 @@ size_t brain_pool_bytes(const BrainPool *pool)
     return sizeof *pool + (size_t)pool->brain_cap * sizeof *pool->brains +
            pool->op_cap * sizeof *pool->ops + pool->conn_cap * sizeof *pool->conns +
            pool->level_cap * sizeof *pool->levels +
-           pool->value_cap * sizeof *pool->values + pool->scratch_cap;
+           pool->value_cap * sizeof *pool->values + pool->scratch_cap + pool->spare_cap +
+           pool->placed_cap * (sizeof *pool->placed + 1);
 }
 
 /* Grows an array to hold at least need items (doubling), keeping contents. */
@@ -572,6 +583,84 @@ int brain_pool_add(BrainPool *pool, const Genome *g)
     pool->brains[pool->brain_count] = info;
     return pool->brain_count++;
 }
+
+/* ------------------------------------------------------------ layout */
+
+/* The order in which brain_pool_relocate lays brains out: the brains
+ * named (first time only), then the rest by index. Writes brain_count
+ * indexes into placed (whose marks it uses as scratch). */
+static void relocation_order(const BrainPool *pool, const int32_t *order, int count,
+                             int32_t *placed, uint8_t *seen)
+{
+    memset(seen, 0, (size_t)pool->brain_count);
+    int k = 0;
+    for (int i = 0; i < count; ++i) {
+        int b = order[i];
+        if (b >= 0 && b < pool->brain_count && !seen[b]) {
+            seen[b] = 1;
+            placed[k++] = b;
+        }
+    }
+    for (int b = 0; b < pool->brain_count; ++b) {
+        if (!seen[b]) {
+            placed[k++] = b;
+        }
+    }
+    assert(k == pool->brain_count);
+}
+
+/* Copies each brain's block of one array into the spare buffer in the
+ * order placed[], moving its offset, then back over the array. */
+#define BRAIN_RELOCATE(pool, arr, len, off, size_of)                                            \
+    do {                                                                                       \
+        __typeof__(pool->arr) fresh = (__typeof__(pool->arr))(void *)pool->spare;             \
+        size_t at = 0;                                                                         \
+        for (int i = 0; i < pool->brain_count; ++i) {                                          \
+            BrainInfo *bi = &pool->brains[pool->placed[i]];                                    \
+            size_t n = (size_t)(size_of);                                                      \
+            if (n > 0) {                                                                       \
+                memcpy(fresh + at, pool->arr + bi->off, n * sizeof *pool->arr);               \
+            }                                                                                  \
+            bi->off = at;                                                                      \
+            at += n;                                                                           \
+        }                                                                                      \
+        assert(at == pool->len);                                                               \
+        if (at > 0) {                                                                          \
+            memcpy(pool->arr, fresh, at * sizeof *pool->arr);                                 \
+        }                                                                                      \
+    } while (0)
+
+/* The spare buffer and the order arrays grown to the capacities of the
+ * pool's arrays (so they grow only when those grow: by doubling). */
+static void relocation_scratch(BrainPool *pool)
+{
+    size_t bytes = pool->op_cap * sizeof *pool->ops;
+    size_t more[3] = {pool->conn_cap * sizeof *pool->conns,
+                      pool->level_cap * sizeof *pool->levels,
+                      pool->value_cap * sizeof *pool->values};
+    for (int i = 0; i < 3; ++i) {
+        bytes = more[i] > bytes ? more[i] : bytes;
+    }
+    pool->spare = grow(pool->spare, &pool->spare_cap, bytes, 1);
+    size_t nb = (size_t)pool->brain_cap, cap = pool->placed_cap;
+    pool->placed = grow(pool->placed, &pool->placed_cap, nb, sizeof *pool->placed);
+    pool->placed_seen = grow(pool->placed_seen, &cap, nb, 1);
+}
+
+void brain_pool_relocate(BrainPool *pool, const int32_t *order, int count)
+{
+    if (pool->brain_count == 0) {
+        return;
+    }
+    relocation_scratch(pool);
+    relocation_order(pool, order, count, pool->placed, pool->placed_seen);
+    BRAIN_RELOCATE(pool, ops, op_len, op_off, bi->op_slots);
+    BRAIN_RELOCATE(pool, conns, conn_len, conn_off, bi->conn_count);
+    BRAIN_RELOCATE(pool, levels, level_len, level_off, bi->level_count);
+    BRAIN_RELOCATE(pool, values, value_len, value_off, bi->node_count + 1 + bi->op_slots);
+}
+
+#undef BRAIN_RELOCATE
 
 /* ------------------------------------------------------------ queries */
 

@@ -36,7 +36,16 @@ struct Habitat {
     HabitatEventSink sink;
     void *sink_user;
     TickTimes times;
+    /* locality: brains laid out in grid order every HABITAT_RELAYOUT_TICKS */
+    int32_t *brain_order;
+    int brain_order_cap;
+    int ticks_since_layout;
 };
+
+/* How often the brains' storage follows the agents' grid order: agents
+ * move a fraction of a cell per tick, so the order stays good for a
+ * while, and a relayout costs about one brain copy per agent. */
+#define HABITAT_RELAYOUT_TICKS 16
 
 PetriStatus habitat_create(const WorldDef *world, const PopulationDef *pops, int pop_count,
                            uint64_t seed, Habitat **out, PetriError *err)
@@ -70,6 +79,7 @@ void habitat_destroy(Habitat *h)
     }
     world_destroy(h->world);
     brain_pool_destroy(h->brains);
+    petri_free(h->brain_order, (size_t)h->brain_order_cap * sizeof *h->brain_order);
     petri_free(h, sizeof *h);
 }
 
@@ -268,6 +278,28 @@ static uint64_t agents_phases(Habitat *h, int n, uint64_t t0, uint64_t *t1, uint
     return clock_ns();
 }
 
+/* Lays the brains out in the order in which the fused loop steps them
+ * (grid order: by cell, then slot, which is id order), so that a large
+ * world streams through the pool instead of jumping around it. Only the
+ * memory layout changes: brain indexes, values and results stay. */
+static void relayout_brains(Habitat *h, int n)
+{
+    int due = h->ticks_since_layout == 0;
+    h->ticks_since_layout = (h->ticks_since_layout + 1) % HABITAT_RELAYOUT_TICKS;
+    if (!due) {
+        return;
+    }
+    if (n > h->brain_order_cap) {
+        petri_free(h->brain_order, (size_t)h->brain_order_cap * sizeof *h->brain_order);
+        h->brain_order = petri_alloc((size_t)n * sizeof *h->brain_order);
+        h->brain_order_cap = n;
+    }
+    for (int k = 0; k < n; ++k) {
+        h->brain_order[k] = world_agent_tag(h->world, world_grid_slot(h->world, k));
+    }
+    brain_pool_relocate(h->brains, h->brain_order, n);
+}
+
 void habitat_step(Habitat *h, int ticks)
 {
     World *w = h->world;
@@ -275,6 +307,7 @@ void habitat_step(Habitat *h, int ticks)
         uint64_t t0 = clock_ns();
         world_tick_begin(w);
         const int n = world_agent_count(w);
+        relayout_brains(h, n);
         uint64_t t1, t2;
         uint64_t t3 = agents_phases(h, n, t0, &t1, &t2);
         world_resolve(w);
