@@ -100,6 +100,7 @@ struct BrainPool {
     size_t spare_cap;
     int32_t *placed;
     uint8_t *placed_seen;
+    size_t *new_off;
     size_t placed_cap;
     /* scratch for compiling, reused between calls (brain_pool_add is serial) */
     unsigned char *scratch;
@@ -206,6 +207,7 @@ void brain_pool_destroy(BrainPool *pool)
     petri_free(pool->spare, pool->spare_cap);
     petri_free(pool->placed, pool->placed_cap * sizeof *pool->placed);
     petri_free(pool->placed_seen, pool->placed_cap);
+    petri_free(pool->new_off, pool->placed_cap * sizeof *pool->new_off);
     petri_free(pool, sizeof *pool);
 }
 
@@ -229,7 +231,7 @@ size_t brain_pool_bytes(const BrainPool *pool)
            pool->op_cap * sizeof *pool->ops + pool->conn_cap * sizeof *pool->conns +
            pool->level_cap * sizeof *pool->levels +
            pool->value_cap * sizeof *pool->values + pool->scratch_cap + pool->spare_cap +
-           pool->placed_cap * (sizeof *pool->placed + 1);
+           pool->placed_cap * (sizeof *pool->placed + 1 + sizeof *pool->new_off);
 }
 
 /* Grows an array to hold at least need items (doubling), keeping contents. */
@@ -610,25 +612,54 @@ static void relocation_order(const BrainPool *pool, const int32_t *order, int co
 }
 
 /* Copies each brain's block of one array into the spare buffer in the
- * order placed[], moving its offset, then back over the array. */
+ * order placed[] (new offsets by a serial prefix sum, the copies in
+ * parallel: brains share nothing), then back over the array, and moves
+ * the offsets. */
 #define BRAIN_RELOCATE(pool, arr, len, off, size_of)                                            \
     do {                                                                                       \
         __typeof__(pool->arr) fresh = (__typeof__(pool->arr))(void *)pool->spare;             \
+        const int nb = pool->brain_count;                                                      \
         size_t at = 0;                                                                         \
-        for (int i = 0; i < pool->brain_count; ++i) {                                          \
-            BrainInfo *bi = &pool->brains[pool->placed[i]];                                    \
-            size_t n = (size_t)(size_of);                                                      \
-            if (n > 0) {                                                                       \
-                memcpy(fresh + at, pool->arr + bi->off, n * sizeof *pool->arr);               \
-            }                                                                                  \
-            bi->off = at;                                                                      \
-            at += n;                                                                           \
+        for (int i = 0; i < nb; ++i) {                                                         \
+            const BrainInfo *bi = &pool->brains[pool->placed[i]];                              \
+            pool->new_off[i] = at;                                                             \
+            at += (size_t)(size_of);                                                           \
         }                                                                                      \
         assert(at == pool->len);                                                               \
-        if (at > 0) {                                                                          \
-            memcpy(pool->arr, fresh, at * sizeof *pool->arr);                                 \
+        _Pragma("omp parallel for schedule(static) if (nb > 4096)")                           \
+        for (int i = 0; i < nb; ++i) {                                                         \
+            const BrainInfo *bi = &pool->brains[pool->placed[i]];                              \
+            copy_items(fresh + pool->new_off[i], pool->arr + bi->off,                         \
+                       (size_t)(size_of) * sizeof *pool->arr);                                 \
+        }                                                                                      \
+        copy_parallel(pool->arr, fresh, at * sizeof *pool->arr);                               \
+        for (int i = 0; i < nb; ++i) {                                                         \
+            pool->brains[pool->placed[i]].off = pool->new_off[i];                              \
         }                                                                                      \
     } while (0)
+
+/* memcpy that accepts 0 bytes from anywhere. */
+static inline void copy_items(void *dst, const void *src, size_t bytes)
+{
+    if (bytes > 0) {
+        memcpy(dst, src, bytes);
+    }
+}
+
+/* memcpy in 64 parts on all threads (large pools). */
+static void copy_parallel(void *dst, const void *src, size_t bytes)
+{
+    enum { PARTS = 64 };
+    size_t part = (bytes / PARTS + 63u) & ~(size_t)63u;
+#pragma omp parallel for schedule(static) if (bytes > ((size_t)1 << 20))
+    for (int p = 0; p < PARTS; ++p) {
+        size_t lo = (size_t)p * part;
+        size_t hi = lo + part < bytes ? lo + part : bytes;
+        if (lo < hi) {
+            memcpy((char *)dst + lo, (const char *)src + lo, hi - lo);
+        }
+    }
+}
 
 /* The spare buffer and the order arrays grown to the capacities of the
  * pool's arrays (so they grow only when those grow: by doubling). */
@@ -642,9 +673,10 @@ static void relocation_scratch(BrainPool *pool)
         bytes = more[i] > bytes ? more[i] : bytes;
     }
     pool->spare = grow(pool->spare, &pool->spare_cap, bytes, 1);
-    size_t nb = (size_t)pool->brain_cap, cap = pool->placed_cap;
+    size_t nb = (size_t)pool->brain_cap, cap = pool->placed_cap, cap2 = pool->placed_cap;
     pool->placed = grow(pool->placed, &pool->placed_cap, nb, sizeof *pool->placed);
     pool->placed_seen = grow(pool->placed_seen, &cap, nb, 1);
+    pool->new_off = grow(pool->new_off, &cap2, nb, sizeof *pool->new_off);
 }
 
 void brain_pool_relocate(BrainPool *pool, const int32_t *order, int count)

@@ -40,12 +40,17 @@ struct Habitat {
     int32_t *brain_order;
     int brain_order_cap;
     int ticks_since_layout;
+    int relayout_ticks;
+    size_t relayout_min_bytes;
 };
 
 /* How often the brains' storage follows the agents' grid order: agents
  * move a fraction of a cell per tick, so the order stays good for a
  * while, and a relayout costs about one brain copy per agent. */
 #define HABITAT_RELAYOUT_TICKS 16
+/* A pool smaller than this stays in the caches whatever its order
+ * (standard-3k's 3,000 brains take 2 MB), so it is left as it is. */
+#define HABITAT_RELAYOUT_MIN_BYTES ((size_t)8 << 20)
 
 PetriStatus habitat_create(const WorldDef *world, const PopulationDef *pops, int pop_count,
                            uint64_t seed, Habitat **out, PetriError *err)
@@ -66,6 +71,8 @@ Habitat *habitat_adopt(World *w, uint64_t seed)
     h->world = w;
     h->brains = brain_pool_create();
     h->seed = seed;
+    h->relayout_ticks = HABITAT_RELAYOUT_TICKS;
+    h->relayout_min_bytes = HABITAT_RELAYOUT_MIN_BYTES;
     for (int p = 0; p < world_population_count(w); ++p) {
         h->spawn[p] = pcg32_stream(seed, (uint64_t)p, RNG_PURPOSE_SPAWN);
     }
@@ -284,9 +291,12 @@ static uint64_t agents_phases(Habitat *h, int n, uint64_t t0, uint64_t *t1, uint
  * memory layout changes: brain indexes, values and results stay. */
 static void relayout_brains(Habitat *h, int n)
 {
+    if (h->relayout_ticks <= 0) {
+        return;
+    }
     int due = h->ticks_since_layout == 0;
-    h->ticks_since_layout = (h->ticks_since_layout + 1) % HABITAT_RELAYOUT_TICKS;
-    if (!due) {
+    h->ticks_since_layout = (h->ticks_since_layout + 1) % h->relayout_ticks;
+    if (!due || brain_pool_bytes(h->brains) < h->relayout_min_bytes) {
         return;
     }
     if (n > h->brain_order_cap) {
@@ -361,6 +371,13 @@ void habitat_rebuild_brains(Habitat *h, const Genome *(*genome_of)(void *user, u
         int b = brain_pool_add(h->brains, g);
         world_set_agent_tag(w, s, b);
     }
+}
+
+void habitat_set_brain_relayout(Habitat *h, int every_ticks, size_t min_bytes)
+{
+    h->relayout_ticks = every_ticks;
+    h->relayout_min_bytes = min_bytes;
+    h->ticks_since_layout = 0;
 }
 
 void habitat_set_phase_timing(Habitat *h, bool on)
