@@ -441,6 +441,11 @@ void habitat_set_baseline_births(Habitat *h, bool on);
  * with barriers between them, for the benchmark's breakdown; off, they
  * run as one loop, which is faster. Results are the same either way. */
 void habitat_set_phase_timing(Habitat *h, bool on);
+/* Locality: every `every_ticks` ticks (0: never), when the brain pool
+ * holds at least min_bytes, the brains' storage is laid out in the order
+ * the tick steps them (grid order). Changes no result. Default: every 16
+ * ticks from 8 MiB. */
+void habitat_set_brain_relayout(Habitat *h, int every_ticks, size_t min_bytes);
 /* Called after every tick (after baseline births) with that tick's
  * events (world_events): deaths with their final counters, kills and
  * births, in id order. It may read the world but not change it. The
