@@ -238,6 +238,7 @@ static PetriStatus read_row(Run *r, char *line, const char *path, int lineno, Pe
     Genome g;
     memset(&g, 0, sizeof g);
     if (genome_load(&g, gpath, err) != PETRI_OK) {
+        genome_fini(&g); /* a failed load may keep its arrays */
         return error_at(err, PETRI_EFORMAT, path, lineno, 1,
                         "cannot put this genome in again, so the run cannot resume exactly");
     }

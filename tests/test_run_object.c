@@ -508,6 +508,15 @@ static void check_inject_resume(const char *mode)
     assert_non_null(strstr(err.msg, "injections.csv:3:1: error: cannot put this genome in again"));
     char *after = slurp(stats);
     assert_string_equal(before, after);
+    free(after);
+    /* A genome file that is there but corrupt: the same. */
+    assert_int_equal(sh("printf 'PTRGgarbage' > '%s'", path), 0);
+    error_clear(&err);
+    assert_int_not_equal(run_resume(broken, NULL, &b, &err), PETRI_OK);
+    assert_null(b);
+    assert_non_null(strstr(err.msg, "injections.csv:3:1: error: cannot put this genome in again"));
+    after = slurp(stats);
+    assert_string_equal(before, after);
     free(before);
     free(after);
 }
