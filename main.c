@@ -93,8 +93,11 @@ static const Command commands[] = {
      "[--generations N] [--set KEY=VALUE]...",
      "run a classic benchmark task (xor, pole2, pole2-novel)",
      "Runs a classic neuroevolution task many times and prints a table."},
-    {"export", genome_export_main, "petri export GENOME --json|--dot [-o FILE]",
-     "print a genome as JSON or Graphviz DOT", "Converts a binary genome file."},
+    {"export", sim_export_main,
+     "petri export GENOME --json|--dot [-o FILE] [--config CONFIG [--pop NAME]] [--all] "
+     "[--min-weight W]",
+     "print a genome as JSON or Graphviz DOT, inputs and outputs named",
+     "Converts a binary or JSON genome file."},
     {"sweep", sweep_main,
      "petri sweep SWEEP.yaml [--dry-run] [--jobs N] [--threads N] "
      "[--slurm [--time T] [--partition P] [--signal S]]",
