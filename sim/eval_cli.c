@@ -34,7 +34,7 @@ static const char *const metric_names[EVAL_METRICS] = {"fitness", "food_per_tick
 typedef struct EvalRow {
     int pop;
     char controller[32];   /* "champion" or a rule's name */
-    char genome[512];      /* the champion's file; "" for a rule */
+    char genome[1600];     /* the champion's file or the checkpoint; "" for a rule */
     double *v[EVAL_METRICS]; /* [seeds] */
 } EvalRow;
 

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #define GOLDEN_BUSY_1000 0xf684537ce81870deull
-#define GOLDEN_GENERATIONAL_3 0xc7fb653ad5ebcc8full
-#define GOLDEN_OPEN_ENDED_3 0xb7a3e070b8527cc5ull
+#define GOLDEN_GENERATIONAL_3 0xac7750c5f59acf29ull
+#define GOLDEN_OPEN_ENDED_3 0xe3ce78eaed51999dull
 
 /* The evolution scene as def structs, without the YAML loader (the musl
  * build has no libyaml): the same def as these overrides, which
