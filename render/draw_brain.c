@@ -65,18 +65,9 @@ void draw_inspector(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s, SD
     font_drawf(f, x, y, VIEW_TEXT, "kills %u   damage %.1f   offspring %u", c->kills, c->damage,
                c->offspring);
     y += lh;
-    if (a->parent == WORLD_NO_ID && s->mode == EVOLUTION_GENERATIONAL) {
-        /* an arena's agents are all placed at its start; their genomes'
-         * parents are NEAT's (lineage.csv), not the world's */
-        font_drawf(f, x, y, VIEW_DIM, "parents: bred by NEAT (lineage.csv)   born tick %llu",
-                   (unsigned long long)c->birth_tick);
-    } else if (a->parent == WORLD_NO_ID) {
-        font_drawf(f, x, y, VIEW_DIM, "parents: none (a founder)   born tick %llu",
-                   (unsigned long long)c->birth_tick);
-    } else {
-        font_drawf(f, x, y, VIEW_TEXT, "parents: #%u   born tick %llu", a->parent,
-                   (unsigned long long)c->birth_tick);
-    }
+    char parents[160];
+    bool known = view_parents_text(s, a, parents, sizeof parents);
+    font_drawf(f, x, y, known ? VIEW_TEXT : VIEW_DIM, "%s", parents);
 }
 
 /* Value to fill colour: red for negative, green for positive, dark at 0. */

@@ -18,6 +18,7 @@ static const char *const HELP[] = {
     "f                follow the selected agent",
     "Home or 0        show the whole world",
     "c                colour by population / by species",
+    "l                lineage of the selected agent",
     "space or p       pause / go on",
     ".                one tick (when paused)",
     "g                to the end of this generation (epoch)",
@@ -186,6 +187,9 @@ void view_draw_frame(SDL_Renderer *r, ViewUi *ui, const ViewSnapshot *s, const P
     SDL_SetRenderDrawColor(r, VIEW_BG.r, VIEW_BG.g, VIEW_BG.b, 255);
     SDL_RenderClear(r);
     draw_world(r, ui, s);
+    if (ui->lineage) {
+        draw_lineage(r, ui, s);
+    }
     draw_overlay(r, ui, s);
     draw_inspector(r, ui, s, lay.inspector);
     draw_brain(r, ui, s, lay.brain);

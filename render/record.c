@@ -110,3 +110,13 @@ PetriStatus recorder_finish(Recorder *rec, PetriError *err)
     petri_free(rec, sizeof *rec);
     return s;
 }
+
+long recorder_copies(double elapsed_s, int fps, long recorded)
+{
+    /* slots 0 .. floor(elapsed * fps) have begun by now */
+    long due = (long)(elapsed_s * fps) + 1 - recorded;
+    if (due < 0) {
+        return 0;
+    }
+    return due > 2L * fps ? 2L * fps : due;
+}

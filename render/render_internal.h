@@ -19,6 +19,7 @@ typedef struct SnapAgent {
     uint32_t id, parent;
     int16_t pop;
     int16_t species; /* -1: unknown */
+    int32_t genome;  /* generational: its genome's index in the population; -1 */
     float x, y, heading, energy, radius;
     float fitness;   /* the population's fitness weights over the counters so far */
     uint32_t age;
@@ -36,6 +37,74 @@ typedef struct SnapBrain {
     uint8_t *recurrent; /* per connection, brain_find_recurrent */
     int recurrent_cap;
 } SnapBrain;
+
+/* ------------------------------------------------------------ lineage
+ * (render/lineage.c) Who descends from whom, from the run's lineage rows
+ * (run_lineage_rows), and the species of open-ended agents. Kept on the
+ * simulation's thread; the snapshot copies the selected agent's line. */
+
+enum { LINEAGE_UNKNOWN = 0, LINEAGE_FOUNDER, LINEAGE_BIRTH, LINEAGE_RESEED, LINEAGE_MIGRANT };
+#define LINEAGE_MAX_ENTRIES (1 << 18) /* then the oldest quarter goes */
+#define LINEAGE_MAX_SPECIES 256       /* per population, as species.csv */
+#define VIEW_LINEAGE_DEPTH 12         /* generations shown */
+
+typedef struct LineageEntry {
+    uint64_t generation; /* generational: the generation it ran in; open-ended: epoch of birth
+                            (0: before the book) */
+    uint64_t tick;       /* open-ended: birth tick */
+    uint64_t death_tick; /* open-ended, when dead */
+    uint32_t id;         /* open-ended: agent id; generational: genome index */
+    uint32_t parent1;    /* generational: genome index one generation back; WORLD_NO_ID: none */
+    uint32_t parent2;    /* the other parent of a crossover (or mate); WORLD_NO_ID: none */
+    int16_t pop;
+    int16_t species;     /* -1: none or unknown */
+    uint8_t cause;       /* LINEAGE_* */
+    bool dead;
+    char death[14];      /* cause of death (lineage.csv's) */
+} LineageEntry;
+
+typedef struct LineageBook {
+    int mode; /* EvolutionMode */
+    LineageEntry *e; /* sorted by key */
+    int count, cap;
+    uint64_t dropped;
+    int pop_count;
+    char pop_names[WORLD_MAX_POPULATIONS][32];
+    size_t parsed; /* bytes of this step's run_lineage_rows read */
+    Genome *reps[WORLD_MAX_POPULATIONS]; /* open-ended species representatives */
+    int rep_count[WORLD_MAX_POPULATIONS];
+} LineageBook;
+
+/* The species of a new open-ended birth (its entry as parsed). */
+typedef int (*LineageSpeciesFn)(void *user, const LineageEntry *e);
+
+void lineage_init(LineageBook *b, int mode, const RunDef *def);
+void lineage_fini(LineageBook *b);
+/* Adds the whole lines of lineage.csv rows in text (len bytes); returns
+ * the bytes used (a partial last line is left). species_of (may be NULL)
+ * gives each open-ended birth its species. */
+size_t lineage_add_rows(LineageBook *b, const char *text, size_t len,
+                        LineageSpeciesFn species_of, void *user);
+/* Adds the rows of the last max_bytes of a run's lineage.csv (a resumed
+ * run's past); a missing file adds none. */
+PetriStatus lineage_load_file(LineageBook *b, const char *path, size_t max_bytes,
+                              PetriError *err);
+/* Generational: generation is the one the genome ran in; open-ended: 0. */
+const LineageEntry *lineage_find(const LineageBook *b, uint64_t generation, int pop, uint32_t id);
+/* The species of genome g of population pop: the first representative
+ * within nd->compat_threshold, else a new one (-1 past 256). */
+int lineage_species_assign(LineageBook *b, int pop, const Genome *g, const NeatDef *nd);
+void lineage_species_reset(LineageBook *b);
+/* Open-ended, between steps (v from run_view_world): species.csv's
+ * clustering of the living agents, stored in their entries (added for
+ * agents the book has not seen: founders, a resumed run's agents). */
+void lineage_cluster_world(LineageBook *b, const Run *run, const RunView *v);
+/* The line of descent of (generation, pop, id), following first parents:
+ * the agent, its parent, grandparent, ... up to cap entries. A missing
+ * ancestor ends the line with an entry of cause LINEAGE_FOUNDER
+ * (generation 1's genomes) or LINEAGE_UNKNOWN. Returns the count. */
+int lineage_chain(const LineageBook *b, uint64_t generation, int pop, uint32_t id,
+                  LineageEntry *out, int cap);
 
 typedef struct ViewSnapshot {
     uint64_t tick;        /* the world's tick */
@@ -62,6 +131,9 @@ typedef struct ViewSnapshot {
     SnapAgent *agents;
     int agent_count, agent_cap;
     SnapBrain brain;
+    /* the selected agent's line of descent (lineage_chain), itself first */
+    LineageEntry lineage[VIEW_LINEAGE_DEPTH];
+    int lineage_count;
 } ViewSnapshot;
 
 void snapshot_init(ViewSnapshot *s);
@@ -181,6 +253,7 @@ typedef struct ViewUi {
     uint32_t selected;       /* agent id, WORLD_NO_ID: none */
     bool follow;
     bool help;
+    bool lineage;            /* the lineage panel */
     bool paused;
     const char *speed_text;  /* "60 ticks/s", "fastest" */
     double fps, tps;         /* measured frames and ticks per second */
@@ -219,6 +292,13 @@ void draw_brain(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s, SDL_Re
 void draw_plots(SDL_Renderer *r, const ViewUi *ui, const PlotHistory *h, SDL_Rect at);
 /* The status line, the banner, messages and the help overlay. */
 void draw_overlay(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s);
+/* The selected agent's lineage panel (ui->lineage), top left of the
+ * world, and its rectangle for `lines` entries text_w pixels wide. */
+void draw_lineage(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s);
+SDL_Rect lineage_panel_rect(const ViewUi *ui, int lines, int text_w);
+/* The inspector's parents line for agent a of s; false when they are
+ * not known (drawn dim). */
+bool view_parents_text(const ViewSnapshot *s, const SnapAgent *a, char *out, size_t cap);
 /* The whole frame. */
 void view_draw_frame(SDL_Renderer *r, ViewUi *ui, const ViewSnapshot *s, const PlotHistory *h);
 
@@ -275,6 +355,11 @@ typedef struct Recorder Recorder;
 PetriStatus recorder_start(const char *path, int w, int h, int fps, Recorder **out,
                            PetriError *err);
 PetriStatus recorder_frame(Recorder *rec, const uint8_t *rgb, PetriError *err);
+/* With a window, a video second is a second of the window: the frame
+ * drawn elapsed_s after the first is written as many times as the
+ * 1/fps slots it covers that have no frame yet (0 when it came early; at
+ * most 2 s worth, after a stall). `recorded`: frames written so far. */
+long recorder_copies(double elapsed_s, int fps, long recorded);
 /* Closes the pipe and waits for ffmpeg; its exit status decides. */
 PetriStatus recorder_finish(Recorder *rec, PetriError *err);
 

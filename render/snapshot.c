@@ -117,6 +117,7 @@ void snapshot_capture_world(ViewSnapshot *s, const World *w, const FitnessDef *f
         d->parent = a.counters.parent;
         d->pop = (int16_t)a.pop;
         d->species = -1;
+        d->genome = -1;
         d->x = a.x;
         d->y = a.y;
         d->heading = a.heading;

@@ -19,7 +19,7 @@
  * shows tick N of the observed world; the picture is the same every
  * time.
  */
-#include "render/render_internal.h"
+#include "render/viewer.h"
 
 #include <SDL_ttf.h>
 #include <errno.h>
@@ -33,31 +33,19 @@
 
 /* ------------------------------------------------------------ options */
 
-typedef struct ViewOptions {
-    const char *target;          /* CONFIG or RUNDIR */
-    bool resume;
-    const char **overrides;
-    int override_count;
-    const char **genomes;
-    int genome_count;
-    const char *genome_pop;      /* name or index; NULL: 0 */
-    const char *out_dir;
-    bool force;
-    int threads;
-    long generations;
-    long frames;                 /* off-screen: stop after N frames; 0: a window */
-    const char *screenshot;
-    const char *record;
-    int width, height;
-    int speed;                   /* index into SPEEDS */
-    bool select_best;
-} ViewOptions;
 
 /* Ticks per second of the speed steps; 0: as fast as possible. */
 static const int SPEEDS[] = {1, 2, 5, 10, 20, 30, 60, 120, 240, 480, 960, 1920, 0};
 enum { SPEED_COUNT = (int)(sizeof SPEEDS / sizeof SPEEDS[0]), SPEED_NORMAL = 6 };
 /* Frames per second drawn as fast as possible. */
 #define FASTEST_FPS 5.0
+/* Frames per second of a --record video. */
+#define RECORD_FPS 60
+
+int viewer_speed_rate(int i)
+{
+    return i >= 0 && i < SPEED_COUNT ? SPEEDS[i] : -1;
+}
 
 static const char USAGE[] =
     "usage: petri view CONFIG|RUNDIR [--set k=v]... [--genome FILE]... [--genome-pop POP]\n"
@@ -92,7 +80,7 @@ static bool is_dir(const char *p)
 }
 
 /* Returns -1 when the options are fine, else the exit code. */
-static int parse_options(int argc, char **argv, ViewOptions *o)
+int view_parse_options(int argc, char **argv, ViewOptions *o)
 {
     memset(o, 0, sizeof *o);
     o->width = 1280;
@@ -226,45 +214,7 @@ static int parse_options(int argc, char **argv, ViewOptions *o)
 
 /* ------------------------------------------------------------ shared state */
 
-typedef struct PendingRows {
-    RunRow rows[64];
-    PlotRow plot[64];
-    int count;
-} PendingRows;
 
-typedef struct Shared {
-    SDL_mutex *mu;
-    SDL_cond *cv;
-    /* main -> simulation */
-    bool quit;
-    bool paused;
-    int step_ticks;            /* ticks to run while paused */
-    bool step_generation;      /* run to the end of this generation, then pause */
-    int speed;                 /* index into SPEEDS */
-    bool lockstep;             /* off-screen: one frame per tick */
-    bool want;                 /* the main thread wants a fresh snapshot */
-    uint32_t selected;
-    bool have_def;             /* a checked config to apply between steps */
-    RunDef next_def;
-    /* simulation -> main */
-    ViewSnapshot snaps[3];
-    ViewSnapshot *writing, *ready;
-    bool fresh;
-    uint64_t ticks;            /* observed ticks so far */
-    uint64_t generation_now;
-    PendingRows pending;
-    RunChange changes[64];
-    int change_count;
-    bool changes_news;
-    PetriError apply_err;
-    bool finished;
-    PetriStatus status;
-    PetriError err;
-    double next_due;           /* when the next tick may run, seconds (pacing) */
-    const RunDef *def;         /* the run's effective config (read on the sim thread) */
-    int species_pop;           /* the population whose species are plotted */
-    Run *run;
-} Shared;
 
 static double now_s(void)
 {
@@ -273,13 +223,37 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The species of each agent (open-ended: the book's, species.csv's
+ * numbering; generational: NEAT's), the genome index, and the selected
+ * agent's line of descent. */
+static void capture_lineage(Shared *sh, const RunView *v, ViewSnapshot *s)
+{
+    bool open = v->episode < 0;
+    for (int i = 0; i < s->agent_count; ++i) {
+        SnapAgent *a = &s->agents[i];
+        if (open) {
+            const LineageEntry *e = lineage_find(&sh->book, 0, a->pop, a->id);
+            a->species = e != NULL ? e->species : -1;
+        } else {
+            a->species = (int16_t)run_view_species(sh->run, v, i);
+            a->genome = run_view_genome_index(sh->run, v, i);
+        }
+    }
+    s->lineage_count = 0;
+    int sel = sh->selected != WORLD_NO_ID ? snapshot_find(s, sh->selected) : -1;
+    if (sel >= 0 && (open || s->agents[sel].genome >= 0)) {
+        const SnapAgent *a = &s->agents[sel];
+        s->lineage_count = lineage_chain(&sh->book, open ? 0 : v->generation, a->pop,
+                                         open ? a->id : (uint32_t)a->genome, s->lineage,
+                                         VIEW_LINEAGE_DEPTH);
+    }
+}
+
 static void capture(Shared *sh, const RunView *v)
 {
     ViewSnapshot *s = sh->writing;
     snapshot_capture_world(s, v->world, sh->def->fitness);
-    for (int i = 0; i < s->agent_count; ++i) {
-        s->agents[i].species = (int16_t)run_view_species(sh->run, v, i);
-    }
+    capture_lineage(sh, v, s);
     s->generation = v->generation > 0 ? v->generation - 1 : 0;
     s->mode = sh->def->evolution.mode;
     int sel = sh->selected != WORLD_NO_ID ? world_find(v->world, sh->selected) : -1;
@@ -295,10 +269,59 @@ static void capture(Shared *sh, const RunView *v)
     sh->want = false;
 }
 
+typedef struct NewbornCtx {
+    Shared *sh;
+    const RunView *v;
+} NewbornCtx;
+
+static int newborn_species(void *user, const LineageEntry *e)
+{
+    const NewbornCtx *c = user;
+    int slot = world_find(c->v->world, e->id);
+    const Genome *g = slot >= 0 ? run_view_genome(c->sh->run, c->v, slot) : NULL;
+    return lineage_species_assign(&c->sh->book, e->pop, g, &c->sh->def->neat);
+}
+
+/* Open-ended: every tick, the rows of the tick's births and deaths go
+ * into the book (each newborn gets its species), so the book does not
+ * depend on which ticks are drawn. */
+static void book_tick(Shared *sh, const RunView *v)
+{
+    if (v->episode >= 0) {
+        return;
+    }
+    size_t len;
+    const char *rows = run_lineage_rows(sh->run, &len);
+    if (len < sh->book.parsed) {
+        sh->book.parsed = 0;
+    }
+    NewbornCtx c = {sh, v};
+    sh->book.parsed += lineage_add_rows(&sh->book, rows + sh->book.parsed,
+                                        len - sh->book.parsed, newborn_species, &c);
+}
+
+/* Between steps: the rest of the step's rows (generational: the next
+ * generation's parents; open-ended: reseeds), then the open-ended
+ * species of the living, as species.csv counts them. */
+static void book_step(Shared *sh)
+{
+    size_t len;
+    const char *rows = run_lineage_rows(sh->run, &len);
+    if (sh->book.parsed < len) {
+        lineage_add_rows(&sh->book, rows + sh->book.parsed, len - sh->book.parsed, NULL, NULL);
+    }
+    sh->book.parsed = len;
+    RunView v;
+    if (run_view_world(sh->run, &v)) {
+        lineage_cluster_world(&sh->book, sh->run, &v);
+    }
+}
+
 /* The observer: runs on the thread that steps the observed world. */
 static void observe(void *user, const RunView *v)
 {
     Shared *sh = user;
+    book_tick(sh, v);
     SDL_LockMutex(sh->mu);
     sh->ticks++;
     if (sh->quit) {
@@ -325,7 +348,9 @@ static void observe(void *user, const RunView *v)
         sh->step_ticks--;
     }
     while (sh->paused && sh->step_ticks == 0 && !sh->step_generation && !sh->quit) {
+        sh->waiting = true;
         SDL_CondWait(sh->cv, sh->mu);
+        sh->waiting = false;
         if (sh->want) {
             capture(sh, v); /* a new selection while paused */
         }
@@ -357,6 +382,7 @@ static int sim_thread(void *user)
     PetriError err;
     error_clear(&err);
     PetriStatus st = PETRI_OK;
+    book_step(sh); /* the founders' species, or a resumed world's */
     for (;;) {
         SDL_LockMutex(sh->mu);
         bool quit = sh->quit;
@@ -383,10 +409,12 @@ static int sim_thread(void *user)
             sh->changes_news = true;
             SDL_UnlockMutex(sh->mu);
         }
+        sh->book.parsed = 0; /* run_step starts its rows afresh */
         st = run_step(run, &err);
         if (st != PETRI_OK) {
             break;
         }
+        book_step(sh);
         const RunStats *rs = run_stats(run);
         SDL_LockMutex(sh->mu);
         if (rs->history_len > 0 && sh->pending.count < 64) {
@@ -416,27 +444,6 @@ static int sim_thread(void *user)
 
 /* ------------------------------------------------------------ the window */
 
-typedef struct Viewer {
-    ViewOptions *o;
-    Shared sh;
-    SDL_Window *win;
-    SDL_Surface *surface;   /* off-screen target */
-    SDL_Renderer *r;
-    ViewUi ui;
-    char speed_text[32];    /* what ui.speed_text points to */
-    ViewSnapshot *drawing;
-    PlotHistory plots;
-    FileWatch *watch;
-    Recorder *rec;
-    bool dragging, moved;
-    int drag_x, drag_y;
-    double banner_until;    /* seconds; off-screen: a frame count */
-    long frames;
-    uint64_t shown_generation; /* of the snapshot drawn last */
-    double message_until;
-    bool fitted;
-    char config_path[4096];
-} Viewer;
 
 static void set_message(Viewer *v, bool error, double seconds, const char *text)
 {
@@ -550,7 +557,7 @@ static void screenshot(Viewer *v, const char *path)
         set_message(v, true, 8, err.msg);
     } else {
         char text[512];
-        snprintf(text, sizeof text, "screenshot: %s", path);
+        snprintf(text, sizeof text, "screenshot: %.480s", path);
         set_message(v, false, 4, text);
         fprintf(stderr, "petri view: wrote %s\n", path);
     }
@@ -578,7 +585,7 @@ static void cycle_best(Viewer *v, bool next_population)
     }
 }
 
-static void key(Viewer *v, const SDL_KeyboardEvent *k, bool *quit)
+static void key(Viewer *v, const SDL_KeyboardEvent *k)
 {
     Shared *sh = &v->sh;
     SDL_Keycode c = k->keysym.sym;
@@ -586,7 +593,7 @@ static void key(Viewer *v, const SDL_KeyboardEvent *k, bool *quit)
     switch (c) {
     case SDLK_ESCAPE:
     case SDLK_q:
-        *quit = true;
+        v->quit = true;
         break;
     case SDLK_SPACE:
     case SDLK_p:
@@ -626,13 +633,16 @@ static void key(Viewer *v, const SDL_KeyboardEvent *k, bool *quit)
     case SDLK_f:
         v->ui.follow = !v->ui.follow;
         break;
+    case SDLK_l:
+        v->ui.lineage = !v->ui.lineage;
+        break;
     case SDLK_c:
         v->ui.colour_by = v->ui.colour_by == COLOUR_BY_POPULATION ? COLOUR_BY_SPECIES
                                                                   : COLOUR_BY_POPULATION;
         set_message(v, false, 4,
                     v->ui.colour_by == COLOUR_BY_POPULATION ? "colour: by population"
                     : v->drawing->mode == EVOLUTION_OPEN_ENDED
-                        ? "colour: by species (open-ended runs keep no species per agent: grey)"
+                        ? "colour: by species (species.csv's of the last epoch; baselines grey)"
                         : "colour: by species (baselines grey)");
         break;
     case SDLK_TAB:
@@ -647,8 +657,9 @@ static void key(Viewer *v, const SDL_KeyboardEvent *k, bool *quit)
         camera_fit(&v->ui.cam, v->drawing->size[0], v->drawing->size[1]);
         break;
     case SDLK_s: {
-        char path[64];
-        snprintf(path, sizeof path, "petri-%llu.png", (unsigned long long)v->drawing->tick);
+        char path[4200];
+        snprintf(path, sizeof path, "%s/petri-%llu.png", v->shot_dir != NULL ? v->shot_dir : ".",
+                 (unsigned long long)v->drawing->tick);
         screenshot(v, path);
         break;
     }
@@ -657,16 +668,16 @@ static void key(Viewer *v, const SDL_KeyboardEvent *k, bool *quit)
     }
 }
 
-static void events(Viewer *v, bool *quit)
+void viewer_event(Viewer *v, const SDL_Event *ev)
 {
-    SDL_Event e;
-    while (SDL_PollEvent(&e)) {
+    const SDL_Event e = *ev;
+    {
         switch (e.type) {
         case SDL_QUIT:
-            *quit = true;
+            v->quit = true;
             break;
         case SDL_KEYDOWN:
-            key(v, &e.key, quit);
+            key(v, &e.key);
             break;
         case SDL_MOUSEBUTTONDOWN:
             if (e.button.button == SDL_BUTTON_LEFT) {
@@ -703,8 +714,14 @@ static void events(Viewer *v, bool *quit)
             }
             break;
         case SDL_MOUSEWHEEL: {
+            /* where the pointer was when the wheel turned */
             int mx, my;
+#if SDL_VERSION_ATLEAST(2, 26, 0)
+            mx = e.wheel.mouseX;
+            my = e.wheel.mouseY;
+#else
             SDL_GetMouseState(&mx, &my);
+#endif
             double f = pow(1.15, e.wheel.preciseY != 0 ? e.wheel.preciseY : e.wheel.y);
             double fit = fmin(v->ui.cam.vw / v->drawing->size[0], v->ui.cam.vh / v->drawing->size[1]);
             camera_zoom_at(&v->ui.cam, f, mx, my, fit * 0.25, fit * 200.0);
@@ -718,6 +735,14 @@ static void events(Viewer *v, bool *quit)
         default:
             break;
         }
+    }
+}
+
+static void events(Viewer *v)
+{
+    SDL_Event e;
+    while (SDL_PollEvent(&e)) {
+        viewer_event(v, &e);
     }
 }
 
@@ -897,7 +922,7 @@ static void watch_path(const ViewOptions *o, char *out, size_t cap)
     }
 }
 
-static int view_run(ViewOptions *o, int argc, char **argv)
+Viewer *viewer_open(ViewOptions *o, int argc, char **argv, int *rc_out)
 {
     PetriError err;
     error_clear(&err);
@@ -940,7 +965,7 @@ static int view_run(ViewOptions *o, int argc, char **argv)
         if (s != PETRI_OK) {
             error_print(&err, stderr);
             rc = 2;
-            goto done;
+            goto fail;
         }
         const char *pop_name = o->genome_pop;
         char from_file[64] = "";
@@ -960,7 +985,7 @@ static int view_run(ViewOptions *o, int argc, char **argv)
         if (gp < 0) {
             error_print(&err, stderr);
             rc = 2;
-            goto done;
+            goto fail;
         }
         ro.genomes = o->genomes;
         ro.genome_count = o->genome_count;
@@ -972,7 +997,7 @@ static int view_run(ViewOptions *o, int argc, char **argv)
         if (s != PETRI_OK) {
             error_print(&err, stderr);
             rc = 2;
-            goto done;
+            goto fail;
         }
     }
     /* the window and ffmpeg before the run, so that a missing display or
@@ -980,13 +1005,14 @@ static int view_run(ViewOptions *o, int argc, char **argv)
     if (open_renderer(v, &err) != PETRI_OK) {
         error_print(&err, stderr);
         rc = 1;
-        goto done;
+        goto fail;
     }
     if (o->record != NULL) {
-        if (recorder_start(o->record, v->ui.width, v->ui.height, 60, &v->rec, &err) != PETRI_OK) {
+        if (recorder_start(o->record, v->ui.width, v->ui.height, RECORD_FPS, &v->rec, &err) !=
+            PETRI_OK) {
             error_print(&err, stderr);
             rc = 2;
-            goto done;
+            goto fail;
         }
     }
     if (o->resume) {
@@ -997,17 +1023,29 @@ static int view_run(ViewOptions *o, int argc, char **argv)
     if (s != PETRI_OK) {
         error_print(&err, stderr);
         rc = s == PETRI_EIO ? 1 : 2;
-        goto done;
+        goto fail;
     }
     sh->run = run;
     sh->def = run_def(run);
+    lineage_init(&sh->book, sh->def->evolution.mode, sh->def);
+    if (o->resume) {
+        /* the parents of the generations before this session */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/lineage.csv", run_dir(run));
+        PetriError lerr;
+        error_clear(&lerr);
+        if (lineage_load_file(&sh->book, path, 16u << 20, &lerr) != PETRI_OK) {
+            fprintf(stderr, "petri view: warning: ");
+            error_print(&lerr, stderr);
+        }
+    }
     const char *why = NULL;
     if (run_done(run, &why)) {
         printf("%s: %s at generation %llu (target %llu); nothing to show. Give a higher target "
                "with --generations N to go on.\n",
                run_dir(run), why, (unsigned long long)run_stats(run)->generation,
                (unsigned long long)run_stats(run)->target);
-        goto done;
+        goto fail;
     }
     v->plots.pop_count = sh->def->population_count;
     for (int p = 0; p < sh->def->population_count; ++p) {
@@ -1036,219 +1074,261 @@ static int view_run(ViewOptions *o, int argc, char **argv)
     sh->cv = SDL_CreateCond();
     run_set_observer(run, observe, sh);
     fprintf(stderr, "petri view: run folder %s (h in the window: help)\n", run_dir(run));
-    SDL_Thread *thread = SDL_CreateThread(sim_thread, "petri-sim", sh);
-    if (thread == NULL) {
+    v->thread = SDL_CreateThread(sim_thread, "petri-sim", sh);
+    if (v->thread == NULL) {
         fprintf(stderr, "petri view: error: cannot start the simulation thread: %s\n",
                 SDL_GetError());
         rc = 1;
-        goto done;
+        goto fail;
     }
-    bool quit = false, finished = false;
-    long frames = 0;
-    double fps_t0 = now_s();
-    double started = fps_t0;
-    uint64_t ticks0 = 0;
-    int fps_frames = 0;
-    double next_frame = now_s();
-    while (!quit) {
-        if (v->win != NULL) {
-            events(v, &quit);
+    v->fps_t0 = now_s();
+    v->started = v->fps_t0;
+    v->next_frame = v->fps_t0;
+    *rc_out = 0;
+    return v;
+fail:
+    v->rc = rc;
+    *rc_out = viewer_close(v);
+    return NULL;
+}
+
+/* One pass of the window's loop: events, the newest snapshot, a frame
+ * drawn (and recorded, or written as the screenshot). false: stop. */
+bool viewer_frame(Viewer *v)
+{
+    ViewOptions *o = v->o;
+    Shared *sh = &v->sh;
+    PetriError err;
+    error_clear(&err);
+    if (v->quit) {
+        return false;
+    }
+    if (v->win != NULL) {
+        events(v);
+    }
+    if (!sh->lockstep) {
+        /* at most 60 frames per second even without vsync (Xvfb), and
+         * as fast as possible only FASTEST_FPS, so that drawing leaves
+         * the cores to the run; events stay answered meanwhile */
+        double wait = v->next_frame - now_s();
+        if (wait > 0) {
+            SDL_Delay((Uint32)(fmin(wait, 0.016) * 1000.0) + 1);
+            return !v->quit;
         }
-        if (!sh->lockstep) {
-            /* at most 60 frames per second even without vsync (Xvfb), and
-             * as fast as possible only FASTEST_FPS, so that drawing leaves
-             * the cores to the run; events stay answered meanwhile */
-            double wait = next_frame - now_s();
-            if (wait > 0) {
-                SDL_Delay((Uint32)(fmin(wait, 0.016) * 1000.0) + 1);
-                continue;
-            }
-            SDL_LockMutex(sh->mu);
-            bool fastest = SPEEDS[sh->speed] == 0;
-            SDL_UnlockMutex(sh->mu);
-            next_frame += fastest ? 1.0 / FASTEST_FPS : 1.0 / 60.0;
-            if (next_frame < now_s() - 0.1) {
-                next_frame = now_s();
-            }
+        SDL_LockMutex(sh->mu);
+        bool fastest = SPEEDS[sh->speed] == 0;
+        SDL_UnlockMutex(sh->mu);
+        v->next_frame += fastest ? 1.0 / FASTEST_FPS : 1.0 / 60.0;
+        if (v->next_frame < now_s() - 0.1) {
+            v->next_frame = now_s();
         }
-        uint64_t ticks = 0;
-        bool fresh;
-        if (sh->lockstep) {
-            /* wait for the tick of this frame (or the end of the run) */
-            SDL_LockMutex(sh->mu);
-            while (!sh->fresh && !sh->finished) {
-                SDL_CondWait(sh->cv, sh->mu);
-            }
-            SDL_UnlockMutex(sh->mu);
+    }
+    uint64_t ticks = 0;
+    bool fresh;
+    if (sh->lockstep) {
+        /* wait for the tick of this frame (or the end of the run) */
+        SDL_LockMutex(sh->mu);
+        while (!sh->fresh && !sh->finished) {
+            SDL_CondWait(sh->cv, sh->mu);
         }
-        fresh = take_news(v, &ticks, &finished);
-        if (v->watch != NULL && file_watch_changed(v->watch)) {
-            config_changed(v);
-        }
-        if (finished && !fresh && sh->lockstep) {
-            if (o->frames > 0 && frames < o->frames && frames > 0) {
-                fprintf(stderr, "petri view: the run ended at frame %ld, before frame %ld\n",
-                        frames, o->frames);
-                if (o->screenshot != NULL) {
-                    uint8_t *rgb = image_read_rgb(v->r, v->ui.width, v->ui.height);
-                    if (rgb != NULL &&
-                        image_write_png(o->screenshot, rgb, v->ui.width, v->ui.height, &err) ==
-                            PETRI_OK) {
-                        fprintf(stderr, "petri view: wrote %s (the last frame, tick %llu)\n",
-                                o->screenshot, (unsigned long long)v->drawing->tick);
-                    } else {
-                        error_print(&err, stderr);
-                        rc = 1;
-                    }
-                    if (rgb != NULL) {
-                        petri_free(rgb, (size_t)v->ui.width * (size_t)v->ui.height * 3);
-                    }
-                }
-            }
-            break;
-        }
-        if (v->drawing->pop_count == 0) {
-            /* nothing to draw yet */
-            if (finished) {
-                break;
-            }
-            SDL_Delay(5);
-            continue;
-        }
-        if (!v->fitted) {
-            ViewLayout l = view_layout(v->ui.width, v->ui.height);
-            v->ui.cam = (Camera){.vx = l.world.x, .vy = l.world.y, .vw = l.world.w, .vh = l.world.h};
-            camera_fit(&v->ui.cam, v->drawing->size[0], v->drawing->size[1]);
-            v->fitted = true;
-            if (o->select_best) {
-                cycle_best(v, true);
-            }
-        }
-        if (v->drawing->mode == EVOLUTION_GENERATIONAL && v->drawing->generation != v->shown_generation) {
-            /* a new generation is a new arena: its ids name other agents */
-            v->shown_generation = v->drawing->generation;
-            if (v->ui.selected != WORLD_NO_ID) {
-                select_agent(v, WORLD_NO_ID);
-                if (v->ui.follow) {
-                    v->ui.follow = false; /* nothing to follow: back to the whole world */
-                    camera_fit(&v->ui.cam, v->drawing->size[0], v->drawing->size[1]);
-                }
-            }
-        }
-        if (o->select_best && v->drawing->agent_count > 0 &&
-            (v->ui.selected == WORLD_NO_ID || snapshot_find(v->drawing, v->ui.selected) < 0)) {
-            /* --select-best: keeps a living best agent in the inspector */
-            v->ui.selected = WORLD_NO_ID;
-            cycle_best(v, true);
-        }
-        if (v->ui.follow && v->ui.selected != WORLD_NO_ID) {
-            int i = snapshot_find(v->drawing, v->ui.selected);
-            if (i >= 0) {
-                v->ui.cam.cx = v->drawing->agents[i].x;
-                v->ui.cam.cy = v->drawing->agents[i].y;
-            }
-        }
-        double t = now_s();
-        v->frames = frames;
-        if (v->banner_until > 0 && (sh->lockstep ? (double)frames : t) > v->banner_until) {
-            v->ui.banner[0] = '\0';
-            v->banner_until = 0;
-        }
-        if (v->message_until > 0 && t > v->message_until) {
-            v->ui.message[0] = '\0';
-            v->message_until = 0;
-        }
-        if (t - fps_t0 >= 0.5 && !sh->lockstep) {
-            v->ui.fps = fps_frames / (t - fps_t0);
-            v->ui.tps = (double)(ticks - ticks0) / (t - fps_t0);
-            fps_t0 = t;
-            fps_frames = 0;
-            ticks0 = ticks;
-        }
-        view_draw_frame(v->r, &v->ui, v->drawing, &v->plots);
-        ++frames;
-        ++fps_frames;
-        if (v->rec != NULL) {
-            uint8_t *rgb = image_read_rgb(v->r, v->ui.width, v->ui.height);
-            if (rgb == NULL || recorder_frame(v->rec, rgb, &err) != PETRI_OK) {
-                if (rgb == NULL) {
-                    error_add(&err, PETRI_EIO, "petri view: error: cannot read the frame");
-                }
-                error_print(&err, stderr);
-                rc = 1;
-                quit = true;
-            }
-            if (rgb != NULL) {
-                petri_free(rgb, (size_t)v->ui.width * (size_t)v->ui.height * 3);
-            }
-        }
-        if (o->frames > 0 && frames >= o->frames) {
+        SDL_UnlockMutex(sh->mu);
+    }
+    fresh = take_news(v, &ticks, &v->finished);
+    if (v->watch != NULL && file_watch_changed(v->watch)) {
+        config_changed(v);
+    }
+    if (v->finished && !fresh && sh->lockstep) {
+        if (o->frames > 0 && v->frames < o->frames && v->frames > 0) {
+            fprintf(stderr, "petri view: the run ended at frame %ld, before frame %ld\n",
+                    v->frames, o->frames);
             if (o->screenshot != NULL) {
                 uint8_t *rgb = image_read_rgb(v->r, v->ui.width, v->ui.height);
-                if (rgb == NULL ||
-                    image_write_png(o->screenshot, rgb, v->ui.width, v->ui.height, &err) != PETRI_OK) {
-                    if (rgb == NULL) {
-                        error_add(&err, PETRI_EIO, "petri view: error: cannot read the frame");
-                    }
-                    error_print(&err, stderr);
-                    rc = 1;
+                if (rgb != NULL &&
+                    image_write_png(o->screenshot, rgb, v->ui.width, v->ui.height, &err) ==
+                        PETRI_OK) {
+                    fprintf(stderr, "petri view: wrote %s (the last frame, tick %llu)\n",
+                            o->screenshot, (unsigned long long)v->drawing->tick);
                 } else {
-                    fprintf(stderr, "petri view: wrote %s (frame %ld, tick %llu)\n",
-                            o->screenshot, frames, (unsigned long long)v->drawing->tick);
+                    error_print(&err, stderr);
+                    v->rc = 1;
                 }
                 if (rgb != NULL) {
                     petri_free(rgb, (size_t)v->ui.width * (size_t)v->ui.height * 3);
                 }
             }
-            quit = true;
         }
-        if (sh->lockstep) {
-            SDL_LockMutex(sh->mu);
-            sh->want = true;
-            SDL_CondBroadcast(sh->cv);
-            SDL_UnlockMutex(sh->mu);
-        } else {
-            SDL_RenderPresent(v->r);
+        return false;
+    }
+    if (v->drawing->pop_count == 0) {
+        /* nothing to draw yet */
+        if (v->finished) {
+            return false;
         }
-        if (finished && !sh->lockstep && v->win == NULL) {
-            break;
+        SDL_Delay(5);
+        return !v->quit;
+    }
+    if (!v->fitted) {
+        ViewLayout l = view_layout(v->ui.width, v->ui.height);
+        v->ui.cam = (Camera){.vx = l.world.x, .vy = l.world.y, .vw = l.world.w, .vh = l.world.h};
+        camera_fit(&v->ui.cam, v->drawing->size[0], v->drawing->size[1]);
+        v->fitted = true;
+        if (o->select_best) {
+            cycle_best(v, true);
         }
     }
-    double shown = now_s() - started;
-    SDL_LockMutex(sh->mu);
-    sh->quit = true;
-    uint64_t observed = sh->ticks;
-    SDL_CondBroadcast(sh->cv);
-    SDL_UnlockMutex(sh->mu);
-    SDL_WaitThread(thread, NULL);
-    fprintf(stderr, "petri view: %ld frames in %.1f s (%.1f frames/s), %llu ticks observed (%.0f/s)\n",
-            frames, shown, shown > 0 ? (double)frames / shown : 0.0,
-            (unsigned long long)observed, shown > 0 ? (double)observed / shown : 0.0);
-    if (sh->status != PETRI_OK) {
-        error_print(&sh->err, stderr);
-        rc = 1;
-    }
-    const char *reason = NULL;
-    if (!run_done(run, &reason)) {
-        PetriError serr;
-        error_clear(&serr);
-        if (run_stop(run, "viewer closed", &serr) != PETRI_OK) {
-            error_print(&serr, stderr);
-            rc = 1;
+    if (v->drawing->mode == EVOLUTION_GENERATIONAL && v->drawing->generation != v->shown_generation) {
+        /* a new generation is a new arena: its ids name other agents */
+        v->shown_generation = v->drawing->generation;
+        if (v->ui.selected != WORLD_NO_ID) {
+            select_agent(v, WORLD_NO_ID);
+            if (v->ui.follow) {
+                v->ui.follow = false; /* nothing to follow: back to the whole world */
+                camera_fit(&v->ui.cam, v->drawing->size[0], v->drawing->size[1]);
+            }
         }
     }
+    if (o->select_best && v->drawing->agent_count > 0 &&
+        (v->ui.selected == WORLD_NO_ID || snapshot_find(v->drawing, v->ui.selected) < 0)) {
+        /* --select-best: keeps a living best agent in the inspector */
+        v->ui.selected = WORLD_NO_ID;
+        cycle_best(v, true);
+    }
+    if (v->ui.follow && v->ui.selected != WORLD_NO_ID) {
+        int i = snapshot_find(v->drawing, v->ui.selected);
+        if (i >= 0) {
+            v->ui.cam.cx = v->drawing->agents[i].x;
+            v->ui.cam.cy = v->drawing->agents[i].y;
+        }
+    }
+    double t = now_s();
+    if (v->banner_until > 0 && (sh->lockstep ? (double)v->frames : t) > v->banner_until) {
+        v->ui.banner[0] = '\0';
+        v->banner_until = 0;
+    }
+    if (v->message_until > 0 && t > v->message_until) {
+        v->ui.message[0] = '\0';
+        v->message_until = 0;
+    }
+    if (t - v->fps_t0 >= 0.5 && !sh->lockstep) {
+        v->ui.fps = v->fps_frames / (t - v->fps_t0);
+        v->ui.tps = (double)(ticks - v->ticks0) / (t - v->fps_t0);
+        v->fps_t0 = t;
+        v->fps_frames = 0;
+        v->ticks0 = ticks;
+    }
+    view_draw_frame(v->r, &v->ui, v->drawing, &v->plots);
+    ++v->frames;
+    ++v->fps_frames;
     if (v->rec != NULL) {
-        PetriError rerr;
-        error_clear(&rerr);
-        if (recorder_finish(v->rec, &rerr) != PETRI_OK) {
-            error_print(&rerr, stderr);
-            rc = 1;
-        } else {
-            fprintf(stderr, "petri view: wrote %s\n", o->record);
+        /* off-screen: one frame per tick; in a window: wall-clock time */
+        long copies = 1;
+        if (!sh->lockstep) {
+            double t_now = now_s();
+            if (v->recorded == 0) {
+                v->record_t0 = t_now;
+            }
+            copies = recorder_copies(t_now - v->record_t0, RECORD_FPS, v->recorded);
         }
-        v->rec = NULL;
+        uint8_t *rgb = copies > 0 ? image_read_rgb(v->r, v->ui.width, v->ui.height) : NULL;
+        bool ok = copies == 0 || rgb != NULL;
+        for (long k = 0; k < copies && ok; ++k) {
+            ok = recorder_frame(v->rec, rgb, &err) == PETRI_OK;
+            v->recorded += ok;
+        }
+        if (!ok) {
+            if (rgb == NULL) {
+                error_add(&err, PETRI_EIO, "petri view: error: cannot read the frame");
+            }
+            error_print(&err, stderr);
+            v->rc = 1;
+            v->quit = true;
+        }
+        if (rgb != NULL) {
+            petri_free(rgb, (size_t)v->ui.width * (size_t)v->ui.height * 3);
+        }
     }
-done:
+    if (o->frames > 0 && v->frames >= o->frames) {
+        if (o->screenshot != NULL) {
+            uint8_t *rgb = image_read_rgb(v->r, v->ui.width, v->ui.height);
+            if (rgb == NULL ||
+                image_write_png(o->screenshot, rgb, v->ui.width, v->ui.height, &err) != PETRI_OK) {
+                if (rgb == NULL) {
+                    error_add(&err, PETRI_EIO, "petri view: error: cannot read the frame");
+                }
+                error_print(&err, stderr);
+                v->rc = 1;
+            } else {
+                fprintf(stderr, "petri view: wrote %s (frame %ld, tick %llu)\n",
+                        o->screenshot, v->frames, (unsigned long long)v->drawing->tick);
+            }
+            if (rgb != NULL) {
+                petri_free(rgb, (size_t)v->ui.width * (size_t)v->ui.height * 3);
+            }
+        }
+        v->quit = true;
+    }
+    if (sh->lockstep) {
+        SDL_LockMutex(sh->mu);
+        sh->want = true;
+        SDL_CondBroadcast(sh->cv);
+        SDL_UnlockMutex(sh->mu);
+    } else {
+        SDL_RenderPresent(v->r);
+    }
+    if (v->finished && !sh->lockstep && v->win == NULL) {
+        return false;
+    }
+    return !v->quit;
+}
+
+/* Stops the simulation's thread (the run writes its checkpoint), closes
+ * the run, the window and SDL; frees v. Returns the exit code. */
+int viewer_close(Viewer *v)
+{
+    ViewOptions *o = v->o;
+    Shared *sh = &v->sh;
+    Run *run = sh->run;
+    PetriError err;
+    error_clear(&err);
+    if (v->thread != NULL) {
+        double shown = now_s() - v->started;
+        SDL_LockMutex(sh->mu);
+        sh->quit = true;
+        uint64_t observed = sh->ticks;
+        SDL_CondBroadcast(sh->cv);
+        SDL_UnlockMutex(sh->mu);
+        SDL_WaitThread(v->thread, NULL);
+        v->thread = NULL;
+        fprintf(stderr,
+                "petri view: %ld frames in %.1f s (%.1f frames/s), %llu ticks observed (%.0f/s)\n",
+                v->frames, shown, shown > 0 ? (double)v->frames / shown : 0.0,
+                (unsigned long long)observed, shown > 0 ? (double)observed / shown : 0.0);
+        if (sh->status != PETRI_OK) {
+            error_print(&sh->err, stderr);
+            v->rc = 1;
+        }
+        const char *reason = NULL;
+        if (!run_done(run, &reason)) {
+            PetriError serr;
+            error_clear(&serr);
+            if (run_stop(run, "viewer closed", &serr) != PETRI_OK) {
+                error_print(&serr, stderr);
+                v->rc = 1;
+            }
+        }
+        if (v->rec != NULL) {
+            PetriError rerr;
+            error_clear(&rerr);
+            if (recorder_finish(v->rec, &rerr) != PETRI_OK) {
+                error_print(&rerr, stderr);
+                v->rc = 1;
+            } else {
+                fprintf(stderr, "petri view: wrote %s (%ld frames at %d frames/s: %.2f s)\n",
+                        o->record, v->recorded, RECORD_FPS, (double)v->recorded / RECORD_FPS);
+            }
+            v->rec = NULL;
+        }
+    }
     if (run != NULL) {
         PetriError cerr;
         error_clear(&cerr);
@@ -1257,7 +1337,7 @@ done:
                 run_dir(run));
         if (run_close(run, &cerr) != PETRI_OK) {
             error_print(&cerr, stderr);
-            rc = rc != 0 ? rc : 1;
+            v->rc = v->rc != 0 ? v->rc : 1;
         }
     }
     if (v->rec != NULL) {
@@ -1285,7 +1365,9 @@ done:
     for (int i = 0; i < 3; ++i) {
         snapshot_fini(&sh->snaps[i]);
     }
+    lineage_fini(&sh->book);
     plot_history_fini(&v->plots);
+    int rc = v->rc;
     petri_free(v, sizeof *v);
     if (TTF_WasInit()) {
         TTF_Quit();
@@ -1294,14 +1376,33 @@ done:
     return rc;
 }
 
+void view_options_fini(ViewOptions *o, int argc)
+{
+    petri_free(o->overrides, ((size_t)argc + 1) * sizeof *o->overrides);
+    petri_free(o->genomes, ((size_t)argc + 1) * sizeof *o->genomes);
+    o->overrides = NULL;
+    o->genomes = NULL;
+}
+
+static int view_run(ViewOptions *o, int argc, char **argv)
+{
+    int rc = 0;
+    Viewer *v = viewer_open(o, argc, argv, &rc);
+    if (v == NULL) {
+        return rc;
+    }
+    while (viewer_frame(v)) {
+    }
+    return viewer_close(v);
+}
+
 int view_main(int argc, char **argv)
 {
     ViewOptions o;
-    int rc = parse_options(argc, argv, &o);
+    int rc = view_parse_options(argc, argv, &o);
     if (rc < 0) {
         rc = view_run(&o, argc, argv);
     }
-    petri_free(o.overrides, ((size_t)argc + 1) * sizeof *o.overrides);
-    petri_free(o.genomes, ((size_t)argc + 1) * sizeof *o.genomes);
+    view_options_fini(&o, argc);
     return rc;
 }

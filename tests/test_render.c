@@ -14,8 +14,12 @@
 #include <cmocka.h>
 
 #include "render/render_internal.h"
+#include "render/viewer.h"
 
 #include <SDL_ttf.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <math.h>
 #include <omp.h>
@@ -563,6 +567,715 @@ static void test_view_screenshot_file(void **state)
     assert_int_equal(run_argv(rm), 0);
 }
 
+/* ------------------------------------------------ the controls, driven
+ * A real window on SDL's offscreen video driver (no display needed), the
+ * run on its thread as in `petri view`, events pushed as SDL_PushEvent
+ * would deliver them and taken by viewer_frame. Every wait is bounded:
+ * a control that does nothing fails the test instead of hanging it. */
+
+typedef struct Driven {
+    Viewer *v;
+    ViewOptions o;
+    char tmp[64];
+    char out[128];
+    char *argv[48];
+    int argc;
+} Driven;
+
+static void drive_open(Driven *d, const char *const *args, int n)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->tmp, sizeof d->tmp, "/tmp/petri-drive-XXXXXX");
+    assert_non_null(mkdtemp(d->tmp));
+    snprintf(d->out, sizeof d->out, "%s/run", d->tmp);
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    d->argc = 0;
+    d->argv[d->argc++] = "view";
+    for (int i = 0; i < n; ++i) {
+        d->argv[d->argc++] = (char *)args[i];
+    }
+    d->argv[d->argc++] = "--out";
+    d->argv[d->argc++] = d->out;
+    d->argv[d->argc] = NULL;
+    assert_int_equal(view_parse_options(d->argc, d->argv, &d->o), -1);
+    int rc = -1;
+    d->v = viewer_open(&d->o, d->argc, d->argv, &rc);
+    if (d->v == NULL) {
+        fail_msg("the viewer did not open (exit %d)", rc);
+    }
+    assert_non_null(d->v->win); /* a window, not the off-screen surface */
+    d->v->shot_dir = d->tmp;
+}
+
+static void drive_close(Driven *d)
+{
+    assert_int_equal(viewer_close(d->v), 0);
+    view_options_fini(&d->o, d->argc);
+    char *rm[] = {"/bin/rm", "-rf", d->tmp, NULL};
+    assert_int_equal(run_argv(rm), 0);
+    unsetenv("SDL_VIDEODRIVER");
+}
+
+static double clock_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* What the test waits for, read under the viewer's mutex. */
+typedef bool (*DrivePred)(Viewer *v, const void *arg);
+
+/* Runs frames until pred holds (checked after each frame); fails after
+ * 60 s of wall clock, which only a broken control takes. */
+static void drive_until(Driven *d, DrivePred pred, const void *arg, const char *what)
+{
+    double until = clock_s() + 60.0;
+    for (;;) {
+        assert_true(viewer_frame(d->v));
+        SDL_LockMutex(d->v->sh.mu);
+        bool ok = pred(d->v, arg);
+        SDL_UnlockMutex(d->v->sh.mu);
+        if (ok) {
+            return;
+        }
+        if (clock_s() > until) {
+            fail_msg("waited 60 s for: %s", what);
+        }
+    }
+}
+
+static bool frames_at_least(Viewer *v, const void *arg)
+{
+    return v->frames >= *(const long *)arg;
+}
+
+/* n more frames drawn. */
+static void drive_frames(Driven *d, long n)
+{
+    long target = d->v->frames + n;
+    drive_until(d, frames_at_least, &target, "frames drawn");
+}
+
+static bool ticks_at_least(Viewer *v, const void *arg)
+{
+    return v->sh.ticks >= *(const uint64_t *)arg && v->drawing->agent_count > 0;
+}
+
+static bool held(Viewer *v, const void *arg)
+{
+    (void)arg;
+    return v->sh.waiting && !v->sh.fresh;
+}
+
+static void push_key(SDL_Keycode k)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.state = SDL_PRESSED;
+    e.key.keysym.sym = k;
+    assert_int_equal(SDL_PushEvent(&e), 1);
+}
+
+static void push_button(Uint32 type, int x, int y)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
+    e.button.x = x;
+    e.button.y = y;
+    assert_int_equal(SDL_PushEvent(&e), 1);
+}
+
+static void push_motion(int x, int y)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MOUSEMOTION;
+    e.motion.x = x;
+    e.motion.y = y;
+    assert_int_equal(SDL_PushEvent(&e), 1);
+}
+
+static uint64_t ticks_now(Viewer *v)
+{
+    SDL_LockMutex(v->sh.mu);
+    uint64_t t = v->sh.ticks;
+    SDL_UnlockMutex(v->sh.mu);
+    return t;
+}
+
+/* Pauses and waits until the run is held and the window shows the
+ * tick it is held at. */
+static void drive_pause(Driven *d)
+{
+    push_key(SDLK_SPACE);
+    drive_until(d, held, NULL, "the run held by pause");
+    drive_frames(d, 2);
+}
+
+#define DRIVE_RUN                                                                           \
+    "configs/default.yaml", "--set", "evolution.generations=50", "--set",                    \
+        "evolution.episode_ticks=400", "--set", "populations.0.count=40", "--set",          \
+        "world.size=[48,48]", "--threads", "1"
+
+/* Space holds the run: no tick passes while paused; `.` runs exactly
+ * one; `+`, `-` and `x` change the speed. */
+static void test_controls_pause_step_speed(void **state)
+{
+    (void)state;
+    static const char *const args[] = {DRIVE_RUN};
+    Driven d;
+    drive_open(&d, args, (int)(sizeof args / sizeof args[0]));
+    uint64_t some = 5;
+    drive_until(&d, ticks_at_least, &some, "the first ticks");
+    drive_pause(&d);
+    assert_true(d.v->ui.paused);
+    uint64_t t0 = ticks_now(d.v), shown = d.v->drawing->tick;
+    drive_frames(&d, 20); /* a third of a second of frames */
+    assert_true(ticks_now(d.v) == t0);
+    assert_true(d.v->drawing->tick == shown);
+    for (int k = 1; k <= 3; ++k) {
+        push_key(SDLK_PERIOD);
+        uint64_t want = t0 + (uint64_t)k;
+        drive_until(&d, ticks_at_least, &want, "one tick");
+        drive_until(&d, held, NULL, "the run held again after one tick");
+        drive_frames(&d, 5);
+        assert_true(ticks_now(d.v) == want);
+    }
+    /* the speed: 60 ticks/s, one step up, two down, fastest and back */
+    assert_int_equal(viewer_speed_rate(d.v->sh.speed), 60);
+    push_key(SDLK_PLUS);
+    drive_frames(&d, 1);
+    assert_int_equal(viewer_speed_rate(d.v->sh.speed), 120);
+    assert_string_equal(d.v->ui.speed_text, "120 ticks/s");
+    push_key(SDLK_MINUS);
+    push_key(SDLK_MINUS);
+    drive_frames(&d, 1);
+    assert_int_equal(viewer_speed_rate(d.v->sh.speed), 30);
+    assert_string_equal(d.v->ui.speed_text, "30 ticks/s");
+    push_key(SDLK_x);
+    drive_frames(&d, 1);
+    assert_int_equal(viewer_speed_rate(d.v->sh.speed), 0);
+    assert_string_equal(d.v->ui.speed_text, "fastest");
+    /* pause, then go on: ticks pass again */
+    push_key(SDLK_SPACE);
+    drive_frames(&d, 1);
+    assert_false(d.v->ui.paused);
+    uint64_t later = ticks_now(d.v) + 20;
+    drive_until(&d, ticks_at_least, &later, "ticks after going on");
+    push_key(SDLK_x);
+    drive_frames(&d, 1);
+    assert_int_equal(viewer_speed_rate(d.v->sh.speed), 60);
+    push_key(SDLK_q);
+    assert_false(viewer_frame(d.v));
+    drive_close(&d);
+}
+
+/* An agent far enough from the others that a click on it can only mean
+ * it; -1 when there is none. */
+static int lonely_agent(const ViewSnapshot *s)
+{
+    for (int i = 0; i < s->agent_count; ++i) {
+        bool alone = true;
+        for (int j = 0; j < s->agent_count && alone; ++j) {
+            float dx = s->agents[i].x - s->agents[j].x, dy = s->agents[i].y - s->agents[j].y;
+            alone = j == i || sqrtf(dx * dx + dy * dy) > 4 * s->agents[i].radius + 2;
+        }
+        if (alone) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static bool png_of_size(const char *path, int w, int h)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return false;
+    }
+    uint8_t head[24];
+    bool ok = fread(head, 1, sizeof head, f) == sizeof head && memcmp(head + 1, "PNG", 3) == 0 &&
+              memcmp(head + 12, "IHDR", 4) == 0 && be32(head + 16) == (uint32_t)w &&
+              be32(head + 20) == (uint32_t)h;
+    fclose(f);
+    return ok;
+}
+
+/* Click, follow, Tab and n, colour, help, lineage, screenshot, wheel,
+ * drag: each control's effect on what the window shows. */
+static void test_controls_select_follow_view(void **state)
+{
+    (void)state;
+    static const char *const args[] = {DRIVE_RUN};
+    Driven d;
+    drive_open(&d, args, (int)(sizeof args / sizeof args[0]));
+    uint64_t some = 5;
+    drive_until(&d, ticks_at_least, &some, "the first ticks");
+    drive_pause(&d);
+    Viewer *v = d.v;
+    const ViewSnapshot *s = v->drawing;
+    /* a click on an agent selects it */
+    int i = lonely_agent(s);
+    assert_true(i >= 0);
+    uint32_t id = s->agents[i].id;
+    float sx, sy;
+    camera_to_screen(&v->ui.cam, s->agents[i].x, s->agents[i].y, &sx, &sy);
+    push_button(SDL_MOUSEBUTTONDOWN, (int)lrintf(sx), (int)lrintf(sy));
+    push_button(SDL_MOUSEBUTTONUP, (int)lrintf(sx), (int)lrintf(sy));
+    drive_frames(&d, 2);
+    assert_true(v->ui.selected == id);
+    /* a click on bare ground clears it */
+    push_button(SDL_MOUSEBUTTONDOWN, v->ui.cam.vx + 2, v->ui.cam.vy + 2);
+    push_button(SDL_MOUSEBUTTONUP, v->ui.cam.vx + 2, v->ui.cam.vy + 2);
+    drive_frames(&d, 1);
+    assert_true(v->ui.selected == WORLD_NO_ID);
+    /* Tab: the fittest agent of the first population; n: the next */
+    push_key(SDLK_TAB);
+    drive_frames(&d, 2);
+    s = v->drawing;
+    int b = snapshot_find(s, v->ui.selected);
+    assert_true(b >= 0);
+    for (int k = 0; k < s->agent_count; ++k) {
+        if (s->agents[k].pop == s->agents[b].pop) {
+            assert_true(s->agents[k].fitness <= s->agents[b].fitness);
+        }
+    }
+    uint32_t best = v->ui.selected;
+    push_key(SDLK_n);
+    drive_frames(&d, 2);
+    s = v->drawing;
+    int nb = snapshot_find(s, v->ui.selected);
+    assert_true(nb >= 0 && v->ui.selected != best);
+    assert_true(s->agents[nb].fitness <= s->agents[snapshot_find(s, best)].fitness);
+    /* f: the camera follows the selected agent, tick after tick */
+    push_key(SDLK_f);
+    for (int k = 0; k < 3; ++k) {
+        uint64_t want = ticks_now(v) + 1;
+        push_key(SDLK_PERIOD);
+        drive_until(&d, ticks_at_least, &want, "one tick");
+        drive_until(&d, held, NULL, "held");
+        drive_frames(&d, 2);
+        s = v->drawing;
+        int f = snapshot_find(s, v->ui.selected);
+        assert_true(f >= 0);
+        assert_true(v->ui.follow);
+        assert_true(v->ui.cam.cx == s->agents[f].x && v->ui.cam.cy == s->agents[f].y);
+    }
+    /* c: colour by species and back */
+    push_key(SDLK_c);
+    drive_frames(&d, 1);
+    assert_int_equal(v->ui.colour_by, COLOUR_BY_SPECIES);
+    assert_non_null(strstr(v->ui.message, "by species"));
+    push_key(SDLK_c);
+    drive_frames(&d, 1);
+    assert_int_equal(v->ui.colour_by, COLOUR_BY_POPULATION);
+    /* h and l: the help and the lineage panel, on and off */
+    push_key(SDLK_h);
+    push_key(SDLK_l);
+    drive_frames(&d, 1);
+    assert_true(v->ui.help && v->ui.lineage);
+    assert_true(v->drawing->lineage_count >= 1);
+    push_key(SDLK_h);
+    push_key(SDLK_l);
+    drive_frames(&d, 1);
+    assert_true(!v->ui.help && !v->ui.lineage);
+    /* s: a PNG of the window, named after the tick */
+    char shot[256];
+    snprintf(shot, sizeof shot, "%s/petri-%llu.png", d.tmp, (unsigned long long)v->drawing->tick);
+    push_key(SDLK_s);
+    drive_frames(&d, 1);
+    assert_true(png_of_size(shot, v->ui.width, v->ui.height));
+    /* the wheel zooms keeping the world point under the pointer */
+    push_key(SDLK_f); /* stop following, which would move the camera */
+    drive_frames(&d, 1);
+    assert_false(v->ui.follow);
+    int mx = v->ui.cam.vx + v->ui.cam.vw / 3, my = v->ui.cam.vy + v->ui.cam.vh / 4;
+    double wx0, wy0, wx1, wy1, zoom0 = v->ui.cam.zoom;
+    camera_to_world(&v->ui.cam, mx, my, &wx0, &wy0);
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MOUSEWHEEL;
+    e.wheel.y = 2;
+    e.wheel.preciseY = 2.0f;
+    e.wheel.mouseX = mx;
+    e.wheel.mouseY = my;
+    assert_int_equal(SDL_PushEvent(&e), 1);
+    drive_frames(&d, 1);
+    camera_to_world(&v->ui.cam, mx, my, &wx1, &wy1);
+    assert_true(fabs(v->ui.cam.zoom / zoom0 - 1.15 * 1.15) < 1e-9);
+    assert_true(fabs(wx1 - wx0) < 1e-9 && fabs(wy1 - wy0) < 1e-9);
+    /* a drag pans by the pointer's move and selects nothing */
+    uint32_t sel = v->ui.selected;
+    double cx = v->ui.cam.cx, cy = v->ui.cam.cy;
+    push_button(SDL_MOUSEBUTTONDOWN, mx, my);
+    push_motion(mx + 50, my + 20);
+    push_button(SDL_MOUSEBUTTONUP, mx + 50, my + 20);
+    drive_frames(&d, 1);
+    assert_true(fabs(v->ui.cam.cx - (cx - 50 / v->ui.cam.zoom)) < 1e-9);
+    assert_true(fabs(v->ui.cam.cy - (cy + 20 / v->ui.cam.zoom)) < 1e-9);
+    assert_true(v->ui.selected == sel);
+    push_key(SDLK_ESCAPE);
+    assert_false(viewer_frame(v));
+    drive_close(&d);
+}
+
+/* ------------------------------------------------ species and lineage */
+
+/* Open-ended: the viewer's species of the living at an epoch's end are
+ * species.csv's (same ids, same sizes), from the run's own genomes. */
+static void test_open_ended_species_are_species_csv(void **state)
+{
+    (void)state;
+    omp_set_num_threads(2);
+    static const char *const ov[] = {"evolution.epoch_ticks=60", "evolution.floor=0",
+                                     "neat.compat_threshold=0.1", "world.size=[64,64]",
+                                     "populations.0.count=60", "populations.1.count=12"};
+    RunOptions ro = run_default_options();
+    ro.in_memory = true;
+    Run *run = NULL;
+    PetriError err;
+    error_clear(&err);
+    if (run_create("configs/open_world.yaml", ov, 6, &ro, &run, &err) != PETRI_OK) {
+        fail_msg("%s", err.msg);
+    }
+    LineageBook b;
+    lineage_init(&b, EVOLUTION_OPEN_ENDED, run_def(run));
+    for (int step = 0; step < 2; ++step) {
+        assert_int_equal(run_step(run, &err), PETRI_OK);
+        RunView v;
+        assert_true(run_view_world(run, &v));
+        lineage_cluster_world(&b, run, &v);
+        /* sizes per (population, species) from the book */
+        int sizes[WORLD_MAX_POPULATIONS][LINEAGE_MAX_SPECIES];
+        memset(sizes, 0, sizeof sizes);
+        for (int s = 0; s < world_agent_count(v.world); ++s) {
+            AgentView a;
+            world_agent(v.world, s, &a);
+            const LineageEntry *e = lineage_find(&b, 0, a.pop, a.id);
+            assert_non_null(e);
+            assert_true(e->species >= 0 && e->species < LINEAGE_MAX_SPECIES);
+            sizes[a.pop][e->species]++;
+        }
+        /* every species.csv row of this epoch, and no other species */
+        size_t len;
+        const char *rows = run_species_rows(run, &len);
+        int listed = 0, total = 0;
+        for (const char *p = rows; p < rows + len; p = strchr(p, '\n') + 1) {
+            unsigned long long g;
+            char pop[32];
+            int sp, size;
+            assert_int_equal(sscanf(p, "%llu,%31[^,],%d,%d", &g, pop, &sp, &size), 4);
+            int pi = strcmp(pop, "grazers") == 0 ? 0 : 1;
+            assert_int_equal(sizes[pi][sp], size);
+            ++listed;
+            total += size;
+        }
+        assert_true(listed >= 2);
+        assert_int_equal(total, world_agent_count(v.world));
+        assert_int_equal(b.rep_count[0] + b.rep_count[1], listed);
+        if (step == 1) {
+            /* the threshold makes more than one species somewhere */
+            assert_true(b.rep_count[0] + b.rep_count[1] > 2);
+        }
+    }
+    lineage_fini(&b);
+    assert_int_equal(run_close(run, &err), PETRI_OK);
+}
+
+/* The rows of lineage.csv into the book: a generational birth names the
+ * genomes of the next generation, an open-ended one the newborn; the line
+ * of descent follows the first parents back to a founder. */
+static void test_lineage_rows_and_chain(void **state)
+{
+    (void)state;
+    RunDef def = run_default_def();
+    snprintf(def.populations[0].name, sizeof def.populations[0].name, "prey");
+    LineageBook g;
+    lineage_init(&g, EVOLUTION_GENERATIONAL, &def);
+    const char gen_rows[] = "1,,birth,prey,0,4,,2,,,\n1,,birth,prey,1,4,7,3,,,\n"
+                            "1,,death,prey,3,,,,starved,,\n"
+                            "2,,birth,prey,0,1,0,3,,,\n2,,birth,prey,1,0,,2,,,\n2,,birth,pr";
+    size_t used = lineage_add_rows(&g, gen_rows, sizeof gen_rows - 1, NULL, NULL);
+    assert_int_equal(used, sizeof gen_rows - 1 - strlen("2,,birth,pr"));
+    /* genome 0 of generation 3: parents 1 + 0 of gen 2, whose genome 1
+     * came from 4 + 7 of gen 1, a founder */
+    LineageEntry line[VIEW_LINEAGE_DEPTH];
+    int n = lineage_chain(&g, 3, 0, 0, line, VIEW_LINEAGE_DEPTH);
+    assert_int_equal(n, 3);
+    assert_true(line[0].generation == 3 && line[0].parent1 == 1 && line[0].parent2 == 0);
+    assert_int_equal(line[0].species, 3);
+    assert_true(line[1].generation == 2 && line[1].id == 1 && line[1].parent1 == 4 &&
+                line[1].parent2 == 7);
+    assert_true(line[2].generation == 1 && line[2].id == 4 && line[2].cause == LINEAGE_FOUNDER);
+    /* a generation the book has no rows of is "not recorded" */
+    n = lineage_chain(&g, 9, 0, 0, line, VIEW_LINEAGE_DEPTH);
+    assert_int_equal(n, 1);
+    assert_int_equal(line[0].cause, LINEAGE_UNKNOWN);
+    lineage_fini(&g);
+
+    LineageBook o;
+    lineage_init(&o, EVOLUTION_OPEN_ENDED, &def);
+    const char oe_rows[] = "1,10,birth,prey,50,3,,,,,\n1,12,birth,prey,51,50,9,,,,\n"
+                           "1,15,death,prey,50,,,,starved,,\n2,100,birth,prey,60,,,,reseed,,\n"
+                           "2,140,birth,prey,61,51,,,,,\n";
+    lineage_add_rows(&o, oe_rows, sizeof oe_rows - 1, NULL, NULL);
+    n = lineage_chain(&o, 0, 0, 61, line, VIEW_LINEAGE_DEPTH);
+    assert_int_equal(n, 4);
+    assert_true(line[0].id == 61 && line[0].tick == 140 && line[0].generation == 2);
+    assert_true(line[1].id == 51 && line[1].parent1 == 50 && line[1].parent2 == 9);
+    assert_true(line[2].id == 50 && line[2].dead && line[2].death_tick == 15);
+    assert_string_equal(line[2].death, "starved");
+    assert_true(line[3].id == 3 && line[3].cause == LINEAGE_UNKNOWN);
+    const LineageEntry *r = lineage_find(&o, 0, 0, 60);
+    assert_true(r != NULL && r->cause == LINEAGE_RESEED && r->parent1 == WORLD_NO_ID);
+    lineage_fini(&o);
+}
+
+/* The window on a generational run: the inspected genome's parents are
+ * its lineage.csv row's, and the line goes back to generation 1. */
+static void test_view_generational_parents(void **state)
+{
+    (void)state;
+    char tmpl[] = "/tmp/petri-view-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char out[256];
+    snprintf(out, sizeof out, "%s/run", tmpl);
+    /* generation 3, tick 20: frame 2 * 60 + 20 */
+    char *argv[] = {"view", "configs/default.yaml", SMALL_RUN, "--set",
+                    "evolution.generations=3", "--out", out, "--frames", "140",
+                    "--select-best", NULL};
+    int argc = (int)(sizeof argv / sizeof argv[0]) - 1;
+    ViewOptions o;
+    assert_int_equal(view_parse_options(argc, argv, &o), -1);
+    int rc = -1;
+    Viewer *v = viewer_open(&o, argc, argv, &rc);
+    assert_non_null(v);
+    while (viewer_frame(v)) {
+    }
+    const ViewSnapshot *s = v->drawing;
+    assert_true(s->generation == 2); /* two done: generation 3 shown */
+    int sel = snapshot_find(s, v->ui.selected);
+    assert_true(sel >= 0 && s->agents[sel].genome >= 0);
+    int genome = s->agents[sel].genome;
+    assert_int_equal(s->lineage_count, 3);
+    LineageEntry me = s->lineage[0];
+    assert_true(me.id == (uint32_t)genome && me.generation == 3 && me.parent1 != WORLD_NO_ID);
+    assert_true(s->lineage[1].id == me.parent1 && s->lineage[1].generation == 2);
+    assert_int_equal(s->lineage[2].cause, LINEAGE_FOUNDER);
+    char text[160];
+    assert_true(view_parents_text(s, &s->agents[sel], text, sizeof text));
+    assert_true(strstr(text, "parents #") != NULL || strstr(text, "parent #") != NULL);
+    assert_int_equal(viewer_close(v), 0);
+    view_options_fini(&o, argc);
+    /* the row of generation 2's breeding that named this genome */
+    char path[512], want[128];
+    snprintf(path, sizeof path, "%s/lineage.csv", out);
+    size_t len;
+    char *csv = read_text(path, &len);
+    snprintf(want, sizeof want, "\n2,,birth,prey,%d,%u,", genome, me.parent1);
+    assert_non_null(strstr(csv, want));
+    petri_free(csv, len + 1);
+    char *rm[] = {"/bin/rm", "-rf", tmpl, NULL};
+    assert_int_equal(run_argv(rm), 0);
+}
+
+/* Runs argv with stdout to the file out; returns the exit code. */
+static int run_argv_to(char *const *argv, const char *out)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        return 127;
+    }
+    int status = 0;
+    assert_true(waitpid(pid, &status, 0) == pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* --record: the video has one frame per drawn frame off-screen, at 60
+ * frames per second, as ffprobe reads it back; in a window a frame is
+ * repeated for the 1/60 s slots it covered. */
+static void test_record_frames_and_rate(void **state)
+{
+    (void)state;
+    /* a window's frames: wall-clock slots */
+    assert_int_equal(recorder_copies(0.0, 60, 0), 1);
+    assert_int_equal(recorder_copies(0.010, 60, 1), 0);  /* early: none */
+    assert_int_equal(recorder_copies(0.0167, 60, 1), 1); /* on time */
+    assert_int_equal(recorder_copies(0.2, 60, 2), 11);   /* 5 fps: repeated */
+    assert_int_equal(recorder_copies(100.0, 60, 2), 120); /* a stall: at most 2 s */
+    char tmpl[] = "/tmp/petri-view-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char out[256], mp4[256], probe[256];
+    snprintf(out, sizeof out, "%s/run", tmpl);
+    snprintf(mp4, sizeof mp4, "%s/v.mp4", tmpl);
+    snprintf(probe, sizeof probe, "%s/probe.txt", tmpl);
+    char *bin = (char *)petri_bin();
+    char *view[] = {bin,  "view", "configs/default.yaml", SMALL_RUN, "--out", out,
+                    "--frames", "45", "--size", "640x360", "--record", mp4, NULL};
+    assert_int_equal(run_argv(view), 0);
+    char *ffprobe[] = {"ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                       "-show_entries", "stream=nb_read_frames,r_frame_rate,width,height",
+                       "-of", "csv=p=0", mp4, NULL};
+    int rc = run_argv_to(ffprobe, probe);
+    if (rc == 127) {
+        fail_msg("ffprobe is not installed: `make deps` installs ffmpeg, which --record needs");
+    }
+    assert_int_equal(rc, 0);
+    size_t len;
+    char *text = read_text(probe, &len);
+    /* width,height,r_frame_rate,nb_read_frames */
+    assert_non_null(strstr(text, "640,360,60/1,45"));
+    petri_free(text, len + 1);
+    char *rm[] = {"/bin/rm", "-rf", tmpl, NULL};
+    assert_int_equal(run_argv(rm), 0);
+}
+
+/* ------------------------------------------------ a real window (Xvfb) */
+
+/* Starts Xvfb on a free display (it writes the number to -displayfd when
+ * it is ready); returns its pid and the display in disp. */
+static pid_t xvfb_start(char *disp, size_t cap)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    /* the read end first: it may be fd 3 itself */
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 3);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    char *argv[] = {"Xvfb", "-displayfd", "3", "-screen", "0", "1400x900x24", "-nolisten",
+                    "tcp", "-noreset", NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "Xvfb", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        fail_msg("Xvfb is not installed (Debian package xvfb): `make deps` installs it; the "
+                 "real-window test needs it");
+    }
+    char num[16] = "";
+    ssize_t n = read(fds[0], num, sizeof num - 1);
+    close(fds[0]);
+    if (n <= 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        fail_msg("Xvfb did not start");
+    }
+    num[n] = '\0';
+    snprintf(disp, cap, ":%d", atoi(num));
+    /* Xvfb names its display before its socket is there: wait for it */
+    char sock[64];
+    snprintf(sock, sizeof sock, "/tmp/.X11-unix/X%d", atoi(num));
+    double until = clock_s() + 30.0;
+    struct stat st;
+    while (stat(sock, &st) != 0 && clock_s() < until) {
+        usleep(20 * 1000);
+    }
+    if (stat(sock, &st) != 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        fail_msg("Xvfb did not make its socket %s in 30 s", sock);
+    }
+    return pid;
+}
+
+/* `petri view` in a real window under Xvfb: it opens, runs, and on
+ * SIGTERM (as a window manager closes it) finishes the generation in
+ * progress, checkpoints and exits 0; the run it leaves ends with the
+ * state of the same number of generations headless. */
+static void test_real_window_under_xvfb(void **state)
+{
+    (void)state;
+    char disp[32];
+    pid_t xvfb = xvfb_start(disp, sizeof disp);
+    char tmpl[] = "/tmp/petri-view-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char a[512], b[512], stats[600], env_disp[64];
+    snprintf(a, sizeof a, "%s/window", tmpl);
+    snprintf(b, sizeof b, "%s/headless", tmpl);
+    snprintf(stats, sizeof stats, "%s/stats.csv", a);
+    snprintf(env_disp, sizeof env_disp, "DISPLAY=%s", disp);
+    char log[600];
+    snprintf(log, sizeof log, "%s/view.log", tmpl);
+    /* X11 itself: SDL's fallbacks would hide a failed connection */
+    char *env[] = {env_disp, "PATH=/usr/bin:/bin", "SDL_VIDEODRIVER=x11", NULL};
+    char *bin = (char *)petri_bin();
+    char *view[] = {bin, "view", "configs/default.yaml", SMALL_RUN, "--set",
+                    "evolution.generations=1000", "--out", a, "--speed", "fastest", NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, bin, &fa, NULL, view, env), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    /* wait for two generations in the window (60 s at most) */
+    double until = clock_s() + 60.0;
+    int rows = 0;
+    while (rows < 3 && clock_s() < until) {
+        usleep(100 * 1000);
+        FILE *f = fopen(stats, "r");
+        rows = 0;
+        for (int c; f != NULL && (c = fgetc(f)) != EOF;) {
+            rows += c == '\n';
+        }
+        if (f != NULL) {
+            fclose(f);
+        }
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            kill(xvfb, SIGTERM);
+            waitpid(xvfb, NULL, 0);
+            size_t ll;
+            char *said = read_text(log, &ll);
+            fail_msg("petri view exited (status %d) before its window showed two generations:\n%s",
+                     st, said);
+        }
+    }
+    kill(pid, SIGTERM);
+    int status = 0;
+    assert_true(waitpid(pid, &status, 0) == pid);
+    kill(xvfb, SIGTERM);
+    waitpid(xvfb, NULL, 0);
+    assert_true(rows >= 3);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* as many generations headless */
+    char path[600];
+    snprintf(path, sizeof path, "%s/summary.json", a);
+    size_t len;
+    char *text = read_text(path, &len);
+    const char *at = strstr(text, "\"generations\": ");
+    assert_non_null(at);
+    long gens = strtol(at + strlen("\"generations\": "), NULL, 10);
+    assert_non_null(strstr(text, "viewer closed"));
+    petri_free(text, len + 1);
+    assert_true(gens >= 2);
+    char set_gens[64];
+    snprintf(set_gens, sizeof set_gens, "evolution.generations=%ld", gens);
+    char *run[] = {bin, "run", "configs/default.yaml", SMALL_RUN, "--set", set_gens,
+                   "--out", b, "--quiet", NULL};
+    assert_int_equal(run_argv(run), 0);
+    char ha[64], hb[64];
+    summary_hash(a, ha, sizeof ha);
+    summary_hash(b, hb, sizeof hb);
+    assert_string_equal(ha, hb);
+    char *rm[] = {"/bin/rm", "-rf", tmpl, NULL};
+    assert_int_equal(run_argv(rm), 0);
+}
+
 /* The watcher sees a write in place and a rename over the file (how
  * editors save), and not a change to another file of the folder. */
 static void test_file_watch_sees_edits(void **state)
@@ -722,7 +1435,19 @@ int main(void)
         cmocka_unit_test(test_view_screenshot_file),
         cmocka_unit_test(test_file_watch_sees_edits),
         cmocka_unit_test(test_live_change_applied_recorded_reapplied),
+        cmocka_unit_test(test_open_ended_species_are_species_csv),
+        cmocka_unit_test(test_lineage_rows_and_chain),
+        cmocka_unit_test(test_view_generational_parents),
+        cmocka_unit_test(test_record_frames_and_rate),
+        cmocka_unit_test(test_real_window_under_xvfb),
+        cmocka_unit_test(test_controls_pause_step_speed),
+        cmocka_unit_test(test_controls_select_follow_view),
     };
+    /* PETRI_TEST_ONLY=PATTERN runs the matching tests only (while working) */
+    const char *only = getenv("PETRI_TEST_ONLY");
+    if (only != NULL && only[0] != '\0') {
+        cmocka_set_test_filter(only);
+    }
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
     return rc;
