@@ -5,7 +5,10 @@
  * the same pixels from run to run; the inspector, the brain and the plots
  * appear in their parts of the window; the camera keeps the point under
  * the cursor when zooming; capturing snapshots and drawing them leaves
- * the simulation's state hash as it is headless.
+ * the simulation's state hash as it is headless. The controls are driven
+ * in a real window on SDL's offscreen driver (events pushed, the viewer's
+ * own loop), and once in a real X window under Xvfb; species, lineage and
+ * --record are checked against the run's own tables and ffprobe.
  */
 #include <stdarg.h>
 #include <stddef.h>
