@@ -79,7 +79,11 @@ static const Command commands[] = {
      "seeds, and prints fitness, food per tick, survival and kills with 95%\n"
      "intervals, and champion minus rule paired by seed. GENOME files play\n"
      "population --pop of --config (default configs/default.yaml).\n"
-     "docs/outputs.md gives the --json schema."},
+     "--population adds the run's final population (newest checkpoint).\n"
+     "--ciao [--ciao-gens N] [--out DIR]: generation champions of the two\n"
+     "evolved populations against each other's earlier ones (a CIAO table):\n"
+     "ciao.csv and plots/ciao.png.\n"
+     "docs/outputs.md gives the --json schema and how to read CIAO."},
     {"bench", bench_main,
      "petri bench [SCENARIO]... [--threads 1,2,4] [--json] [--ticks N] [--warmup N] [--hash] "
      "[--isa scalar|sse2|avx2]",
@@ -89,8 +93,11 @@ static const Command commands[] = {
      "[--generations N] [--set KEY=VALUE]...",
      "run a classic benchmark task (xor, pole2, pole2-novel)",
      "Runs a classic neuroevolution task many times and prints a table."},
-    {"export", genome_export_main, "petri export GENOME --json|--dot [-o FILE]",
-     "print a genome as JSON or Graphviz DOT", "Converts a binary genome file."},
+    {"export", sim_export_main,
+     "petri export GENOME --json|--dot [-o FILE] [--config CONFIG [--pop NAME]] [--all] "
+     "[--min-weight W]",
+     "print a genome as JSON or Graphviz DOT, inputs and outputs named",
+     "Converts a binary or JSON genome file."},
     {"sweep", sweep_main,
      "petri sweep SWEEP.yaml [--dry-run] [--jobs N] [--threads N] "
      "[--slurm [--time T] [--partition P] [--signal S]]",

@@ -6,18 +6,24 @@
  * - A brain of N nodes owns a value block of N floats. Node slot s is the
  *   node's index in the genome's node array (sorted by id), so inputs are
  *   slots 0..I-1, the bias node is slot I and outputs are slots I+1..I+O.
- * - Every node that is computed (hidden and output) has one BrainOp, and the
- *   ops of a brain are in evaluation order: a topological order of its
- *   feed-forward connections. The op's connections (both kinds) are the
- *   BrainConn entries from the previous op's conn_end to its own, in
- *   innovation order, each naming its source slot.
+ * - Every node that is computed (hidden and output) has one BrainOp. Its
+ *   level is 1 above the highest level among its feed-forward sources
+ *   (inputs and bias are level 0, a node with none is level 1). The ops
+ *   of a brain are in evaluation order: by level, then by activation.
+ * - The connections of a brain (both kinds) are one flat array in
+ *   evaluation order: by target op, and in innovation order for each op;
+ *   each names its source slot and its target op. A BrainLevel marks
+ *   where each level's ops and connections end.
  * - A recurrent connection u -> v exists only where v already reaches u
- *   through feed-forward connections (or u == v), so v is computed before u
- *   in every evaluation order: when v reads slot u, u still holds the
- *   previous step's value (0 after brain_reset). One value block therefore
- *   serves both kinds of read, with no copy per step, and the inner loop is
- *   one branch-free dot product per node.
- * - A step writes inputs and the bias, then runs the ops in order. Nothing
+ *   through feed-forward connections (or u == v), so u lies on a level
+ *   above v's (or is v): when v's connections are summed, slot u still
+ *   holds the previous step's value (0 after brain_reset). One value
+ *   block therefore serves both kinds of read, with no copy per step.
+ * - A step writes inputs and the bias, sets each op's sum to its bias,
+ *   then per level adds the level's connections into their sums in one
+ *   flat loop and applies the level's activations. Each sum adds the same
+ *   terms in the same order as a loop per node would (bias, then
+ *   innovation order), so the bits do not depend on the layout. Nothing
  *   is allocated and nothing outside the brain's own value block is
  *   written, so different brains step in parallel.
  *
@@ -38,28 +44,44 @@
 
 typedef struct BrainInfo {
     int inputs, outputs, hidden;
-    int node_count;    /* N: the value block is N floats (then op_count of scratch) */
+    int node_count;    /* N: the value block is N floats, a sink, then op_slots sums */
     int op_count;      /* computed nodes (hidden + output) */
+    int op_slots;      /* ops with each level padded to a multiple of BRAIN_LANES */
     int conn_count;    /* compiled (enabled) connections */
     int recurrent;     /* connections that read the previous step */
-    int from_inputs;   /* the first connections: each op's leading ones from inputs */
-    size_t op_off, conn_off, value_off;
+    int level_count;   /* topological levels of the computed nodes */
+    size_t op_off, conn_off, value_off, level_off;
 } BrainInfo;
 
+/* Each level's ops could be padded to a multiple of BRAIN_LANES with ops
+ * that write into the sink slot (node_count) of the value block, for
+ * activations applied several at a time; 1: no padding. */
+#define BRAIN_LANES 1
+
+/* A computed node, in evaluation order: by level, then activation. */
 typedef struct BrainOp {
     int32_t slot;      /* where the value is written */
-    int32_t conn_end;  /* end of this op's connections, relative to the brain's conn_off */
     float bias;
     int32_t act;       /* Activation */
+    int32_t level;     /* its level (1, 2, ...), for brain_to_genome */
 } BrainOp;
 
+/* A connection, in evaluation order: by its target's place in the ops,
+ * then innovation order. */
 typedef struct BrainConn {
     int32_t src;       /* source slot in the brain's value block */
+    int32_t op;        /* target: index of its op (and of its sum) */
     float weight;
 } BrainConn;
 
+/* The end of one level: its connections end before conn_end, its ops
+ * before op_end (relative to the brain's own arrays). */
+typedef struct BrainLevel {
+    int32_t conn_end, op_end;
+} BrainLevel;
+
 _Static_assert(sizeof(BrainOp) == 16, "BrainOp is 16 bytes");
-_Static_assert(sizeof(BrainConn) == 8, "BrainConn is 8 bytes");
+_Static_assert(sizeof(BrainConn) == 12, "BrainConn is 12 bytes");
 
 struct BrainPool {
     BrainInfo *brains;
@@ -68,10 +90,18 @@ struct BrainPool {
     size_t op_len, op_cap;
     BrainConn *conns;
     size_t conn_len, conn_cap;
-    int32_t *conn_op;  /* per leading connection from an input: the op it feeds */
-    size_t conn_op_cap;
+    BrainLevel *levels;
+    size_t level_len, level_cap;
     float *values;
     size_t value_len, value_cap;
+    /* brain_pool_relocate's scratch, kept so that a steady run allocates
+     * nothing: one array's new layout, and the brains' order and marks */
+    unsigned char *spare;
+    size_t spare_cap;
+    int32_t *placed;
+    uint8_t *placed_seen;
+    size_t *new_off;
+    size_t placed_cap;
     /* scratch for compiling, reused between calls (brain_pool_add is serial) */
     unsigned char *scratch;
     size_t scratch_cap;
@@ -171,9 +201,13 @@ void brain_pool_destroy(BrainPool *pool)
     petri_free(pool->brains, (size_t)pool->brain_cap * sizeof *pool->brains);
     petri_free(pool->ops, pool->op_cap * sizeof *pool->ops);
     petri_free(pool->conns, pool->conn_cap * sizeof *pool->conns);
-    petri_free(pool->conn_op, pool->conn_op_cap * sizeof *pool->conn_op);
+    petri_free(pool->levels, pool->level_cap * sizeof *pool->levels);
     petri_free(pool->values, pool->value_cap * sizeof *pool->values);
     petri_free(pool->scratch, pool->scratch_cap);
+    petri_free(pool->spare, pool->spare_cap);
+    petri_free(pool->placed, pool->placed_cap * sizeof *pool->placed);
+    petri_free(pool->placed_seen, pool->placed_cap);
+    petri_free(pool->new_off, pool->placed_cap * sizeof *pool->new_off);
     petri_free(pool, sizeof *pool);
 }
 
@@ -182,6 +216,7 @@ void brain_pool_clear(BrainPool *pool)
     pool->brain_count = 0;
     pool->op_len = 0;
     pool->conn_len = 0;
+    pool->level_len = 0;
     pool->value_len = 0;
 }
 
@@ -194,8 +229,9 @@ size_t brain_pool_bytes(const BrainPool *pool)
 {
     return sizeof *pool + (size_t)pool->brain_cap * sizeof *pool->brains +
            pool->op_cap * sizeof *pool->ops + pool->conn_cap * sizeof *pool->conns +
-           pool->conn_op_cap * sizeof *pool->conn_op +
-           pool->value_cap * sizeof *pool->values + pool->scratch_cap;
+           pool->level_cap * sizeof *pool->levels +
+           pool->value_cap * sizeof *pool->values + pool->scratch_cap + pool->spare_cap +
+           pool->placed_cap * (sizeof *pool->placed + 1 + sizeof *pool->new_off);
 }
 
 /* Grows an array to hold at least need items (doubling), keeping contents. */
@@ -288,48 +324,59 @@ int brain_find_recurrent(const Genome *g, uint8_t *recurrent)
     return found;
 }
 
-int brain_pool_add(BrainPool *pool, const Genome *g)
+/* Scratch of one compilation (brain_pool_add), in the pool's scratch. */
+typedef struct Compile {
+    const Genome *g;
+    int n, m, in;
+    /* per node */
+    int *head, *seen, *stack, *indeg, *level, *order, *first, *count;
+    /* per connection: -1 ignored, 0 feed-forward, 1 recurrent; ends */
+    int *rec, *src, *dst, *next;
+    int compiled, recurrent, max_level;
+} Compile;
+
+static void compile_scratch(BrainPool *pool, const Genome *g, Compile *cx)
 {
     const int n = g->node_count, m = g->conn_count;
-    const int in = g->inputs, out = g->outputs;
-    assert(n >= in + 1 + out);
-    /* The genome's id convention puts inputs, bias, outputs first. */
-    for (int i = 0; i < in + 1 + out; ++i) {
-        assert(g->nodes[i].kind == (i < in ? NODE_INPUT : i == in ? NODE_BIAS : NODE_OUTPUT));
-    }
-
-    /* scratch: per node head, seen, stack, indeg, order, first;
-     * per conn next, dst, src, recurrent flag (as int), keep flag */
-    size_t need = (size_t)(6 * n + 5 * m + 8) * sizeof(int) + 256;
+    /* node arrays n + ACT_COUNT + 2 long: count[] also counts activations */
+    size_t nodes = (size_t)(n + ACT_COUNT + 2) * sizeof(int), conns = (size_t)m * sizeof(int) + 1;
+    size_t need = 8 * nodes + 4 * conns + 12 * 16;
     if (need > pool->scratch_cap) {
         petri_free(pool->scratch, pool->scratch_cap);
         pool->scratch = petri_alloc(need);
         pool->scratch_cap = need;
     }
     size_t used = 0;
-    int *head = scratch_take(pool, &used, (size_t)n * sizeof(int));
-    int *seen = scratch_take(pool, &used, (size_t)n * sizeof(int));
-    int *stack = scratch_take(pool, &used, (size_t)(n + 1) * sizeof(int));
-    int *indeg = scratch_take(pool, &used, (size_t)n * sizeof(int));
-    int *order = scratch_take(pool, &used, (size_t)n * sizeof(int));
-    int *first = scratch_take(pool, &used, (size_t)(n + 1) * sizeof(int));
-    int *next = scratch_take(pool, &used, (size_t)m * sizeof(int) + 1);
-    int *dst = scratch_take(pool, &used, (size_t)m * sizeof(int) + 1);
-    int *src = scratch_take(pool, &used, (size_t)m * sizeof(int) + 1);
-    int *rec = scratch_take(pool, &used, (size_t)m * sizeof(int) + 1);
+    *cx = (Compile){.g = g, .n = n, .m = m, .in = g->inputs};
+    cx->head = scratch_take(pool, &used, nodes);
+    cx->seen = scratch_take(pool, &used, nodes);
+    cx->stack = scratch_take(pool, &used, nodes);
+    cx->indeg = scratch_take(pool, &used, nodes);
+    cx->level = scratch_take(pool, &used, nodes);
+    cx->order = scratch_take(pool, &used, nodes);
+    cx->first = scratch_take(pool, &used, nodes);
+    cx->count = scratch_take(pool, &used, nodes);
+    cx->rec = scratch_take(pool, &used, conns);
+    cx->src = scratch_take(pool, &used, conns);
+    cx->dst = scratch_take(pool, &used, conns);
+    cx->next = scratch_take(pool, &used, conns);
+}
 
-    for (int i = 0; i < n; ++i) {
-        head[i] = -1;
-        seen[i] = 0;
-        indeg[i] = 0;
+/* 1. Which connections are compiled, and which of them are recurrent
+ * (the rule at the top of this file); counts each node's compiled
+ * inputs in first[] and its feed-forward ones in indeg[]. */
+static void classify_conns(Compile *cx)
+{
+    const Genome *g = cx->g;
+    for (int i = 0; i <= cx->n; ++i) {
+        cx->head[i] = -1;
+        cx->seen[i] = 0;
+        cx->indeg[i] = 0;
+        cx->first[i] = 0;
     }
-
-    /* 1. classify connections: -1 ignored, 0 feed-forward, 1 recurrent */
-    int compiled = 0;
-    int any_rec = 0;
-    for (int c = 0; c < m; ++c) {
+    for (int c = 0; c < cx->m; ++c) {
         const ConnGene *cg = &g->conns[c];
-        rec[c] = -1;
+        cx->rec[c] = -1;
         if (!cg->enabled) {
             continue;
         }
@@ -339,178 +386,313 @@ int brain_pool_add(BrainPool *pool, const Genome *g)
         if (kind == NODE_INPUT || kind == NODE_BIAS) {
             continue;
         }
-        src[c] = u;
-        dst[c] = v;
-        ++compiled;
-        if (u == v || graph_reaches(v, u, head, next, dst, seen, c + 1, stack)) {
-            rec[c] = 1;
-            ++any_rec;
+        cx->src[c] = u;
+        cx->dst[c] = v;
+        cx->first[v + 1]++;
+        ++cx->compiled;
+        if (u == v ||
+            graph_reaches(v, u, cx->head, cx->next, cx->dst, cx->seen, c + 1, cx->stack)) {
+            cx->rec[c] = 1;
+            ++cx->recurrent;
             continue;
         }
-        rec[c] = 0;
-        next[c] = head[u];
-        head[u] = c;
-        indeg[v]++;
+        cx->rec[c] = 0;
+        cx->next[c] = cx->head[u];
+        cx->head[u] = c;
+        cx->indeg[v]++;
     }
+}
 
-    /* 2. evaluation order: Kahn's algorithm over feed-forward edges, seeded
-     * in slot order (any topological order gives the same values). Among
-     * the nodes ready, one with the activation of the node just placed
-     * goes first, so that runs of equal activations form and the step's
-     * jump on the activation is predicted. A node without inputs counts
-     * as identity (it becomes a constant). */
-    int *inc = stack; /* free after step 1: compiled inputs per node */
-    for (int i = 0; i < n; ++i) {
-        inc[i] = 0;
-    }
-    for (int c = 0; c < m; ++c) {
-        if (rec[c] >= 0) {
-            inc[dst[c]]++;
-        }
-    }
-#define BRAIN_EFF_ACT(u) (inc[u] > 0 ? (int)g->nodes[u].activation : (int)ACT_IDENTITY)
+/* 2. Levels: inputs and bias 0, a computed node one more than the
+ * highest of its feed-forward sources (at least 1), by Kahn's algorithm.
+ * A recurrent connection's source lies on a level above its target's or
+ * is the target itself (its target reaches it), so it is written after
+ * the target has read it: it reads the previous step's value. */
+static void node_levels(Compile *cx)
+{
+    int *queue = cx->stack;
     int qh = 0, qt = 0;
-    for (int i = 0; i < n; ++i) {
-        if (indeg[i] == 0) {
-            order[qt++] = i;
+    for (int i = 0; i < cx->n; ++i) {
+        cx->level[i] = i <= cx->in ? 0 : 1;
+        if (cx->indeg[i] == 0) {
+            queue[qt++] = i;
         }
     }
-    int last = -1;
+    cx->max_level = 0;
     while (qh < qt) {
-        int pick = qh;
-        for (int j = qh; j < qt && last >= 0; ++j) {
-            if (order[j] > in && BRAIN_EFF_ACT(order[j]) == last) {
-                pick = j;
-                break;
-            }
-        }
-        int u = order[pick];
-        order[pick] = order[qh];
-        order[qh++] = u;
-        if (u > in) {
-            last = BRAIN_EFF_ACT(u);
-        }
-        for (int e = head[u]; e >= 0; e = next[e]) {
-            if (--indeg[dst[e]] == 0) {
-                order[qt++] = dst[e];
+        int u = queue[qh++];
+        cx->max_level = cx->level[u] > cx->max_level ? cx->level[u] : cx->max_level;
+        for (int e = cx->head[u]; e >= 0; e = cx->next[e]) {
+            int v = cx->dst[e];
+            cx->level[v] = cx->level[v] > cx->level[u] + 1 ? cx->level[v] : cx->level[u] + 1;
+            if (--cx->indeg[v] == 0) {
+                queue[qt++] = v;
             }
         }
     }
-#undef BRAIN_EFF_ACT
-    assert(qt == n);
+    assert(qt == cx->n);
+}
 
-    /* 3. connections grouped by target (CSR), innovation order inside a
-     * group: count, prefix sum, stable fill. */
-    for (int i = 0; i <= n; ++i) {
-        first[i] = 0;
-    }
-    for (int c = 0; c < m; ++c) {
-        if (rec[c] >= 0) {
-            first[dst[c] + 1]++;
+/* A node without compiled inputs is a constant: activation(bias), kept
+ * with the identity. Reads first[] as counts (before lay_out's sums). */
+static int effective_act(const Compile *cx, int s)
+{
+    return cx->first[s + 1] > 0 ? (int)cx->g->nodes[s].activation : (int)ACT_IDENTITY;
+}
+
+/* 3. Evaluation order of the computed nodes: by level, then activation
+ * (runs of one activation keep the jump on it predicted), then slot; two
+ * stable counting sorts. Any order in which every level follows the
+ * ones below gives the same values. order[] gets the op_count slots. */
+static void eval_order(Compile *cx)
+{
+    const int ops = cx->n - cx->in - 1;
+    int *tmp = cx->seen; /* free after classify_conns */
+    int *cnt = cx->count;
+    int keys = ACT_COUNT > cx->max_level + 1 ? ACT_COUNT : cx->max_level + 1;
+    assert(keys <= cx->n + ACT_COUNT + 1);
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int k = 0; k <= keys; ++k) {
+            cnt[k] = 0;
+        }
+        for (int i = 0; i < ops; ++i) {
+            int s = pass == 0 ? cx->in + 1 + i : tmp[i];
+            cnt[(pass == 0 ? effective_act(cx, s) : cx->level[s]) + 1]++;
+        }
+        for (int k = 0; k < keys; ++k) {
+            cnt[k + 1] += cnt[k];
+        }
+        for (int i = 0; i < ops; ++i) {
+            int s = pass == 0 ? cx->in + 1 + i : tmp[i];
+            int key = pass == 0 ? effective_act(cx, s) : cx->level[s];
+            (pass == 0 ? tmp : cx->order)[cnt[key]++] = s;
         }
     }
-    for (int i = 0; i < n; ++i) {
-        first[i + 1] += first[i];
-    }
-    int *fill = seen; /* reuse: per-node cursor */
-    for (int i = 0; i < n; ++i) {
-        fill[i] = first[i];
-    }
-    /* conns of the brain laid out by slot first (temporary), then copied in
-     * evaluation order below; the temporary lives in the pool's tail. */
-    const int hidden = n - in - 1 - out;
-    const int op_count = n - in - 1;
-    BrainInfo info = {
-        .inputs = in,
-        .outputs = out,
-        .hidden = hidden,
-        .node_count = n,
-        .op_count = op_count,
-        .conn_count = compiled,
-        .recurrent = any_rec,
-        .op_off = pool->op_len,
-        .conn_off = pool->conn_len,
-        .value_off = pool->value_len,
-    };
+}
+
+/* Makes room in the pool for one more brain of these sizes. */
+static void pool_reserve(BrainPool *pool, int ops, int conns, int values, int levels)
+{
     if (pool->brain_count == pool->brain_cap) {
         int cap = pool->brain_cap < 16 ? 16 : pool->brain_cap * 2;
         pool->brains = petri_realloc(pool->brains, (size_t)pool->brain_cap * sizeof *pool->brains,
                                      (size_t)cap * sizeof *pool->brains);
         pool->brain_cap = cap;
     }
-    pool->ops = grow(pool->ops, &pool->op_cap, pool->op_len + (size_t)op_count, sizeof *pool->ops);
-    /* 2 * compiled: the second half is the slot-ordered temporary */
-    pool->conns = grow(pool->conns, &pool->conn_cap, pool->conn_len + 2 * (size_t)compiled,
-                       sizeof *pool->conns);
-    pool->conn_op = grow(pool->conn_op, &pool->conn_op_cap, pool->conn_len + (size_t)compiled,
-                         sizeof *pool->conn_op);
-    /* the value block, then one partial sum per op (scratch of a step) */
-    pool->values = grow(pool->values, &pool->value_cap,
-                        pool->value_len + (size_t)n + (size_t)op_count, sizeof *pool->values);
+    pool->ops = grow(pool->ops, &pool->op_cap, pool->op_len + (size_t)ops, sizeof *pool->ops);
+    pool->conns =
+        grow(pool->conns, &pool->conn_cap, pool->conn_len + (size_t)conns, sizeof *pool->conns);
+    pool->levels = grow(pool->levels, &pool->level_cap, pool->level_len + (size_t)levels,
+                        sizeof *pool->levels);
+    pool->values = grow(pool->values, &pool->value_cap, pool->value_len + (size_t)values,
+                        sizeof *pool->values);
+}
 
-    BrainConn *tmp = pool->conns + pool->conn_len + compiled;
-    for (int c = 0; c < m; ++c) {
-        if (rec[c] < 0) {
-            continue;
-        }
-        BrainConn bc = {.src = src[c], .weight = g->conns[c].weight};
-        tmp[fill[dst[c]]++] = bc;
-    }
-    /* Each op's leading connections from inputs and bias (before its
-     * first one from a computed node, in innovation order) come first, all
-     * ops together, in evaluation order: the step sums them in one flat
-     * loop, since they read nothing the step computes, and then goes on
-     * per op with the rest. Every sum keeps its order (bias, then
-     * innovation order), so the values are those of one loop per op; only
-     * the loop exits that mispredict are fewer. */
-    BrainOp *ops = pool->ops + pool->op_len;
-    BrainConn *conns = pool->conns + pool->conn_len;
-    int32_t *conn_op = pool->conn_op + pool->conn_len;
-    int *lead_end = indeg; /* free after step 2 */
-    int k = 0, o = 0;
+/* 4. The brain's ops, connections and levels into the pool: for each op
+ * in evaluation order its connections in innovation order (so every sum
+ * adds the same terms in the same order as one loop per node). */
+static void lay_out(BrainPool *pool, Compile *cx, const BrainInfo *info)
+{
+    const int n = cx->n, ops_n = info->op_count;
+    int *first = cx->first;
     for (int i = 0; i < n; ++i) {
-        int s = order[i];
-        if (s <= in) {
-            continue;
-        }
-        int j = first[s];
-        for (; j < first[s + 1] && tmp[j].src <= in; ++j) {
-            conn_op[k] = o;
-            conns[k++] = tmp[j];
-        }
-        lead_end[s] = j;
-        ++o;
+        first[i + 1] += first[i];
     }
-    info.from_inputs = k;
-    o = 0;
+    int *by_target = cx->next; /* free after node_levels: connections by target */
     for (int i = 0; i < n; ++i) {
-        int s = order[i];
-        if (s <= in) {
-            continue; /* inputs and bias are written, not computed */
+        cx->count[i] = first[i];
+    }
+    for (int c = 0; c < cx->m; ++c) {
+        if (cx->rec[c] >= 0) {
+            by_target[cx->count[cx->dst[c]]++] = c;
         }
-        for (int j = lead_end[s]; j < first[s + 1]; ++j) {
-            conns[k++] = tmp[j];
+    }
+    BrainOp *ops = pool->ops + info->op_off;
+    BrainConn *conns = pool->conns + info->conn_off;
+    BrainLevel *levels = pool->levels + info->level_off;
+    int k = 0, lv = 0, slot = 0; /* slot: the op's index with padding */
+    for (int o = 0; o < ops_n; ++o) {
+        int s = cx->order[o];
+        for (int j = first[s]; j < first[s + 1]; ++j) {
+            int c = by_target[j];
+            conns[k++] =
+                (BrainConn){.src = cx->src[c], .op = slot, .weight = cx->g->conns[c].weight};
         }
-        BrainOp op = {
-            .slot = s, .conn_end = k, .bias = g->nodes[s].bias, .act = g->nodes[s].activation};
+        int act = cx->g->nodes[s].activation;
+        BrainOp op = {.slot = s, .bias = cx->g->nodes[s].bias, .act = act, .level = cx->level[s]};
         if (first[s] == first[s + 1]) {
-            /* no inputs: the value is activation(bias), computed once;
-             * identity then copies it */
-            op.bias = act_f32(op.act, op.bias);
+            op.bias = act_f32(act, op.bias); /* a constant (effective_act) */
             op.act = ACT_IDENTITY;
         }
-        ops[o++] = op;
+        ops[slot++] = op;
+        if (o + 1 == ops_n || cx->level[cx->order[o + 1]] != op.level) {
+            for (; slot % BRAIN_LANES != 0; ++slot) {
+                ops[slot] = (BrainOp){.slot = n, .act = ACT_IDENTITY, .level = op.level};
+            }
+            levels[lv++] = (BrainLevel){.conn_end = k, .op_end = slot};
+        }
     }
-    assert(o == op_count && k == compiled);
-    memset(pool->values + pool->value_len, 0,
-           ((size_t)n + (size_t)op_count) * sizeof *pool->values);
+    assert(k == info->conn_count && lv == info->level_count && slot == info->op_slots);
+}
 
-    pool->op_len += (size_t)op_count;
-    pool->conn_len += (size_t)compiled;
-    pool->value_len += (size_t)n + (size_t)op_count;
+int brain_pool_add(BrainPool *pool, const Genome *g)
+{
+    const int n = g->node_count, in = g->inputs, out = g->outputs;
+    assert(n >= in + 1 + out);
+    /* The genome's id convention puts inputs, bias, outputs first. */
+    for (int i = 0; i < in + 1 + out; ++i) {
+        assert(g->nodes[i].kind == (i < in ? NODE_INPUT : i == in ? NODE_BIAS : NODE_OUTPUT));
+    }
+    Compile cx;
+    compile_scratch(pool, g, &cx);
+    classify_conns(&cx);
+    node_levels(&cx);
+    eval_order(&cx);
+    const int op_count = n - in - 1;
+    int level_count = 0, op_slots = 0;
+    for (int o = 0, run = 0; o < op_count; ++o) {
+        ++run;
+        if (o + 1 == op_count || cx.level[cx.order[o + 1]] != cx.level[cx.order[o]]) {
+            ++level_count;
+            op_slots += (run + BRAIN_LANES - 1) / BRAIN_LANES * BRAIN_LANES;
+            run = 0;
+        }
+    }
+    BrainInfo info = {
+        .inputs = in,
+        .outputs = out,
+        .hidden = n - in - 1 - out,
+        .node_count = n,
+        .op_count = op_count,
+        .op_slots = op_slots,
+        .conn_count = cx.compiled,
+        .recurrent = cx.recurrent,
+        .level_count = level_count,
+        .op_off = pool->op_len,
+        .conn_off = pool->conn_len,
+        .value_off = pool->value_len,
+        .level_off = pool->level_len,
+    };
+    /* the value block, the sink, then one sum per op (scratch of a step) */
+    const size_t values = (size_t)n + 1 + (size_t)op_slots;
+    pool_reserve(pool, op_slots, cx.compiled, (int)values, level_count);
+    lay_out(pool, &cx, &info);
+    memset(pool->values + pool->value_len, 0, values * sizeof *pool->values);
+    pool->op_len += (size_t)op_slots;
+    pool->conn_len += (size_t)cx.compiled;
+    pool->level_len += (size_t)level_count;
+    pool->value_len += values;
     pool->brains[pool->brain_count] = info;
     return pool->brain_count++;
 }
+
+/* ------------------------------------------------------------ layout */
+
+/* The order in which brain_pool_relocate lays brains out: the brains
+ * named (first time only), then the rest by index. Writes brain_count
+ * indexes into placed (whose marks it uses as scratch). */
+static void relocation_order(const BrainPool *pool, const int32_t *order, int count,
+                             int32_t *placed, uint8_t *seen)
+{
+    memset(seen, 0, (size_t)pool->brain_count);
+    int k = 0;
+    for (int i = 0; i < count; ++i) {
+        int b = order[i];
+        if (b >= 0 && b < pool->brain_count && !seen[b]) {
+            seen[b] = 1;
+            placed[k++] = b;
+        }
+    }
+    for (int b = 0; b < pool->brain_count; ++b) {
+        if (!seen[b]) {
+            placed[k++] = b;
+        }
+    }
+    assert(k == pool->brain_count);
+}
+
+/* Copies each brain's block of one array into the spare buffer in the
+ * order placed[] (new offsets by a serial prefix sum, the copies in
+ * parallel: brains share nothing), then back over the array, and moves
+ * the offsets. */
+#define BRAIN_RELOCATE(pool, arr, len, off, size_of)                                            \
+    do {                                                                                       \
+        __typeof__(pool->arr) fresh = (__typeof__(pool->arr))(void *)pool->spare;             \
+        const int nb = pool->brain_count;                                                      \
+        size_t at = 0;                                                                         \
+        for (int i = 0; i < nb; ++i) {                                                         \
+            const BrainInfo *bi = &pool->brains[pool->placed[i]];                              \
+            pool->new_off[i] = at;                                                             \
+            at += (size_t)(size_of);                                                           \
+        }                                                                                      \
+        assert(at == pool->len);                                                               \
+        _Pragma("omp parallel for schedule(static) if (nb > 4096)")                           \
+        for (int i = 0; i < nb; ++i) {                                                         \
+            const BrainInfo *bi = &pool->brains[pool->placed[i]];                              \
+            copy_items(fresh + pool->new_off[i], pool->arr + bi->off,                         \
+                       (size_t)(size_of) * sizeof *pool->arr);                                 \
+        }                                                                                      \
+        copy_parallel(pool->arr, fresh, at * sizeof *pool->arr);                               \
+        for (int i = 0; i < nb; ++i) {                                                         \
+            pool->brains[pool->placed[i]].off = pool->new_off[i];                              \
+        }                                                                                      \
+    } while (0)
+
+/* memcpy that accepts 0 bytes from anywhere. */
+static inline void copy_items(void *dst, const void *src, size_t bytes)
+{
+    if (bytes > 0) {
+        memcpy(dst, src, bytes);
+    }
+}
+
+/* memcpy in 64 parts on all threads (large pools). */
+static void copy_parallel(void *dst, const void *src, size_t bytes)
+{
+    enum { PARTS = 64 };
+    size_t part = (bytes / PARTS + 63u) & ~(size_t)63u;
+#pragma omp parallel for schedule(static) if (bytes > ((size_t)1 << 20))
+    for (int p = 0; p < PARTS; ++p) {
+        size_t lo = (size_t)p * part;
+        size_t hi = lo + part < bytes ? lo + part : bytes;
+        if (lo < hi) {
+            memcpy((char *)dst + lo, (const char *)src + lo, hi - lo);
+        }
+    }
+}
+
+/* The spare buffer and the order arrays grown to the capacities of the
+ * pool's arrays (so they grow only when those grow: by doubling). */
+static void relocation_scratch(BrainPool *pool)
+{
+    size_t bytes = pool->op_cap * sizeof *pool->ops;
+    size_t more[3] = {pool->conn_cap * sizeof *pool->conns,
+                      pool->level_cap * sizeof *pool->levels,
+                      pool->value_cap * sizeof *pool->values};
+    for (int i = 0; i < 3; ++i) {
+        bytes = more[i] > bytes ? more[i] : bytes;
+    }
+    pool->spare = grow(pool->spare, &pool->spare_cap, bytes, 1);
+    size_t nb = (size_t)pool->brain_cap, cap = pool->placed_cap, cap2 = pool->placed_cap;
+    pool->placed = grow(pool->placed, &pool->placed_cap, nb, sizeof *pool->placed);
+    pool->placed_seen = grow(pool->placed_seen, &cap, nb, 1);
+    pool->new_off = grow(pool->new_off, &cap2, nb, sizeof *pool->new_off);
+}
+
+void brain_pool_relocate(BrainPool *pool, const int32_t *order, int count)
+{
+    if (pool->brain_count == 0) {
+        return;
+    }
+    relocation_scratch(pool);
+    relocation_order(pool, order, count, pool->placed, pool->placed_seen);
+    BRAIN_RELOCATE(pool, ops, op_len, op_off, bi->op_slots);
+    BRAIN_RELOCATE(pool, conns, conn_len, conn_off, bi->conn_count);
+    BRAIN_RELOCATE(pool, levels, level_len, level_off, bi->level_count);
+    BRAIN_RELOCATE(pool, values, value_len, value_off, bi->node_count + 1 + bi->op_slots);
+}
+
+#undef BRAIN_RELOCATE
 
 /* ------------------------------------------------------------ queries */
 
@@ -575,37 +757,31 @@ void brain_to_genome(const BrainPool *pool, int brain, Genome *out, uint8_t *rec
     }
     const BrainOp *ops = pool->ops + b->op_off;
     const BrainConn *c = pool->conns + b->conn_off;
-    const int32_t *co = pool->conn_op + b->conn_off;
-    /* position of each slot in evaluation order: inputs and bias first */
-    int *pos = petri_alloc((size_t)(n > 0 ? n : 1) * sizeof(int));
+    /* the level of each slot: inputs and bias 0 */
+    int *level = petri_alloc((size_t)(n > 0 ? n : 1) * sizeof(int));
     for (int s = 0; s < n; ++s) {
-        pos[s] = -1;
+        level[s] = 0;
     }
-    for (int o = 0; o < b->op_count; ++o) {
-        pos[ops[o].slot] = o;
+    for (int o = 0; o < b->op_slots; ++o) {
+        if (ops[o].slot == n) {
+            continue; /* padding */
+        }
+        level[ops[o].slot] = ops[o].level;
         out->nodes[ops[o].slot].activation = (uint8_t)ops[o].act;
         out->nodes[ops[o].slot].bias = ops[o].bias;
     }
-    /* the leading connections from inputs name their op in conn_op; the
-     * rest follow op by op up to each op's conn_end */
-    int k = 0, o = 0;
-    for (; k < m; ++k) {
-        int op = k < b->from_inputs ? co[k] : -1;
-        if (op < 0) {
-            while (o < b->op_count && ops[o].conn_end <= k) {
-                ++o;
-            }
-            op = o;
-        }
-        int dst = ops[op].slot, src = c[k].src;
+    for (int k = 0; k < m; ++k) {
+        const BrainOp *op = &ops[c[k].op];
+        int src = c[k].src;
         out->conns[k] = (ConnGene){.innovation = (uint32_t)k, .from = (uint32_t)src,
-                                   .to = (uint32_t)dst, .weight = c[k].weight, .enabled = 1};
+                                   .to = (uint32_t)op->slot, .weight = c[k].weight, .enabled = 1};
         if (recurrent != NULL) {
-            recurrent[k] = (uint8_t)(pos[src] >= 0 && pos[src] >= op);
+            /* a source on the target's level or above is written after the read */
+            recurrent[k] = (uint8_t)(level[src] >= op->level);
         }
     }
     out->conn_count = m;
-    petri_free(pos, (size_t)(n > 0 ? n : 1) * sizeof(int));
+    petri_free(level, (size_t)(n > 0 ? n : 1) * sizeof(int));
 }
 
 void brain_reset(BrainPool *pool, int brain)
@@ -646,13 +822,33 @@ static inline void prefetch_lines(const void *p, size_t bytes)
 void brain_prefetch(const BrainPool *pool, int brain)
 {
     const BrainInfo *b = info_of(pool, brain);
-    prefetch_lines(pool->ops + b->op_off, sizeof(BrainOp) * (size_t)b->op_count);
+    prefetch_lines(pool->ops + b->op_off, sizeof(BrainOp) * (size_t)b->op_slots);
     prefetch_lines(pool->conns + b->conn_off, sizeof(BrainConn) * (size_t)b->conn_count);
-    prefetch_lines(pool->conn_op + b->conn_off, sizeof(int32_t) * (size_t)b->from_inputs);
+    prefetch_lines(pool->levels + b->level_off, sizeof(BrainLevel) * (size_t)b->level_count);
     prefetch_lines(pool->values + b->value_off,
-                   sizeof(float) * (size_t)(b->node_count + b->op_count));
+                   sizeof(float) * (size_t)(b->node_count + 1 + b->op_slots));
 }
 
+/* The activations of ops [o, end) from their sums into their slots. The
+ * ops of a level are sorted by activation, so the jump on it is taken the
+ * same way as for the op before more often than in slot order. (Four ops
+ * at a time without a branch, all activations formed and picked by
+ * masks, cost more than the jumps' mispredictions: random brains of
+ * `standard-3k` have about seven levels of one or two ops, so four
+ * lanes ran 30 lane-slots for 11 ops, 1,402 instructions per step
+ * against 1,036; docs/performance.md.) */
+static inline void activate_ops(const BrainOp *restrict ops, const float *restrict acc,
+                                float *restrict v, int o, int end)
+{
+    for (; o < end; ++o) {
+        v[ops[o].slot] = act_f32(ops[o].act, acc[o]);
+    }
+}
+
+/* One step: every op's sum starts at its bias; then level by level the
+ * level's connections add into their ops' sums in one flat loop (in
+ * innovation order per op, so each sum's bits are those of one loop per
+ * node) and the level's activations are applied. No loop per node. */
 void brain_step(BrainPool *pool, int brain, const float *inputs, float *outputs)
 {
     const BrainInfo *b = info_of(pool, brain);
@@ -660,28 +856,22 @@ void brain_step(BrainPool *pool, int brain, const float *inputs, float *outputs)
     const int in = b->inputs;
     copy_floats(v, inputs, in);
     v[in] = 1.0f;
-    const BrainOp *ops = pool->ops + b->op_off;
+    const BrainOp *restrict ops = pool->ops + b->op_off;
     const BrainConn *restrict c = pool->conns + b->conn_off;
-    const int32_t *restrict co = pool->conn_op + b->conn_off;
-    /* the leading connections from inputs of every op in one loop, into
-     * per-op partial sums; then each op goes on from its partial sum */
-    float *restrict acc = v + b->node_count;
-    const int op_count = b->op_count;
-    for (int o = 0; o < op_count; ++o) {
+    const BrainLevel *restrict levels = pool->levels + b->level_off;
+    float *restrict acc = v + b->node_count + 1;
+    const int op_slots = b->op_slots;
+    for (int o = 0; o < op_slots; ++o) {
         acc[o] = ops[o].bias;
     }
-    const int lead = b->from_inputs;
-    for (int k = 0; k < lead; ++k) {
-        acc[co[k]] += c[k].weight * v[c[k].src];
-    }
-    int k = lead;
-    for (int o = 0; o < op_count; ++o) {
-        const BrainOp op = ops[o];
-        float s = acc[o];
-        for (; k < op.conn_end; ++k) {
-            s += c[k].weight * v[c[k].src];
+    int k = 0, o = 0;
+    for (int l = 0; l < b->level_count; ++l) {
+        const BrainLevel lv = levels[l];
+        for (; k < lv.conn_end; ++k) {
+            acc[c[k].op] += c[k].weight * v[c[k].src];
         }
-        v[op.slot] = act_f32(op.act, s);
+        activate_ops(ops, acc, v, o, lv.op_end);
+        o = lv.op_end;
     }
     copy_floats(outputs, v + in + 1, b->outputs);
 }

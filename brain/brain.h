@@ -37,6 +37,16 @@ void brain_step(BrainPool *pool, int brain, const float *inputs, float *outputs)
  * ops, connections and values): a hint for loops that step brains in an
  * order other than the pool's, which changes no result. */
 void brain_prefetch(const BrainPool *pool, int brain);
+/* Lays the brains' storage (ops, connections, values) out in memory in
+ * the order given: order[0..count) names brains (a negative
+ * entry, or a brain named before, is skipped), which are placed first, in that
+ * order; brains not named follow in index order. Indexes, values and
+ * results do not change: only which brains lie near each other, so that
+ * a loop stepping brains in `order` streams through memory. Copies
+ * through a spare buffer as large as the largest array, kept in the pool
+ * (allocated only when the pool has grown). Not while brains of the pool
+ * step. */
+void brain_pool_relocate(BrainPool *pool, const int32_t *order, int count);
 /* Bytes held by the pool (for memory reports). */
 size_t brain_pool_bytes(const BrainPool *pool);
 

@@ -65,11 +65,13 @@ void task_run_one(const TaskSpec *t, const NeatDef *def, uint64_t seed, int max_
     const int size = neat_population_size(pop);
     memset(r, 0, sizeof *r);
     int solution = -1;
+    TaskCheck check = {0};
     for (int gen = 0; gen < max_generations; ++gen) {
         neat_population_evaluate(pop, t->eval, NULL);
         r->evaluations += (uint64_t)size;
         r->generations = gen + 1;
-        solution = t->find_solution(pop);
+        check.generation = gen + 1;
+        solution = t->find_solution(pop, &check);
         if (solution >= 0) {
             break;
         }
@@ -83,6 +85,11 @@ void task_run_one(const TaskSpec *t, const NeatDef *def, uint64_t seed, int max_
         const Genome *best = neat_population_best_ever(pop, &r->best_fitness);
         genome_copy(&r->champion, best);
     }
+    if (check.state != NULL) {
+        petri_free(check.state, check.state_bytes);
+    }
+    r->refused = check.refused;
+    r->first_refused = check.first_refused;
     r->hidden = genome_hidden_count(&r->champion);
     r->conns = genome_enabled_count(&r->champion);
     neat_population_destroy(pop);
@@ -150,8 +157,33 @@ static TaskSummary task_summarize(const TaskRun *runs, int n)
     return s;
 }
 
+/* The double-precision recheck's line of the table: every solution passed
+ * it (a run counts as solved only then); candidates that solved in
+ * float32 and failed it, and the runs that had them. */
+static void print_recheck(FILE *out, const TaskSummary *s, const TaskRun *runs)
+{
+    int refused = 0, runs_with = 0, unsolved = 0;
+    for (int i = 0; i < s->runs; ++i) {
+        refused += runs[i].refused;
+        runs_with += runs[i].refused > 0;
+        unsolved += runs[i].refused > 0 && !runs[i].solved;
+    }
+    fprintf(out, "  double recheck    %d of %d solutions passed; %d float32-only candidate%s refused",
+            s->successes, s->successes, refused, refused == 1 ? "" : "s");
+    if (runs_with > 0) {
+        fprintf(out, " (run");
+        for (int i = 0; i < s->runs; ++i) {
+            if (runs[i].refused > 0) {
+                fprintf(out, " %d%s", i, runs[i].solved ? "" : "*");
+            }
+        }
+        fprintf(out, unsolved > 0 ? "; * never solved)" : ")");
+    }
+    fprintf(out, "\n");
+}
+
 static void print_table(FILE *out, const TaskSpec *t, const NeatDef *def, const TaskSummary *s,
-                        uint64_t seed, int threads, double wall)
+                        const TaskRun *runs, uint64_t seed, int threads, double wall)
 {
     char dur[32];
     format_duration(wall, dur, sizeof dur);
@@ -160,6 +192,9 @@ static void print_table(FILE *out, const TaskSpec *t, const NeatDef *def, const 
             seed, def->population_size, threads, threads == 1 ? "" : "s", dur);
     fprintf(out, "  solved            %d of %d (%.0f%%)\n", s->successes, s->runs,
             100.0 * s->successes / (s->runs > 0 ? s->runs : 1));
+    if (t->has_recheck) {
+        print_recheck(out, s, runs);
+    }
     if (s->successes == 0) {
         fprintf(out, "  no run solved the task\n");
         return;
@@ -204,9 +239,20 @@ static void print_json(FILE *out, const TaskSpec *t, const NeatDef *def, const T
     for (int i = 0; i < s->runs; ++i) {
         fprintf(out,
                 "%s{\"run\": %d, \"solved\": %s, \"generations\": %d, \"evaluations\": %" PRIu64
-                ", \"hidden_nodes\": %d, \"enabled_connections\": %d, \"fitness\": %.6g}",
+                ", \"hidden_nodes\": %d, \"enabled_connections\": %d, \"fitness\": %.6g",
                 i ? ", " : "", i, runs[i].solved ? "true" : "false", runs[i].generations,
                 runs[i].evaluations, runs[i].hidden, runs[i].conns, runs[i].best_fitness);
+        if (t->has_recheck) {
+            /* passed: the solution balanced in double precision too;
+             * refused: candidates solved in float32 only and none passed;
+             * none: no candidate solved even in float32 */
+            const char *recheck = runs[i].solved ? "passed" : runs[i].refused > 0 ? "refused" : "none";
+            fprintf(out, ", \"recheck\": \"%s\", \"recheck_refused\": %d", recheck,
+                    runs[i].refused);
+        } else {
+            fprintf(out, ", \"recheck\": null, \"recheck_refused\": 0");
+        }
+        fprintf(out, "}");
     }
     fprintf(out, "]}\n");
 }
@@ -350,6 +396,30 @@ static bool task_apply_set(NeatDef *def, const char *assignment)
     return ok;
 }
 
+/* Names of a task's inputs and outputs for the champions' JSON
+ * (docs/brain-io.md): XOR's two bits, the cart and poles' state as
+ * experiments/pole.c scales it, the force. None for a task of another
+ * shape. */
+static void task_names(const TaskSpec *t, GenomeNames *names)
+{
+    static const char *const xor_names[] = {"x1", "x2", "y"};
+    static const char *const pole6[] = {"cart.x",      "cart.velocity",  "pole1.angle",
+                                        "pole1.velocity", "pole2.angle", "pole2.velocity",
+                                        "force"};
+    static const char *const pole3[] = {"cart.x", "pole1.angle", "pole2.angle", "force"};
+    const char *const *list = strcmp(t->name, "xor") == 0 ? xor_names
+                              : t->inputs == 6            ? pole6
+                                                          : pole3;
+    int count = list == xor_names ? 3 : (list == pole6 ? 7 : 4);
+    genome_names_fini(names);
+    if (t->outputs == 1 && t->inputs + 1 == count) {
+        genome_names_resize(names, t->inputs, 1);
+        for (int i = 0; i < count; ++i) {
+            snprintf(names->name[i], GENOME_NAME_CAP, "%s", list[i]);
+        }
+    }
+}
+
 int task_main(int argc, char **argv)
 {
     const char *name = NULL, *out_dir = NULL;
@@ -481,7 +551,12 @@ int task_main(int argc, char **argv)
             snprintf(path, sizeof path, "%s/%s-run%03d.json", out_dir, t->name, r);
             PetriError err;
             error_clear(&err);
-            if (genome_save_json(&results[r].champion, path, &err) != PETRI_OK) {
+            GenomeNames names;
+            genome_names_init(&names);
+            task_names(t, &names);
+            PetriStatus saved = genome_save_json_named(&results[r].champion, &names, path, &err);
+            genome_names_fini(&names);
+            if (saved != PETRI_OK) {
                 error_print(&err, stderr);
                 rc = 1;
                 break;
@@ -492,7 +567,7 @@ int task_main(int argc, char **argv)
     if (json) {
         print_json(stdout, t, &def, &s, results, seed, nthreads, wall);
     } else {
-        print_table(stdout, t, &def, &s, seed, nthreads, wall);
+        print_table(stdout, t, &def, &s, results, seed, nthreads, wall);
     }
     for (int r = 0; r < n; ++r) {
         genome_fini(&results[r].champion);

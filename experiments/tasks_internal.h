@@ -10,6 +10,18 @@
 #include "brain/brain.h"
 #include "genome/genome.h"
 
+/* What a run's tests of candidate solutions record; zeroed at the run's
+ * start, passed to every find_solution call of the run. */
+typedef struct TaskCheck {
+    int refused;          /* candidates that solved the task with the float32
+                           * network but failed the double-precision recheck */
+    int first_refused;    /* generation (1-based) of the first; 0: none */
+    int generation;       /* the generation being tested (1-based), set by the run */
+    void *state;          /* the task's own record across a run's calls (petri_alloc'd
+                           * by the task, state_bytes long; the run frees it) */
+    size_t state_bytes;
+} TaskCheck;
+
 /* One benchmark task. */
 typedef struct TaskSpec {
     const char *name;
@@ -22,8 +34,11 @@ typedef struct TaskSpec {
     /* Fitness of one genome; thread-safe, a pure function of the genome. */
     NeatEvalFn eval;
     /* After a generation has been evaluated: the index of a genome that
-     * solves the task, or -1. Called serially. */
-    int (*find_solution)(const NeatPopulation *pop);
+     * solves the task, or -1. Called serially. A task whose solutions are
+     * rechecked in double precision (has_recheck) counts a candidate only
+     * when it passes both, and records the refused ones in check. */
+    int (*find_solution)(const NeatPopulation *pop, TaskCheck *check);
+    bool has_recheck;
 } TaskSpec;
 
 /* The outcome of one run of a task. */
@@ -34,6 +49,8 @@ typedef struct TaskRun {
     int hidden, conns;     /* of the champion */
     double best_fitness;
     double seconds;
+    int refused;           /* float32 solutions refused by the double-precision recheck */
+    int first_refused;     /* generation of the first refusal, 0 if none */
     Genome champion;       /* the solution, or the best genome ever; genome_fini it */
 } TaskRun;
 
@@ -94,5 +111,28 @@ int pole_balance(BrainPool *pool, int brain, const PoleState *start, bool veloci
  * start states (x, dx, theta1, dtheta1 each at 5 points of their range,
  * short pole upright), how many are balanced for 1,000 steps. */
 int pole_generalisation(BrainPool *pool, int brain);
+#define POLE_GENERALISE_STARTS 625
+/* Start state i (0..624) of the generalisation test. */
+PoleState pole_generalisation_start(int i);
+
+/* ---- the double-precision recheck: the same network with double sums
+ * and activations (the genome's float weights and biases promoted), the
+ * same double-precision physics. A solution of pole2 or pole2-novel
+ * counts only if it balances here too, so that none balances only thanks
+ * to float32 rounding. */
+typedef struct PoleNet64 PoleNet64;
+PoleNet64 *pole_net64_create(const Genome *g);
+void pole_net64_destroy(PoleNet64 *net);
+void pole_net64_reset(PoleNet64 *net);
+void pole_net64_step(PoleNet64 *net, const double *inputs, double *outputs);
+/* pole_balance and pole_generalisation with the double network. */
+int pole_balance64(PoleNet64 *net, const PoleState *start, bool velocities, int max_steps);
+int pole_generalisation64(PoleNet64 *net);
+/* The task's solve criterion, run with the double network: pole2 (velocities)
+ * balances 100,000 steps from pole_start_state; pole2-novel balances
+ * 100,000 steps from its 0.07 rad start and 200 of the 625 generalisation
+ * starts. */
+bool pole2_recheck(const Genome *g);
+bool pole2_novel_recheck(const Genome *g);
 
 #endif

@@ -103,6 +103,8 @@ typedef struct NeatDef {
     int stagnation_limit;          /* 15 */
     int population_stagnation;     /* generations without a new population best before
                                     * only the two best species reproduce (0: off) */
+    double population_stagnation_gain; /* relative rise of the population's best that restarts
+                                        * that clock (0: any rise, as NEAT's reference code) */
     int elite_min_species_size;    /* champion copied when species has > this: 5 */
     double survival_rate;          /* fraction of each species allowed to breed */
     double weight_init_sigma;      /* sigma of initial and replacement weights */
@@ -254,6 +256,34 @@ void genome_crossover(Genome *child, const Genome *fitter, const Genome *other,
  * none. */
 double genome_distance(const Genome *a, const Genome *b, const NeatDef *def);
 
+/* ---- names of inputs and outputs (docs/genome-format.md, docs/brain-io.md)
+ * A genome knows how many inputs and outputs it has, not what they mean:
+ * that depends on where it lives (a world population's senses, a task).
+ * Names travel beside the genome, in its JSON and DOT files; never in the
+ * binary file, the hash or anything heritable. A name is 1 to 31 of the
+ * characters A-Z a-z 0-9 . _ - + : / ( ) [ ]. */
+#define GENOME_NAME_CAP 32
+typedef struct GenomeNames {
+    int inputs, outputs;           /* 0 and 0: no names */
+    char (*name)[GENOME_NAME_CAP]; /* inputs first, then outputs */
+} GenomeNames;
+
+/* Zeroed names (none); fini frees them. */
+void genome_names_init(GenomeNames *n);
+void genome_names_fini(GenomeNames *n);
+/* Room for inputs + outputs names, each "". */
+void genome_names_resize(GenomeNames *n, int inputs, int outputs);
+bool genome_names_present(const GenomeNames *n); /* false for NULL */
+/* Name of input i or output k, or NULL when there are none. */
+const char *genome_names_input(const GenomeNames *n, int i);
+const char *genome_names_output(const GenomeNames *n, int k);
+bool genome_name_valid(const char *s);
+/* PETRI_OK when n names exactly g's inputs and outputs, each name valid;
+ * else PETRI_EFORMAT with the counts of both, prefixed with `where`
+ * (err may be NULL). */
+PetriStatus genome_names_check(const GenomeNames *n, const Genome *g, const char *where,
+                               PetriError *err);
+
 /* ---- files (docs/genome-format.md) */
 /* Binary payload only (no header, no CRC): for containers such as
  * checkpoints. The loader checks every count, id, enum and float. g must
@@ -264,18 +294,47 @@ PetriStatus genome_load_buf(Genome *g, ByteReader *r, PetriError *err);
  * of everything before it. Written atomically. */
 PetriStatus genome_save(const Genome *g, const char *path, PetriError *err);
 PetriStatus genome_load(Genome *g, const char *path, PetriError *err);
-/* JSON: the "petri-genome" format. */
+/* JSON: the "petri-genome" format. Version 1 without names; with names
+ * that fit g (genome_names_check), version 2, which gives each input and
+ * output node a "name". */
 void genome_write_json(const Genome *g, ByteBuf *out);
-/* Parses JSON text; name is used in error messages. */
+void genome_write_json_named(const Genome *g, const GenomeNames *names, ByteBuf *out);
+/* Parses JSON text (version 1 or 2); name is used in error messages. The
+ * _named form also returns the names the file holds (none: 0 and 0);
+ * names may be NULL. */
 PetriStatus genome_parse_json(Genome *g, const char *text, size_t len, const char *name,
                               PetriError *err);
+PetriStatus genome_parse_json_named(Genome *g, GenomeNames *names, const char *text, size_t len,
+                                    const char *name, PetriError *err);
 PetriStatus genome_save_json(const Genome *g, const char *path, PetriError *err);
+PetriStatus genome_save_json_named(const Genome *g, const GenomeNames *names, const char *path,
+                                   PetriError *err);
 PetriStatus genome_load_json(Genome *g, const char *path, PetriError *err);
-/* Graphviz DOT. */
+
+/* Graphviz DOT, drawn to stay readable for a brain of a hundred inputs:
+ * inputs in one rank on the left, outputs in one on the right, hidden
+ * nodes between; edge width grows with |weight|, blue positive, red
+ * negative. By default disabled connections and those with |weight| below
+ * min_weight are left out, and so are inputs and hidden nodes left with
+ * no drawn connection; a note at the bottom counts what was left out. */
+#define GENOME_DOT_MIN_WEIGHT 0.5
+typedef struct GenomeDotOptions {
+    const GenomeNames *names; /* NULL or none: "in 3", "out 1" */
+    bool all;                 /* also disabled connections, and every input and hidden node */
+    double min_weight;        /* enabled connections below |weight| are left out */
+} GenomeDotOptions;
+/* No names, not all, GENOME_DOT_MIN_WEIGHT. */
+GenomeDotOptions genome_dot_default_options(void);
 void genome_write_dot(const Genome *g, ByteBuf *out);
+void genome_write_dot_with(const Genome *g, const GenomeDotOptions *opt, ByteBuf *out);
 PetriStatus genome_save_dot(const Genome *g, const char *path, PetriError *err);
-/* Loads a binary or JSON genome (detected from the first bytes). */
+PetriStatus genome_save_dot_with(const Genome *g, const GenomeDotOptions *opt, const char *path,
+                                 PetriError *err);
+/* Loads a binary or JSON genome (detected from the first bytes); the
+ * _named form also returns a JSON file's names (names may be NULL). */
 PetriStatus genome_load_any(Genome *g, const char *path, PetriError *err);
+PetriStatus genome_load_any_named(Genome *g, GenomeNames *names, const char *path,
+                                  PetriError *err);
 
 /* ---- the population engine (NEAT) */
 typedef struct NeatPopulation NeatPopulation;
@@ -368,7 +427,13 @@ uint64_t neat_population_hash(const NeatPopulation *pop);
 void neat_population_save(const NeatPopulation *pop, ByteBuf *out);
 NeatPopulation *neat_population_load(const NeatDef *def, ByteReader *r, PetriError *err);
 
-/* `petri export GENOME --json|--dot` */
+/* `petri export GENOME --json|--dot`. genome/ knows no config: with
+ * --config, export asks `namer` for the names of population `pop` (NULL:
+ * let the namer choose) of the config at `config` for g; a NULL namer
+ * refuses --config. */
+typedef PetriStatus (*GenomeNamer)(const char *config, const char *pop, const Genome *g,
+                                   GenomeNames *out, PetriError *err);
+int genome_export_run(int argc, char **argv, GenomeNamer namer);
 int genome_export_main(int argc, char **argv);
 
 #endif

@@ -34,6 +34,7 @@ NeatDef neat_default_def(void)
         .threshold_step = 0.3,
         .stagnation_limit = 15,
         .population_stagnation = 0,    /* NEAT's reference code: 20 (dropoff_age + 5) */
+        .population_stagnation_gain = 0.0,
         .elite_min_species_size = 5,
         .survival_rate = 0.2,          /* NEAT's reference code */
         .weight_init_sigma = 1.0,
@@ -131,6 +132,10 @@ static const ConfigRow neat_rows[] = {
      .doc = "generations without a new population best after which only the two best species "
             "reproduce, from their champions, half the offspring each; when set, the best "
             "genome's species is no longer spared by stagnation_limit (0: off)"},
+    {.key = "population_stagnation_gain", .type = CONFIG_FLOAT,
+     .offset = offsetof(NeatDef, population_stagnation_gain), .min = 0, .max = 1000,
+     .doc = "how much the population's best must rise, as a fraction of its last best, to "
+            "restart the population_stagnation clock (0: any rise)"},
     {.key = "elite_min_species_size", .type = CONFIG_INT,
      .offset = offsetof(NeatDef, elite_min_species_size), .min = 0, .max = 1000000,
      .doc = "a species with more members than this keeps its champion unchanged"},

@@ -240,6 +240,15 @@ PetriStatus genome_load(Genome *g, const char *path, PetriError *err)
 
 PetriStatus genome_load_any(Genome *g, const char *path, PetriError *err)
 {
+    return genome_load_any_named(g, NULL, path, err);
+}
+
+PetriStatus genome_load_any_named(Genome *g, GenomeNames *names, const char *path,
+                                  PetriError *err)
+{
+    if (names != NULL) {
+        genome_names_fini(names); /* a binary genome carries no names */
+    }
     char *data = NULL;
     size_t len = 0;
     PetriStatus st = file_read_all(path, GENOME_FILE_MAX, &data, &len, err);
@@ -255,7 +264,7 @@ PetriStatus genome_load_any(Genome *g, const char *path, PetriError *err)
             ++i;
         }
         if (i < len && data[i] == '{') {
-            st = genome_parse_json(g, data, len, path, err);
+            st = genome_parse_json_named(g, names, data, len, path, err);
         } else {
             st = error_add(err, PETRI_EFORMAT,
                            "%s: error: neither a binary genome (PTRG) nor a JSON genome", path);

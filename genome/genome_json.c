@@ -15,17 +15,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GENOME_JSON_VERSION 1
+/* Version 1: no names; version 2 adds an optional "name" to input and
+ * output nodes. The writer writes 1 when it has no names, so files
+ * without names read in every Petri. */
+#define GENOME_JSON_VERSION 2
 #define JSON_MAX_DEPTH 16
 
 static const char *const kind_names[] = {"input", "bias", "hidden", "output"};
 
 /* ---------------------------------------------------------------- writer */
 
+/* The name of node i of g (fixed nodes only), or NULL. */
+static const char *node_name(const Genome *g, const GenomeNames *names, int i)
+{
+    if (i < g->inputs) {
+        return genome_names_input(names, i);
+    }
+    return i > g->inputs && i <= g->inputs + g->outputs
+               ? genome_names_output(names, i - g->inputs - 1)
+               : NULL;
+}
+
 void genome_write_json(const Genome *g, ByteBuf *out)
 {
+    genome_write_json_named(g, NULL, out);
+}
+
+void genome_write_json_named(const Genome *g, const GenomeNames *names, ByteBuf *out)
+{
+    if (names != NULL && genome_names_check(names, g, "names", NULL) != PETRI_OK) {
+        names = NULL; /* names that do not fit are left out, never half written */
+    }
     buf_printf(out, "{\n  \"format\": \"petri-genome\",\n  \"version\": %d,\n",
-               GENOME_JSON_VERSION);
+               names != NULL ? GENOME_JSON_VERSION : 1);
     buf_printf(out, "  \"inputs\": [");
     for (int i = 0; i < g->inputs; ++i) {
         buf_printf(out, "%s%d", i ? ", " : "", i);
@@ -41,9 +63,13 @@ void genome_write_json(const Genome *g, ByteBuf *out)
     buf_printf(out, "],\n  \"nodes\": [\n");
     for (int i = 0; i < g->node_count; ++i) {
         const NodeGene *n = &g->nodes[i];
-        buf_printf(out,
-                   "    {\"id\": %u, \"kind\": \"%s\", \"activation\": \"%s\", \"bias\": %.9g}%s\n",
-                   n->id, n->kind <= NODE_OUTPUT ? kind_names[n->kind] : "unknown",
+        const char *name = node_name(g, names, i);
+        buf_printf(out, "    {\"id\": %u, \"kind\": \"%s\", ", n->id,
+                   n->kind <= NODE_OUTPUT ? kind_names[n->kind] : "unknown");
+        if (name != NULL) {
+            buf_printf(out, "\"name\": \"%s\", ", name);
+        }
+        buf_printf(out, "\"activation\": \"%s\", \"bias\": %.9g}%s\n",
                    activation_name((Activation)n->activation), (double)n->bias,
                    i + 1 < g->node_count ? "," : "");
     }
@@ -61,9 +87,15 @@ void genome_write_json(const Genome *g, ByteBuf *out)
 
 PetriStatus genome_save_json(const Genome *g, const char *path, PetriError *err)
 {
+    return genome_save_json_named(g, NULL, path, err);
+}
+
+PetriStatus genome_save_json_named(const Genome *g, const GenomeNames *names, const char *path,
+                                   PetriError *err)
+{
     ByteBuf b;
     buf_init(&b);
-    genome_write_json(g, &b);
+    genome_write_json_named(g, names, &b);
     PetriStatus st = file_write_atomic(path, b.data, b.len, err);
     buf_fini(&b);
     return st;
@@ -472,11 +504,52 @@ static bool json_id_list(JsonParser *p, int arr, int first, const char *what)
     return true;
 }
 
-static bool json_to_genome(JsonParser *p, int root, Genome *g)
+/* The "name" of a fixed node (child `nm` of a node object) into its slot
+ * of names: input id i at i, output id inputs+1+k at inputs+k. Counts
+ * the names given in *named. */
+static bool json_node_name(JsonParser *p, int nm, const NodeGene *n, const Genome *g,
+                           uint32_t version, GenomeNames *names, int *named)
+{
+    const JsonNode *v = &p->nodes[nm];
+    if (version < 2) {
+        json_fail(p, v->start, "a node's 'name' needs \"version\": 2");
+        return false;
+    }
+    char text[GENOME_NAME_CAP];
+    bool fits = v->type == JSON_STRING && v->len < sizeof text;
+    if (fits) {
+        memcpy(text, p->text + v->start, v->len);
+        text[v->len] = '\0';
+    }
+    if (!fits || !genome_name_valid(text)) {
+        json_fail(p, v->start,
+                  "a node's 'name' must be a string of 1 to 31 of A-Z a-z 0-9 . _ - + : / ( ) [ ]");
+        return false;
+    }
+    int slot = -1;
+    if (n->kind == NODE_INPUT && n->id < (uint32_t)g->inputs) {
+        slot = (int)n->id;
+    } else if (n->kind == NODE_OUTPUT && n->id > (uint32_t)g->inputs &&
+               n->id <= (uint32_t)(g->inputs + g->outputs)) {
+        slot = (int)n->id - 1; /* output k: id inputs+1+k, slot inputs+k */
+    }
+    if (slot < 0) {
+        json_fail(p, v->start, "only input and output nodes have a 'name'");
+        return false;
+    }
+    if (names->name == NULL) { /* the first name: room for all */
+        genome_names_resize(names, g->inputs, g->outputs);
+    }
+    memcpy(names->name[slot], text, sizeof text);
+    ++*named;
+    return true;
+}
+
+static bool json_to_genome(JsonParser *p, int root, Genome *g, GenomeNames *names)
 {
     static const char *const top_keys[] = {"format", "version", "inputs", "bias", "outputs",
                                            "traits", "nodes", "connections", NULL};
-    static const char *const node_keys[] = {"id", "kind", "activation", "bias", NULL};
+    static const char *const node_keys[] = {"id", "kind", "name", "activation", "bias", NULL};
     static const char *const conn_keys[] = {"innovation", "from", "to", "weight", "enabled",
                                             NULL};
     if (p->nodes[root].type != JSON_OBJECT) {
@@ -499,8 +572,9 @@ static bool json_to_genome(JsonParser *p, int root, Genome *g)
     if (v < 0 || !json_uint(p, v, 1000, &version, "'version'")) {
         return false;
     }
-    if (version != GENOME_JSON_VERSION) {
-        json_fail(p, p->nodes[v].start, "unsupported 'version' (this Petri reads version 1)");
+    if (version < 1 || version > GENOME_JSON_VERSION) {
+        json_fail(p, p->nodes[v].start,
+                  "unsupported 'version' (this Petri reads versions 1 and 2)");
         return false;
     }
     int ins = json_need(p, root, "inputs", JSON_ARRAY, "the genome");
@@ -532,6 +606,7 @@ static bool json_to_genome(JsonParser *p, int root, Genome *g)
     }
     genome_clear(g, inputs, outputs);
     g->node_count = 0;
+    int named = 0;
     int tr = json_get(p, root, "traits");
     if (tr >= 0) {
         if (p->nodes[tr].type != JSON_ARRAY || p->nodes[tr].count > GENOME_MAX_TRAITS) {
@@ -594,6 +669,10 @@ static bool json_to_genome(JsonParser *p, int root, Genome *g)
             return false;
         }
         n.activation = (uint8_t)a;
+        int nm = json_get(p, c, "name");
+        if (nm >= 0 && !json_node_name(p, nm, &n, g, version, names, &named)) {
+            return false;
+        }
         g->nodes[g->node_count++] = n;
     }
     genome_reserve_conns(g, p->nodes[conns].count);
@@ -644,12 +723,33 @@ static bool json_to_genome(JsonParser *p, int root, Genome *g)
         json_fail(p, p->nodes[root].start, why.msg);
         return false;
     }
+    /* valid: each fixed id once, so `named` counts distinct slots */
+    if (named != 0 && named != inputs + outputs) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "%d of the %d input and output nodes have a 'name': give every one a name, or "
+                 "none",
+                 named, inputs + outputs);
+        json_fail(p, p->nodes[nodes].start, msg);
+        return false;
+    }
+    if (named == 0) {
+        genome_names_fini(names);
+    }
     return true;
 }
 
 PetriStatus genome_parse_json(Genome *g, const char *text, size_t len, const char *name,
                               PetriError *err)
 {
+    return genome_parse_json_named(g, NULL, text, len, name, err);
+}
+
+PetriStatus genome_parse_json_named(Genome *g, GenomeNames *names, const char *text, size_t len,
+                                    const char *name, PetriError *err)
+{
+    GenomeNames found; /* the file's names, checked even when the caller wants none */
+    genome_names_init(&found);
     JsonParser p = {.text = text, .len = len, .name = name, .err = err};
     int root = json_value(&p, 0);
     if (root >= 0) {
@@ -658,8 +758,16 @@ PetriStatus genome_parse_json(Genome *g, const char *text, size_t len, const cha
             json_fail(&p, p.pos, "unexpected text after the genome");
         }
     }
-    bool ok = !p.failed && json_to_genome(&p, root, g);
+    bool ok = !p.failed && json_to_genome(&p, root, g, &found);
     petri_free(p.nodes, (size_t)p.cap * sizeof(JsonNode));
+    if (names != NULL) {
+        genome_names_fini(names);
+        if (ok) {
+            *names = found;
+            genome_names_init(&found);
+        }
+    }
+    genome_names_fini(&found);
     if (!ok) {
         if (!p.failed) {
             error_at(err, PETRI_EFORMAT, name, 0, 0, "invalid genome");

@@ -536,6 +536,17 @@ static void make_child(NeatPopulation *pop, const Species *s, int pool, Genome *
  * their stagnation clocks; the others die out. Species that stagnated on
  * their own still compete for the two places, as in NEAT's reference code.
  * Restarts the population's clock. */
+/* Whether the population's best rose enough to restart its stagnation
+ * clock: by more than gain times its last best (a strict rise when gain
+ * is 0, exactly the comparison before the setting existed). */
+static bool population_improved(double top, double last, double gain)
+{
+    if (gain <= 0.0 || last <= -DBL_MAX) {
+        return top > last; /* -DBL_MAX: no best yet */
+    }
+    return top > last + gain * fabs(last);
+}
+
 static void delta_offspring(NeatPopulation *pop)
 {
     int first = -1, second = -1;
@@ -584,7 +595,8 @@ void neat_population_epoch(NeatPopulation *pop)
     sort_members(pop);
     /* the population's stagnation clock (only the epochs' own view of the
      * best: evaluate() may also see generations that never reach epoch) */
-    if (pop->fit[best] > pop->stagnation_best) {
+    if (population_improved(pop->fit[best], pop->stagnation_best,
+                            def->population_stagnation_gain)) {
         pop->stagnation_best = pop->fit[best];
         pop->stagnation_since = pop->generation;
     }

@@ -161,3 +161,75 @@ void eval_episode(const RunDef *def, int slot, int controller, const Genome *con
     out->kills = t.kills / agents;
     habitat_destroy(h);
 }
+
+/* ------------------------------------------------------------ every population */
+
+typedef struct AllTally {
+    const RunDef *def;
+    double fit[WORLD_MAX_POPULATIONS], food[WORLD_MAX_POPULATIONS];
+    double kills[WORLD_MAX_POPULATIONS];
+} AllTally;
+
+static void all_add(AllTally *t, int p, const AgentCounters *c, double energy)
+{
+    t->fit[p] += fitness_of(&t->def->fitness[p], c, energy);
+    double eaten = c->energy_plants + c->energy_meat;
+    t->food[p] += c->ticks_alive > 0 ? eaten / (double)c->ticks_alive : 0.0;
+    t->kills[p] += (double)c->kills;
+}
+
+static void all_deaths(void *user, const World *w, const WorldEvent *evs, int count)
+{
+    (void)w;
+    AllTally *t = user;
+    for (int i = 0; i < count; ++i) {
+        if (evs[i].kind == EVENT_DEATH && evs[i].pop >= 0 &&
+            evs[i].pop < t->def->population_count) {
+            all_add(t, evs[i].pop, &evs[i].counters, 0.0);
+        }
+    }
+}
+
+void eval_episode_all(const RunDef *def, const Genome *const *genomes, uint64_t seed,
+                      EvalMetrics *out)
+{
+    PetriError err;
+    error_clear(&err);
+    WorldDef wd = def->world;
+    PopulationDef pops[WORLD_MAX_POPULATIONS];
+    memcpy(pops, def->populations, sizeof pops);
+    Habitat *h;
+    if (habitat_create(&wd, pops, def->population_count, seed, &h, &err) != PETRI_OK) {
+        /* the run's own settings: cannot fail */
+        error_print(&err, stderr);
+        abort();
+    }
+    for (int p = 0; p < def->population_count; ++p) {
+        bool brain = pops[p].controller == CONTROLLER_BRAIN;
+        habitat_populate(h, p, brain ? &genomes[p] : NULL, brain ? 1 : 0, pops[p].count);
+    }
+    AllTally t = {.def = def};
+    habitat_set_event_sink(h, all_deaths, &t);
+    World *w = habitat_world(h);
+    for (int k = 0; k < def->evolution.episode_ticks && world_agent_count(w) > 0; ++k) {
+        habitat_step(h, 1);
+    }
+    int alive[WORLD_MAX_POPULATIONS] = {0};
+    int n = world_agent_count(w);
+    for (int s = 0; s < n; ++s) {
+        AgentView a;
+        world_agent(w, s, &a);
+        if (!a.dead && a.pop >= 0 && a.pop < def->population_count) {
+            all_add(&t, a.pop, &a.counters, a.energy);
+            alive[a.pop]++;
+        }
+    }
+    for (int p = 0; p < def->population_count; ++p) {
+        int agents = pops[p].count > 0 ? pops[p].count : 1;
+        out[p].fitness = t.fit[p] / agents;
+        out[p].food_per_tick = t.food[p] / agents;
+        out[p].survival = (double)alive[p] / agents;
+        out[p].kills = t.kills[p] / agents;
+    }
+    habitat_destroy(h);
+}

@@ -1,6 +1,7 @@
 /*
  * `petri eval RUNDIR | GENOME... [--seeds N] [--against forager,random,...]
- *             [--json] [--threads N] [--config FILE] [--pop NAME]`
+ *             [--json] [--threads N] [--config FILE] [--pop NAME] [--population]`
+ * `petri eval RUNDIR --ciao [--ciao-gens N] [--seeds N] [--out DIR] [--threads N]`
  *
  * RUNDIR: every evolved population's champion (champions/POP-best.bin) in
  * the run's own world (RUNDIR/config.yaml). GENOME...: each genome file
@@ -8,10 +9,14 @@
  * --config (default configs/default.yaml), which must evolve only that
  * population (with several, the others need champions: use a RUNDIR).
  * Each champion and each rule named by --against fills the population's
- * slot on the same N held-out seeds (sim/eval.c).
+ * slot on the same N held-out seeds (sim/eval.c). --population (RUNDIR
+ * only) adds a row per evolved population for its final population, read
+ * from the run's newest checkpoint: every genome is one agent of the slot.
+ * --ciao plays the generation champions against each other (sim/ciao.c).
  */
 #include "sim/eval_internal.h"
 #include "sim/evolve_internal.h"
+#include "sim/run_internal.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -36,7 +41,9 @@ typedef struct EvalRow {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: petri eval RUNDIR | GENOME... [--seeds N] [--against forager,random,...] "
-                 "[--json] [--threads N] [--config FILE] [--pop NAME]\n");
+                 "[--json] [--threads N] [--config FILE] [--pop NAME] [--population]\n"
+                 "       petri eval RUNDIR --ciao [--ciao-gens N] [--seeds N] [--out DIR] "
+                 "[--threads N]\n");
 }
 
 static int parse_rules(const char *text, int *rules, int cap)
@@ -78,6 +85,47 @@ static void row_free(EvalRow *r, int seeds)
     }
 }
 
+/* The final population of a run: the Evolution of its newest checkpoint
+ * (*ev; the caller destroys it) and its path. */
+static PetriStatus load_final(const char *run_dir, Evolution **ev, char *path, size_t cap,
+                              PetriError *err)
+{
+    *ev = NULL;
+    char *payload = NULL;
+    size_t len = 0;
+    if (checkpoint_read_latest(run_dir, path, cap, &payload, &len, err) != PETRI_OK) {
+        return err->code;
+    }
+    RunPayload pl;
+    RunDef def;
+    PetriStatus s = run_load_payload(path, payload, len, &pl, &def, ev, err);
+    petri_free(payload, len + 1);
+    return s;
+}
+
+/* The genomes of population p in ev: generational, the population bred
+ * last (not yet evaluated); open-ended, the living agents' in slot order.
+ * Returns their number (out holds up to cap). */
+static int final_genomes(const Evolution *ev, int p, const Genome **out, int cap)
+{
+    int n = 0;
+    if (ev->neat[p] != NULL) {
+        int size = neat_population_size(ev->neat[p]);
+        for (int k = 0; k < size && n < cap; ++k) {
+            out[n++] = neat_population_genome(ev->neat[p], k);
+        }
+    } else if (ev->world != NULL) {
+        int agents = world_agent_count(ev->world);
+        for (int s = 0; s < agents && n < cap; ++s) {
+            int32_t b = world_agent_tag(ev->world, s);
+            if (world_agent_pop(ev->world, s) == p && b >= 0 && b < ev->genome_count) {
+                out[n++] = &ev->genomes[b];
+            }
+        }
+    }
+    return n;
+}
+
 static bool is_dir(const char *path)
 {
     char probe[1200];
@@ -92,8 +140,9 @@ static bool is_dir(const char *path)
 
 int sim_eval_main(int argc, char **argv)
 {
-    int seeds = 20, threads = 0;
-    bool json = false;
+    int seeds = 20, threads = 0, ciao_gens = CIAO_DEFAULT_GENS;
+    bool json = false, ciao = false, population = false, seeds_set = false;
+    const char *out_dir = NULL;
     const char *against = "forager,random";
     const char *config = "configs/default.yaml";
     const char *pop_name = NULL;
@@ -101,6 +150,8 @@ int sim_eval_main(int argc, char **argv)
         {"seeds", required_argument, NULL, 's'},   {"against", required_argument, NULL, 'a'},
         {"json", no_argument, NULL, 'j'},          {"threads", required_argument, NULL, 't'},
         {"config", required_argument, NULL, 'c'},  {"pop", required_argument, NULL, 'p'},
+        {"ciao", no_argument, NULL, 'C'},          {"ciao-gens", required_argument, NULL, 'G'},
+        {"out", required_argument, NULL, 'o'},     {"population", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     optind = 0; /* 0: glibc starts afresh, permuting operands after flags */
@@ -116,7 +167,19 @@ int sim_eval_main(int argc, char **argv)
                                 "100000, got '%s'\n", optarg);
                 return 2;
             }
+            seeds_set = true;
             break;
+        case 'G':
+            ciao_gens = (int)strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || ciao_gens < 1 || ciao_gens > CIAO_MAX_GENS) {
+                fprintf(stderr, "petri eval: error: --ciao-gens wants a whole number from 1 to "
+                                "%d, got '%s'\n", CIAO_MAX_GENS, optarg);
+                return 2;
+            }
+            break;
+        case 'C': ciao = true; break;
+        case 'P': population = true; break;
+        case 'o': out_dir = optarg; break;
         case 't':
             threads = (int)strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || threads < 1 || threads > 1024) {
@@ -157,12 +220,33 @@ int sim_eval_main(int argc, char **argv)
     } else {
         snprintf(cfg_path, sizeof cfg_path, "%s", config);
     }
+    if ((ciao || population || out_dir != NULL) && run_dir == NULL) {
+        fprintf(stderr, "petri eval: error: --%s takes one run folder (a folder holding "
+                        "config.yaml), not genome files\n",
+                ciao ? "ciao" : population ? "population" : "out");
+        return 2;
+    }
+    if (ciao && (json || population)) {
+        fprintf(stderr, "petri eval: error: --ciao writes ciao.csv and a heat map; it takes "
+                        "neither --%s nor the other rows of eval\n",
+                json ? "json" : "population");
+        return 2;
+    }
+    if (!ciao && out_dir != NULL) {
+        fprintf(stderr, "petri eval: error: --out is where --ciao writes; without --ciao eval "
+                        "prints to the terminal\n");
+        return 2;
+    }
     RunDef def;
     PetriError err;
     error_clear(&err);
     if (run_def_load(&def, cfg_path, NULL, 0, &err) != PETRI_OK) {
         error_print(&err, stderr);
         return 2;
+    }
+    if (ciao) {
+        return ciao_main(run_dir, &def, ciao_gens, seeds_set ? seeds : CIAO_DEFAULT_SEEDS,
+                         out_dir != NULL ? out_dir : run_dir);
     }
     /* Champions: one per evolved population. */
     Genome champ[WORLD_MAX_POPULATIONS];
@@ -206,9 +290,19 @@ int sim_eval_main(int argc, char **argv)
         }
     }
 
-    /* Rows: for each evolved population, its champion(s) then each rule. */
+    /* --population: the newest checkpoint's genomes. */
+    Evolution *final_ev = NULL;
+    char final_path[1400] = "";
+    if (population && load_final(run_dir, &final_ev, final_path, sizeof final_path, &err) !=
+                          PETRI_OK) {
+        error_print(&err, stderr);
+        status = 2;
+        goto done;
+    }
+    /* Rows: for each evolved population, its champion(s), its final
+     * population (--population), then each rule. */
     int file_count = run_dir ? 1 : argc - optind;
-    int row_cap = def.population_count * (file_count + rule_count);
+    int row_cap = def.population_count * (file_count + rule_count + (population ? 1 : 0));
     EvalRow *rows = petri_calloc((size_t)row_cap, sizeof *rows);
     int nrows = 0;
     Genome *files = petri_calloc((size_t)file_count, sizeof *files);
@@ -231,6 +325,12 @@ int sim_eval_main(int argc, char **argv)
                     break;
                 }
             }
+        }
+        if (population) {
+            EvalRow *r = &rows[nrows++];
+            r->pop = p;
+            snprintf(r->controller, sizeof r->controller, "population");
+            snprintf(r->genome, sizeof r->genome, "%s", final_path);
         }
         for (int k = 0; k < rule_count; ++k) {
             EvalRow *r = &rows[nrows++];
@@ -278,21 +378,48 @@ int sim_eval_main(int argc, char **argv)
         for (int i = 0; i < nrows && status == 0; ++i) {
             EvalRow *r = &rows[i];
             bool brain = strcmp(r->controller, "champion") == 0;
+            bool whole = strcmp(r->controller, "population") == 0;
             const Genome *g = run_dir ? &champ[r->pop] : &files[brain ? file_k++ : 0];
             int controller = CONTROLLER_BRAIN;
-            for (int c = CONTROLLER_RANDOM; c < CONTROLLER_COUNT && !brain; ++c) {
+            for (int c = CONTROLLER_RANDOM; c < CONTROLLER_COUNT && !brain && !whole; ++c) {
                 if (strcmp(r->controller, controller_name(c)) == 0) {
                     controller = c;
                 }
             }
+            /* the slot's genomes: the champion, or the final population */
+            const Genome **slot_gs = &g;
+            int slot_n = brain ? 1 : 0;
+            int cap = def.populations[r->pop].count > 0 ? def.populations[r->pop].count : 1;
+            if (whole) {
+                slot_gs = petri_calloc((size_t)cap, sizeof *slot_gs);
+                slot_n = final_genomes(final_ev, r->pop, slot_gs, cap);
+                for (int k = 0; k < slot_n && status == 0; ++k) {
+                    if (slot_gs[k]->inputs != final_ev->inputs[r->pop] ||
+                        slot_gs[k]->outputs != WORLD_OUTPUTS) {
+                        status = 2;
+                    }
+                }
+                if (slot_n == 0 || status != 0) {
+                    fprintf(stderr, "petri eval: error: %s: population '%s' has %s\n",
+                            final_path, def.populations[r->pop].name,
+                            slot_n == 0 ? "no genomes left (extinct)"
+                                        : "genomes that do not fit its config");
+                    status = 2;
+                    petri_free(slot_gs, (size_t)cap * sizeof *slot_gs);
+                    break;
+                }
+            }
             for (int s = 0; s < seeds; ++s) {
                 EvalMetrics em;
-                eval_episode(&def, r->pop, controller, brain ? &g : NULL, brain ? 1 : 0, others,
-                             eval_seed(def.seed, s), &em);
+                eval_episode(&def, r->pop, controller, brain || whole ? slot_gs : NULL, slot_n,
+                             others, eval_seed(def.seed, s), &em);
                 r->v[0][s] = em.fitness;
                 r->v[1][s] = em.food_per_tick;
                 r->v[2][s] = em.survival;
                 r->v[3][s] = em.kills;
+            }
+            if (whole) {
+                petri_free(slot_gs, (size_t)cap * sizeof *slot_gs);
             }
         }
     }
@@ -337,6 +464,9 @@ int sim_eval_main(int argc, char **argv)
                 if (brain) {
                     buf_printf(&b, ", \"genome\": ");
                     json_write_string(&b, r->genome);
+                } else if (strcmp(r->controller, "population") == 0) {
+                    buf_printf(&b, ", \"checkpoint\": ");
+                    json_write_string(&b, r->genome);
                 }
                 buf_printf(&b, ", \"n\": %d, \"mean\": %.9g, \"ci95\": [%.9g, %.9g], \"sd\": %.9g",
                            seeds, iv[0].mean, iv[0].lo, iv[0].hi, iv[0].sd);
@@ -377,6 +507,7 @@ int sim_eval_main(int argc, char **argv)
         genome_fini(&files[k]);
     }
     petri_free(files, (size_t)file_count * sizeof *files);
+    evolution_destroy(final_ev);
 done:
     for (int p = 0; p < WORLD_MAX_POPULATIONS; ++p) {
         genome_fini(&champ[p]);

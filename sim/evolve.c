@@ -153,6 +153,8 @@ void evolution_destroy(Evolution *ev)
     for (int p = 0; p < ev->pop_count; ++p) {
         neat_population_destroy(ev->neat[p]);
         genome_fini(&ev->chosen[p]);
+        genome_fini(&ev->gen_best[p]);
+        novelty_archive_fini(&ev->novelty[p]);
     }
     open_ended_fini(ev);
     petri_free(ev, sizeof *ev);
@@ -218,27 +220,33 @@ uint64_t evolution_generation(const Evolution *ev)
 
 /* ------------------------------------------------------------ one arena */
 
-/* An agent's behaviour in an episode of `ticks` ticks, as three numbers
- * of comparable size: world units moved per tick, energy eaten (plants
- * and meat) per tick, and the share of the episode it lived. */
-enum { BEHAVIOUR_DIMS = 3 };
+/* An agent's behaviour in an episode of `ticks` ticks, as numbers of
+ * comparable size (about 0 to 1): world units moved per tick, energy
+ * eaten (plants and meat) per tick, the share of the episode it lived,
+ * and its kills k as k / (k + 1) (0, 1/2, 2/3, ...: bounded, whatever the
+ * episode's length). The spread uses the first three (SPREAD_DIMS); the
+ * novelty of a champion all four, so that a predator that learns to kill
+ * does something new. */
+enum { SPREAD_DIMS = 3 };
 static void behaviour_of(const AgentCounters *c, int ticks, double *out)
 {
     double t = ticks > 0 ? (double)ticks : 1.0;
     out[0] = c->distance / t;
     out[1] = (c->energy_plants + c->energy_meat) / t;
     out[2] = (double)c->ticks_alive / t;
+    out[3] = (double)c->kills / ((double)c->kills + 1.0);
 }
 
 /* The spread of a population's behaviour: the square root of the summed
- * variances of the descriptors over its n genomes (b[n * DIMS]). */
+ * variances of the first SPREAD_DIMS descriptors over its n genomes
+ * (b[n * BEHAVIOUR_DIMS]). */
 static double behaviour_spread(const double *b, int n)
 {
     if (n < 2) {
         return 0.0;
     }
     double total = 0.0;
-    for (int d = 0; d < BEHAVIOUR_DIMS; ++d) {
+    for (int d = 0; d < SPREAD_DIMS; ++d) {
         double mean = 0.0, ss = 0.0;
         for (int i = 0; i < n; ++i) {
             mean += b[i * BEHAVIOUR_DIMS + d];
@@ -436,6 +444,25 @@ static void birth_rows(const Evolution *ev, int p, ByteBuf *out)
     }
 }
 
+/* The generation champion of population p (the best of fit[n] by training
+ * fitness, ties to the lower index; b: the descriptors of its genomes):
+ * kept for CIAO (champions/generations/), its novelty against the
+ * archive of earlier champions into stats, then it joins the archive. */
+static void generation_champion(Evolution *ev, int p, const double *fit, const double *b,
+                                PopStats *st)
+{
+    int n = neat_population_size(ev->neat[p]), best = 0;
+    for (int i = 1; i < n; ++i) {
+        best = fit[i] > fit[best] ? i : best;
+    }
+    genome_copy(&ev->gen_best[p], neat_population_genome(ev->neat[p], best));
+    ev->has_gen_best[p] = true;
+    const double *d = &b[(size_t)best * BEHAVIOUR_DIMS];
+    NoveltyArchive *a = &ev->novelty[p];
+    st->v[STOP_FIELD_NOVELTY] = novelty_score(a->desc, a->count, d, NOVELTY_K);
+    novelty_archive_add(a, d);
+}
+
 static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
                               ByteBuf *species)
 {
@@ -517,6 +544,7 @@ static void generational_step(Evolution *ev, PopStats *stats, ByteBuf *lineage,
                 }
             }
             st->v[STOP_FIELD_BEHAVIOUR_SPREAD] = behaviour_spread(b, n);
+            generation_champion(ev, p, f, b, st);
             petri_free(b, (size_t)n * BEHAVIOUR_DIMS * sizeof(double));
             for (int i = 0; i < n; ++i) {
                 const Genome *g = neat_population_genome(ev->neat[p], i);
@@ -566,6 +594,14 @@ int evolution_species_of(const Evolution *ev, const World *w, int slot)
         return -1;
     }
     return (int)neat_population_species_of(ev->neat[p], (int)(id - first));
+}
+
+const Genome *evolution_generation_champion(const Evolution *ev, int pop)
+{
+    if (pop < 0 || pop >= ev->pop_count || !ev->has_gen_best[pop]) {
+        return NULL;
+    }
+    return &ev->gen_best[pop];
 }
 
 const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness)
@@ -622,6 +658,7 @@ void evolution_save(const Evolution *ev, ByteBuf *out)
         open_ended_save(ev, out);
     }
     evolution_retest_save(ev, out);
+    evolution_novelty_save(ev, out);
 }
 
 PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, PetriError *err)
@@ -667,6 +704,9 @@ PetriStatus evolution_load(const RunDef *def, ByteReader *r, Evolution **out, Pe
     }
     if (s == PETRI_OK) {
         s = evolution_retest_load(ev, r, err);
+    }
+    if (s == PETRI_OK) {
+        s = evolution_novelty_load(ev, r, err);
     }
     if (s != PETRI_OK) {
         evolution_destroy(ev);

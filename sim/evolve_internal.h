@@ -13,6 +13,26 @@ typedef struct HallOfFame {
     int count, cap;
 } HallOfFame;
 
+/* Behaviour descriptors (generational mode, sim/evolve.c): world units
+ * moved per tick, energy eaten per tick, share of the episode alive,
+ * kills k as k / (k + 1); each averaged over a genome's episodes. */
+enum { BEHAVIOUR_DIMS = 4, NOVELTY_K = 10 };
+
+/* The descriptors of a population's earlier generation champions, in
+ * generation order: the archive a champion's novelty is measured against.
+ * Part of the checkpoint, so that a resumed run's novelty column repeats. */
+typedef struct NoveltyArchive {
+    double *desc; /* [count * BEHAVIOUR_DIMS] */
+    int count, cap;
+} NoveltyArchive;
+
+/* The novelty of descriptor d against archive[n * BEHAVIOUR_DIMS]: the
+ * mean Euclidean distance to its k nearest (all n when n < k); 0 when the
+ * archive is empty. Distances are summed nearest first: deterministic. */
+double novelty_score(const double *archive, int n, const double *d, int k);
+void novelty_archive_add(NoveltyArchive *a, const double *d);
+void novelty_archive_fini(NoveltyArchive *a);
+
 struct Evolution {
     RunDef def;
     int pop_count;
@@ -28,6 +48,11 @@ struct Evolution {
     double chosen_train[WORLD_MAX_POPULATIONS], chosen_retest[WORLD_MAX_POPULATIONS];
     uint64_t chosen_generation[WORLD_MAX_POPULATIONS];
     bool has_chosen[WORLD_MAX_POPULATIONS];
+    /* the best genome of the generation just evaluated, by training
+     * fitness (before breeding): what CIAO plays (champions/generations/) */
+    Genome gen_best[WORLD_MAX_POPULATIONS];
+    bool has_gen_best[WORLD_MAX_POPULATIONS];
+    NoveltyArchive novelty[WORLD_MAX_POPULATIONS];
     /* open-ended */
     Habitat *habitat;       /* the persistent world and its brains */
     World *world;           /* habitat_world(habitat) */
@@ -68,6 +93,10 @@ void evolution_retest(Evolution *ev, int p, const double *const *fit);
 void evolution_retest_save(const Evolution *ev, ByteBuf *out);
 PetriStatus evolution_retest_load(Evolution *ev, ByteReader *r, PetriError *err);
 void evolution_retest_hash(const Evolution *ev, Hasher *hs);
+/* The novelty archives: saved after the champions' state, optional on
+ * load (older checkpoints have none: the archive starts empty). */
+void evolution_novelty_save(const Evolution *ev, ByteBuf *out);
+PetriStatus evolution_novelty_load(Evolution *ev, ByteReader *r, PetriError *err);
 
 PetriStatus open_ended_create(Evolution *ev, PetriError *err);
 void open_ended_fini(Evolution *ev);

@@ -172,11 +172,34 @@ void open_ended_fini(Evolution *ev)
 
 /* ------------------------------------------------------------ births */
 
+/* A random free place for a genome put into the world (up to 64 tries,
+ * as the first agents get). Drawn from the population's mutation stream,
+ * which checkpoints hold, not from the habitat's spawn stream, which they
+ * do not: an injection put in again after a resume lands where it landed
+ * the first time. */
+static void inject_place(Evolution *ev, int pop, AgentSpawn *sp)
+{
+    const WorldDef *wd = world_def(ev->world);
+    Pcg32 *rng = &ev->mutation_rng[pop];
+    float r = (float)ev->def.populations[pop].radius;
+    float W = (float)wd->size[0], H = (float)wd->size[1];
+    for (int tries = 0; tries < 64; ++tries) {
+        sp->x = r + pcg32_float(rng) * (W - 2 * r);
+        sp->y = r + pcg32_float(rng) * (H - 2 * r);
+        if (world_point_free(ev->world, sp->x, sp->y, r)) {
+            break;
+        }
+    }
+    sp->heading = (pcg32_float(rng) * 2.0f - 1.0f) * 3.14159265f;
+}
+
 void open_ended_inject(Evolution *ev, int pop, const Genome *gs, int n)
 {
     const PopulationDef *pd = &ev->def.populations[pop];
     for (int i = 0; i < n; ++i) {
-        uint32_t id = habitat_add(ev->habitat, pop, NULL, NULL);
+        AgentSpawn sp = {.parent = WORLD_NO_ID};
+        inject_place(ev, pop, &sp);
+        uint32_t id = habitat_add(ev->habitat, pop, NULL, &sp);
         int slot = world_find(ev->world, id);
         if (slot < 0) {
             continue;
@@ -395,11 +418,16 @@ static int reseed(Evolution *ev, int p, ByteBuf *lineage)
                    (unsigned long long)ev->generation, (unsigned long long)world_tick(w),
                    def->populations[p].name, id);
     }
-    log_info("epoch %llu: population '%s' fell to %d agent%s (floor %d): reseeded %d from its "
-             "hall of fame (%d genome%s)",
+    char from[96];
+    if (h->count > 0) {
+        snprintf(from, sizeof from, "from its hall of fame (%d genome%s)", h->count,
+                 h->count == 1 ? "" : "s");
+    } else {
+        snprintf(from, sizeof from, "with new minimal genomes (its hall of fame is empty)");
+    }
+    log_info("epoch %llu: population '%s' fell to %d agent%s (floor %d): reseeded %d %s",
              (unsigned long long)ev->generation, def->populations[p].name, have,
-             have == 1 ? "" : "s", def->evolution.floor, need, h->count,
-             h->count == 1 ? "" : "s");
+             have == 1 ? "" : "s", def->evolution.floor, need, from);
     return need;
 }
 

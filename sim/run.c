@@ -72,86 +72,6 @@ static PetriStatus compile_stop(Run *r, PetriError *err)
                         "stop.when", err);
 }
 
-/* Is gs[n] fit to go into population p? */
-static PetriStatus check_injection(const Run *r, int p, const Genome *gs, int n,
-                                   const char *const *files, PetriError *err)
-{
-    if (p < 0 || p >= r->def.population_count ||
-        r->def.populations[p].controller != CONTROLLER_BRAIN) {
-        return error_add(err, PETRI_EUSAGE,
-                         "petri: error: genomes can only go into a population of brains "
-                         "(population %d is not one)",
-                         p);
-    }
-    int inputs = evolution_inputs(r->ev, p);
-    for (int i = 0; i < n; ++i) {
-        if (gs[i].inputs != inputs || gs[i].outputs != WORLD_OUTPUTS) {
-            return error_at(err, PETRI_EUSAGE, files != NULL ? files[i] : "genome", 0, 0,
-                            "the genome has %d inputs and %d outputs; population '%s' needs %d "
-                            "and %d",
-                            gs[i].inputs, gs[i].outputs, r->def.populations[p].name, inputs,
-                            WORLD_OUTPUTS);
-        }
-    }
-    return PETRI_OK;
-}
-
-/* Adds copies of gs[n] to the genomes waiting for the next step. */
-static void queue_injection(Run *r, int p, const Genome *gs, int n)
-{
-    if (r->inject_count > 0 && r->inject_pop != p) {
-        run_free_injections(r); /* one population at a time: the newest wins */
-    }
-    Genome *all = petri_calloc((size_t)(r->inject_count + n), sizeof(Genome));
-    if (r->inject_count > 0) {
-        memcpy(all, r->inject, (size_t)r->inject_count * sizeof(Genome));
-    }
-    for (int i = 0; i < n; ++i) {
-        genome_copy(&all[r->inject_count + i], &gs[i]);
-    }
-    petri_free(r->inject, (size_t)r->inject_count * sizeof(Genome));
-    r->inject = all;
-    r->inject_count += n;
-    r->inject_pop = p;
-}
-
-PetriStatus run_inject(Run *r, int pop, const Genome *gs, int n, PetriError *err)
-{
-    if (n <= 0) {
-        return PETRI_OK;
-    }
-    if (check_injection(r, pop, gs, n, NULL, err) != PETRI_OK) {
-        return err->code;
-    }
-    queue_injection(r, pop, gs, n);
-    return PETRI_OK;
-}
-
-/* Reads opt's genome files and checks them against population genome_pop. */
-static PetriStatus load_injections(Run *r, const RunOptions *opt, PetriError *err)
-{
-    if (opt == NULL || opt->genome_count <= 0) {
-        return PETRI_OK;
-    }
-    int n = opt->genome_count;
-    Genome *gs = petri_calloc((size_t)n, sizeof(Genome));
-    PetriStatus s = PETRI_OK;
-    for (int i = 0; i < n && s == PETRI_OK; ++i) {
-        s = genome_load(&gs[i], opt->genomes[i], err);
-    }
-    if (s == PETRI_OK) {
-        s = check_injection(r, opt->genome_pop, gs, n, opt->genomes, err);
-    }
-    if (s == PETRI_OK) {
-        queue_injection(r, opt->genome_pop, gs, n);
-    }
-    for (int i = 0; i < n; ++i) {
-        genome_fini(&gs[i]);
-    }
-    petri_free(gs, (size_t)n * sizeof(Genome));
-    return s;
-}
-
 static void open_changes(Run *r, PetriError *err)
 {
     char path[RUN_PATH_CAP + 64];
@@ -284,7 +204,7 @@ PetriStatus run_create(const char *config_path, const char *const *overrides, in
     r->target = (uint64_t)r->def.evolution.generations;
     /* Everything that can fail on the config fails before any folder. */
     if (evolution_create(&r->def, &r->ev, err) != PETRI_OK ||
-        load_injections(r, opt, err) != PETRI_OK) {
+        run_load_injections(r, opt, err) != PETRI_OK) {
         run_close(r, NULL);
         return err->code;
     }
@@ -340,7 +260,9 @@ PetriStatus run_create(const char *config_path, const char *const *overrides, in
         ByteBuf cfg = {.data = (unsigned char *)r->config_text, .len = r->config_len};
         char changes[RUN_PATH_CAP + 64];
         snprintf(changes, sizeof changes, "%s/changes.csv", r->dir);
-        unlink(changes); /* --force: no changes of another run */
+        unlink(changes); /* --force: no changes or injections of another run */
+        snprintf(changes, sizeof changes, "%s/injections.csv", r->dir);
+        unlink(changes);
         if (run_write_text_file(r, "config.yaml", &cfg, err) != PETRI_OK ||
             run_write_meta(r, opt->argc, opt->argv, err) != PETRI_OK ||
             csv_open(r->dir, "stats.csv", STATS_CSV_HEADER, -1, &r->stats, err) != PETRI_OK ||
@@ -384,6 +306,10 @@ PetriStatus run_resume(const char *dir, const RunOptions *opt, Run **out, PetriE
     char probe[RUN_PATH_CAP + 64];
     snprintf(probe, sizeof probe, "%s/checkpoints", dir);
     if (!file_exists(probe) && !file_exists(opt->checkpoint != NULL ? opt->checkpoint : probe)) {
+        /* A run just started there (no checkpoint yet): name its process. */
+        if (run_folder_check_unlocked(dir, err) != PETRI_OK) {
+            return err->code;
+        }
         /* Not a run folder: leave it as it is (no lock file either). */
         return error_at(err, PETRI_ENOTFOUND, dir, 0, 0,
                         "holds no run (no checkpoints/ folder); `petri resume` takes the folder "
@@ -429,6 +355,7 @@ PetriStatus run_resume(const char *dir, const RunOptions *opt, Run **out, PetriE
         r->config_len = pl.config_len;
         r->wall_before = pl.wall;
         r->changes_applied = pl.changes_applied;
+        r->injections_applied = pl.injections_applied;
         s = compile_stop(r, err);
     }
     petri_free(payload, len + 1);
@@ -440,8 +367,10 @@ PetriStatus run_resume(const char *dir, const RunOptions *opt, Run **out, PetriE
     r->target = opt->generations > 0 ? (uint64_t)opt->generations
                                      : (uint64_t)r->def.evolution.generations;
     r->session_start = evolution_generation(r->ev);
-    /* Changes recorded after the checkpoint are re-applied at their step. */
-    if (run_changes_load(r, err) != PETRI_OK || load_injections(r, opt, err) != PETRI_OK) {
+    /* Changes and genomes recorded after the checkpoint are applied again
+     * at their step. */
+    if (run_changes_load(r, err) != PETRI_OK || run_injections_load(r, err) != PETRI_OK ||
+        run_load_injections(r, opt, err) != PETRI_OK) {
         run_close(r, NULL);
         return err->code;
     }
@@ -530,11 +459,8 @@ PetriStatus run_step(Run *r, PetriError *err)
         r->reason = "generations";
         return r->saved ? PETRI_OK : run_checkpoint(r, err);
     }
-    if (r->inject_count > 0) {
-        evolution_inject(r->ev, r->inject_pop, r->inject, r->inject_count);
-        log_info("%d genome%s put into population '%s'", r->inject_count,
-                 r->inject_count == 1 ? "" : "s", r->def.populations[r->inject_pop].name);
-        run_free_injections(r);
+    if (run_injections_apply(r, err) != PETRI_OK) {
+        return err->code;
     }
     r->lineage_rows.len = r->species_rows.len = 0;
     PopStats *st = r->last;
@@ -552,6 +478,9 @@ PetriStatus run_step(Run *r, PetriError *err)
         }
         if (r->species_rows.len > 0) {
             fwrite(r->species_rows.data, 1, r->species_rows.len, r->species);
+        }
+        if (run_write_generation_champions(r, err) != PETRI_OK) {
+            return err->code;
         }
     }
     double vars[STOP_VAR_COUNT] = {0};
@@ -681,16 +610,6 @@ PetriStatus run_finish(Run *r, int *plots, PetriError *err)
     return PETRI_OK;
 }
 
-void run_free_injections(Run *r)
-{
-    for (int i = 0; i < r->inject_count; ++i) {
-        genome_fini(&r->inject[i]);
-    }
-    petri_free(r->inject, (size_t)r->inject_count * sizeof(Genome));
-    r->inject = NULL;
-    r->inject_count = 0;
-}
-
 PetriStatus run_close(Run *r, PetriError *err)
 {
     if (r == NULL) {
@@ -713,7 +632,7 @@ PetriStatus run_close(Run *r, PetriError *err)
     petri_free(r->config_text, r->config_len + 1);
     petri_free(r->history, (size_t)r->history_cap * sizeof(RunRow));
     run_changes_free(r);
-    run_free_injections(r);
+    run_injections_free(r);
     buf_fini(&r->lineage_rows);
     buf_fini(&r->species_rows);
     petri_free(r, sizeof *r);

@@ -507,10 +507,11 @@ int sim_resume_main(int argc, char **argv)
     const char *reason = NULL;
     if (run_done(r, &reason)) {
         if (st->generation >= st->target) {
-            printf("%s: already at its target, %s %llu of %llu; nothing to do, nothing "
+            /* "generation 3 of 2" reads as a slip: a lower target is "past" */
+            printf("%s: already %s its target (%s %llu, target %llu); nothing to do, nothing "
                    "changed. Give a higher target with --generations N to go on.\n",
-                   run_dir(r), unit_of(r, 1), (unsigned long long)st->generation,
-                   (unsigned long long)st->target);
+                   run_dir(r), st->generation > st->target ? "past" : "at", unit_of(r, 1),
+                   (unsigned long long)st->generation, (unsigned long long)st->target);
         } else {
             printf("%s: already finished at %s %llu (see summary.json's stop_reason); nothing "
                    "to do, nothing changed.\n",

@@ -117,9 +117,12 @@ uint64_t run_new_run_id(uint64_t seed)
 
 /* Each population's best genome so far, at every checkpoint: binary (for
  * `petri view --genome` and islands), JSON (docs/genome-format.md) and
- * DOT, as POP-gGGGGGGGG.* and POP-best.* (the newest). */
+ * DOT, as POP-gGGGGGGGG.* and POP-best.* (the newest). The JSON and DOT
+ * name the inputs and outputs (docs/brain-io.md). */
 static PetriStatus write_champions(Run *r, PetriError *err)
 {
+    GenomeNames names;
+    genome_names_init(&names);
     char folder[RUN_PATH_CAP + 64];
     snprintf(folder, sizeof folder, "%s/champions", r->dir);
     if (file_make_dirs(folder, err) != PETRI_OK) {
@@ -131,6 +134,11 @@ static PetriStatus write_champions(Run *r, PetriError *err)
         if (g == NULL) {
             continue;
         }
+        if (run_def_genome_names(&r->def, p, &names, err) != PETRI_OK) {
+            return err->code;
+        }
+        GenomeDotOptions dot = genome_dot_default_options();
+        dot.names = &names;
         char tag[2][32];
         snprintf(tag[0], sizeof tag[0], "g%08llu",
                  (unsigned long long)evolution_generation(r->ev));
@@ -139,17 +147,49 @@ static PetriStatus write_champions(Run *r, PetriError *err)
             char base[RUN_PATH_CAP + 200], path[RUN_PATH_CAP + 300];
             snprintf(base, sizeof base, "%s/%s-%s", folder, r->def.populations[p].name, tag[t]);
             snprintf(path, sizeof path, "%s.bin", base);
-            if (genome_save(g, path, err) != PETRI_OK) {
-                return err->code;
-            }
+            PetriStatus s = genome_save(g, path, err);
             snprintf(path, sizeof path, "%s.json", base);
-            if (genome_save_json(g, path, err) != PETRI_OK) {
-                return err->code;
+            if (s == PETRI_OK) {
+                s = genome_save_json_named(g, &names, path, err);
             }
             snprintf(path, sizeof path, "%s.dot", base);
-            if (genome_save_dot(g, path, err) != PETRI_OK) {
-                return err->code;
+            if (s == PETRI_OK) {
+                s = genome_save_dot_with(g, &dot, path, err);
             }
+            if (s != PETRI_OK) {
+                genome_names_fini(&names);
+                return s;
+            }
+        }
+    }
+    genome_names_fini(&names);
+    return PETRI_OK;
+}
+
+/* Generational: every generation's champion of every evolved population
+ * (the best by training fitness, before breeding), as
+ * champions/generations/POP-gGGGGGGGG.bin, for `petri eval --ciao`. Each
+ * is written atomically; a resumed run writes the generations after its
+ * checkpoint again, the same genomes (the run is deterministic). */
+PetriStatus run_write_generation_champions(Run *r, PetriError *err)
+{
+    char folder[RUN_PATH_CAP + 64];
+    snprintf(folder, sizeof folder, "%s/champions/generations", r->dir);
+    bool made = false;
+    for (int p = 0; p < r->def.population_count; ++p) {
+        const Genome *g = evolution_generation_champion(r->ev, p);
+        if (g == NULL) {
+            continue;
+        }
+        if (!made && file_make_dirs(folder, err) != PETRI_OK) {
+            return err->code;
+        }
+        made = true;
+        char path[RUN_PATH_CAP + 300];
+        snprintf(path, sizeof path, "%s/%s-g%08llu.bin", folder, r->def.populations[p].name,
+                 (unsigned long long)evolution_generation(r->ev));
+        if (genome_save(g, path, err) != PETRI_OK) {
+            return err->code;
         }
     }
     return PETRI_OK;
@@ -157,9 +197,12 @@ static PetriStatus write_champions(Run *r, PetriError *err)
 
 /* ------------------------------------------------------------ checkpoints */
 
-/* The payload: "RUN2", run id, config, changes applied, wall time, CSV
- * lengths, then the Evolution's state. */
-#define RUN_PAYLOAD_MAGIC "RUN2"
+/* The payload: "RUN3", run id, config, rows of changes.csv applied, rows
+ * of injections.csv applied, wall time, CSV lengths, then the Evolution's
+ * state. "RUN2" (written before injections were recorded) lacks the
+ * injections' count and is still read. */
+#define RUN_PAYLOAD_MAGIC "RUN3"
+#define RUN_PAYLOAD_MAGIC_2 "RUN2"
 
 PetriStatus run_checkpoint(Run *r, PetriError *err)
 {
@@ -174,6 +217,9 @@ PetriStatus run_checkpoint(Run *r, PetriError *err)
     if (r->changes != NULL && csv_sync(r->changes) < 0) {
         return error_at(err, PETRI_EIO, r->dir, 0, 0, "cannot flush changes.csv");
     }
+    if (r->injections != NULL && csv_sync(r->injections) < 0) {
+        return error_at(err, PETRI_EIO, r->dir, 0, 0, "cannot flush injections.csv");
+    }
     ByteBuf b;
     buf_init(&b);
     buf_put(&b, RUN_PAYLOAD_MAGIC, 4);
@@ -181,6 +227,7 @@ PetriStatus run_checkpoint(Run *r, PetriError *err)
     buf_put_u64(&b, r->config_len);
     buf_put(&b, r->config_text, r->config_len);
     buf_put_u64(&b, r->changes_applied);
+    buf_put_u64(&b, r->injections_applied);
     buf_put_f64(&b, r->wall_before + (clock_seconds() - r->t0));
     for (int i = 0; i < 3; ++i) {
         buf_put_u64(&b, (uint64_t)lens[i]);
@@ -205,7 +252,10 @@ PetriStatus run_payload_parse(const char *where, const char *payload, size_t len
     reader_init(&rd, payload, len);
     char magic[4];
     uint64_t clen = 0;
-    if (!reader_get(&rd, magic, 4) || memcmp(magic, RUN_PAYLOAD_MAGIC, 4) != 0) {
+    bool v2 = false;
+    if (!reader_get(&rd, magic, 4) ||
+        (memcmp(magic, RUN_PAYLOAD_MAGIC, 4) != 0 &&
+         !(v2 = memcmp(magic, RUN_PAYLOAD_MAGIC_2, 4) == 0))) {
         return error_at(err, PETRI_EFORMAT, where, 0, 0,
                         "not a checkpoint of this version of petri (no run header)");
     }
@@ -217,12 +267,16 @@ PetriStatus run_payload_parse(const char *where, const char *payload, size_t len
     out->config_len = (size_t)clen;
     rd.pos += (size_t)clen;
     reader_u64(&rd, &out->changes_applied);
+    if (!v2) {
+        reader_u64(&rd, &out->injections_applied);
+    }
     reader_f64(&rd, &out->wall);
     for (int i = 0; i < 3; ++i) {
         reader_u64(&rd, &out->lens[i]);
     }
     if (rd.bad || !(out->wall >= 0.0) || out->lens[0] > INT64_MAX || out->lens[1] > INT64_MAX ||
-        out->lens[2] > INT64_MAX || out->changes_applied > (1u << 30)) {
+        out->lens[2] > INT64_MAX || out->changes_applied > (1u << 30) ||
+        out->injections_applied > (1u << 30)) {
         return error_at(err, PETRI_EFORMAT, where, 0, 0, "truncated or corrupt checkpoint header");
     }
     out->state_pos = rd.pos;

@@ -15,6 +15,9 @@ typedef struct RunPending {
     char value[272];
 } RunPending;
 
+/* A batch of genomes read back from injections.csv (sim/run_inject.c). */
+typedef struct RunReplay RunReplay;
+
 struct Run {
     RunDef def;
     bool files;                 /* false: in memory, no folder */
@@ -47,8 +50,14 @@ struct Run {
     uint64_t changes_applied;   /* rows of changes.csv that the state includes */
     RunPending *pending;        /* rows after the checkpoint, to apply again */
     int pending_count, pending_next;
-    Genome *inject;
+    Genome *inject;             /* the queue: genomes for the next step */
     int inject_count, inject_pop;
+    FILE *injections;           /* injections.csv, opened at the first injection */
+    uint64_t injections_applied; /* rows of injections.csv that the state includes */
+    uint64_t injection_rows;    /* rows in injections.csv */
+    RunReplay *replay;          /* batches after the checkpoint, to put in again */
+    int replay_count, replay_next;
+    uint64_t replay_last_batch;
     bool auto_checkpoint_off;   /* islands: the driver checkpoints (run_islands.c) */
 };
 
@@ -58,6 +67,7 @@ typedef struct RunPayload {
     const char *config;         /* into the payload */
     size_t config_len;
     uint64_t changes_applied;
+    uint64_t injections_applied; /* 0 in checkpoints written before the record */
     double wall;
     uint64_t lens[3];           /* stats, species, lineage */
     size_t state_pos;           /* where the Evolution's state starts */
@@ -78,6 +88,8 @@ PetriStatus run_lock_folder(Run *r, PetriError *err);
  * PETRI_OK when none does (or DIR has no lock file). Takes no lock. */
 PetriStatus run_folder_check_unlocked(const char *dir, PetriError *err);
 PetriStatus run_write_summary(Run *r, PetriError *err);
+/* champions/generations/POP-gGGGGGGGG.bin of the generation just run. */
+PetriStatus run_write_generation_champions(Run *r, PetriError *err);
 /* The def and the Evolution of a checkpoint payload (all validated). */
 PetriStatus run_load_payload(const char *where, const char *payload, size_t len,
                              RunPayload *pl, RunDef *def, Evolution **ev, PetriError *err);
@@ -86,7 +98,18 @@ PetriStatus run_load_payload(const char *where, const char *payload, size_t len,
 void run_set_config_text(Run *r);
 double run_wall(const Run *r);
 bool run_summary_final(const Run *r);
+
+/* sim/run_inject.c: genomes put into the run, their record and replay. */
+/* Reads opt's genome files into the queue (checked against the population). */
+PetriStatus run_load_injections(Run *r, const RunOptions *opt, PetriError *err);
 void run_free_injections(Run *r);
+/* Resume: the batches of injections.csv after r->injections_applied. */
+PetriStatus run_injections_load(Run *r, PetriError *err);
+/* At the start of run_step: the recorded batches of this generation, then
+ * the queue (recorded first). */
+PetriStatus run_injections_apply(Run *r, PetriError *err);
+/* Frees the replay and the queue, closes injections.csv. */
+void run_injections_free(Run *r);
 /* Writes what the end of a session writes: a checkpoint if the state is
  * newer than the last one, the tables flushed, summary.json, the plots.
  * *plots: how many plots were drawn (0 without gnuplot). Idempotent. */

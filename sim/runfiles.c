@@ -95,7 +95,7 @@ static bool gnuplot_available(void)
 /* A population name as a gnuplot title: names are checked to be letters,
  * digits, '-', '_' and '.', and anything else becomes '?' here anyway, so
  * that no text of a config ever reaches gnuplot's parser as code. */
-static void plot_title(const char *name, char *out, size_t cap)
+void plot_title(const char *name, char *out, size_t cap)
 {
     size_t n = 0;
     for (const char *p = name; *p != '\0' && n + 1 < cap; ++p) {
@@ -274,6 +274,74 @@ static bool species_stacks(const char *dir, const char *plots, const char *const
     return any;
 }
 
+/* measures.png (generational): the measures of open-endedness over time,
+ * three panels sharing the generation axis: genome complexity (enabled
+ * connections, max solid, mean dashed), behaviour spread, and the novelty
+ * of each generation's champion (pop-P.dat columns 14, 8, 15, 16). */
+/* Does DIR/plots/pop-P.dat hold a genome (connections_max, column 14, above
+ * 0 in some row)? Baseline rules have none: their lines would only flatten
+ * the measures' scales. */
+static bool pop_has_genomes(const char *plots, int p)
+{
+    char path[4200], line[1024];
+    snprintf(path, sizeof path, "%s/pop-%d.dat", plots, p);
+    FILE *in = fopen(path, "rb");
+    bool any = false;
+    while (in != NULL && !any && fgets(line, sizeof line, in) != NULL) {
+        char *q = line;
+        for (int col = 1; col < 14 && q != NULL; ++col) {
+            q = strchr(q, ' ');
+            q = q != NULL ? q + 1 : NULL;
+        }
+        any = q != NULL && strtod(q, NULL) > 0.0;
+    }
+    if (in != NULL) {
+        fclose(in);
+    }
+    return any;
+}
+
+static void write_measures_chart(FILE *f, const char *plots, const char *const *pop_names,
+                                 int pop_count)
+{
+    bool show[WORLD_MAX_POPULATIONS] = {false};
+    for (int p = 0; p < pop_count; ++p) {
+        show[p] = pop_has_genomes(plots, p);
+    }
+    fprintf(f, "set terminal pngcairo size 900,1000 noenhanced\nset output 'measures.png'\n"
+               "unset y2label\nunset y2tics\n"
+               "set multiplot layout 3,1 title 'Complexity, diversity and novelty over time'\n");
+    static const char *const panels[3][3] = {
+        {"Genome complexity: enabled connections, max (solid) and mean (dashed)", "connections",
+         "14"},
+        {"Behavioural diversity: spread of what the genomes did", "behaviour spread", "15"},
+        {"Novelty of the generation champion against earlier champions", "novelty", "16"},
+    };
+    for (int k = 0; k < 3; ++k) {
+        fprintf(f, "set title '%s'\nset ylabel '%s'\nplot ", panels[k][0], panels[k][1]);
+        bool first = true;
+        for (int p = 0; p < pop_count; ++p) {
+            if (!show[p]) {
+                continue;
+            }
+            char title[64];
+            plot_title(pop_names[p], title, sizeof title);
+            fprintf(f, "%s'pop-%d.dat' using 1:%s with lines lw 2 lc %d dt 1 title '%s'",
+                    first ? "" : ", ", p, panels[k][2], p + 1, title);
+            first = false;
+            if (k == 0) {
+                fprintf(f, ", 'pop-%d.dat' using 1:8 with lines lw 2 lc %d dt 2 notitle", p,
+                        p + 1);
+            }
+        }
+        if (first) {
+            fprintf(f, "0 notitle"); /* no evolved population: an empty panel */
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "unset multiplot\n");
+}
+
 /* One gnuplot script draws every plot. It lives in DIR/plots and names
  * only relative files there (pop-P.dat, *.png); gnuplot is started with
  * posix_spawnp (no shell) in that folder, so the run folder's name, which
@@ -302,8 +370,9 @@ int plots_write(const char *dir, const char *const *pop_names, int pop_count, bo
     /* Columns of pop-P.dat: stats.csv's without the name: 1 generation,
      * 2 count, 3 fitness_max, 4 fitness_mean, 6 species, 7 and 13 hidden
      * nodes mean and max, 8 and 14 enabled connections mean and max, 10
-     * deaths, 12 reseeds, 15 behaviour_spread. Each population keeps one colour (linecolor P+1) in every
-     * chart: the max solid, the mean dashed. */
+     * deaths, 12 reseeds, 15 behaviour_spread, 16 novelty. Each population
+     * keeps one colour (linecolor P+1) in every chart: the max solid, the
+     * mean dashed. */
     fprintf(f, "set terminal pngcairo size 900,500 noenhanced\n"
                "set key outside right top\nset grid\nset xlabel '%s'\n"
                "set xtics %d\nset format x '%%.0f'\nset xrange [1:%d]\n",
@@ -387,34 +456,42 @@ int plots_write(const char *dir, const char *const *pop_names, int pop_count, bo
         }
         fputc('\n', f);
         charts++;
+        write_measures_chart(f, plots, pop_names, pop_count);
+        charts++;
     }
     if (fclose(f) != 0) {
         return 0;
     }
+    return plots_gnuplot(plots, "plots.gp") ? charts : 0;
+}
+
+bool plots_gnuplot(const char *folder, const char *script)
+{
+    if (!gnuplot_available()) {
+        return false;
+    }
     posix_spawn_file_actions_t fa;
     if (posix_spawn_file_actions_init(&fa) != 0) {
-        return 0;
+        return false;
     }
-    posix_spawn_file_actions_addchdir_np(&fa, plots);
+    posix_spawn_file_actions_addchdir_np(&fa, folder);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    char arg0[] = "gnuplot", arg1[] = "plots.gp";
+    char arg0[] = "gnuplot", arg1[256];
+    snprintf(arg1, sizeof arg1, "%s", script);
     char *args[] = {arg0, arg1, NULL};
     pid_t pid;
     int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, args, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
-        return 0;
+        return false;
     }
     int status;
     pid_t w;
     do {
         w = waitpid(pid, &status, 0);
     } while (w < 0 && errno == EINTR);
-    if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        return 0;
-    }
-    return charts;
+    return w >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 void lineage_count_reseeds(const char *dir, const RunDef *def, int *out)

@@ -109,6 +109,7 @@ typedef enum StopField {
     STOP_FIELD_HIDDEN_MAX,
     STOP_FIELD_CONNS_MAX,
     STOP_FIELD_BEHAVIOUR_SPREAD, /* generational: spread of what the genomes did */
+    STOP_FIELD_NOVELTY,          /* generational: the champion's behaviour against earlier ones */
     STOP_FIELD_COUNT
 } StopField;
 
@@ -246,7 +247,8 @@ PetriStatus run_create(const char *config_path, const char *const *overrides, in
 /* Continues the run in folder dir from its newest checkpoint (or
  * opt->checkpoint, which must belong to this run: same run id). Locks the
  * folder; cuts the CSV tables back to the checkpoint; re-applies the
- * config changes recorded after it (changes.csv) at the same steps. */
+ * config changes and genomes recorded after it (changes.csv,
+ * injections.csv) at the same steps. */
 PetriStatus run_resume(const char *dir, const RunOptions *opt, Run **out, PetriError *err);
 /* Runs one generation (or epoch): the observer's ticks, the CSV rows, the
  * stop checks and a periodic checkpoint. Does nothing once run_done. */
@@ -271,9 +273,10 @@ uint64_t run_id(const Run *r);
 const Genome *run_champion(const Run *r, int pop, double *fitness);
 /* Puts copies of genomes gs[n] into population pop at the next run_step,
  * as RunOptions.genomes does (islands' migrants, a viewer's genome). Each
- * must fit the population (PETRI_EUSAGE otherwise, nothing changes). Not
- * recorded in changes.csv: a resume from a checkpoint older than the step
- * that took them does not see them. Between steps. */
+ * must fit the population (PETRI_EUSAGE otherwise, nothing changes). In a
+ * run folder they are recorded (injections.csv, injections/) and counted by
+ * every later checkpoint, so a resume from an older checkpoint puts them in
+ * again at the same step. Between steps. */
 PetriStatus run_inject(Run *r, int pop, const Genome *gs, int n, PetriError *err);
 /* fn NULL: no observer. Between steps. */
 void run_set_observer(Run *r, RunObserver fn, void *user);
@@ -375,6 +378,12 @@ int sim_run_main(int argc, char **argv);
 int sim_resume_main(int argc, char **argv);
 /* `petri eval RUNDIR|GENOME... [--seeds N] [--against RULES] [--json]` (sim/eval_cli.c). */
 int sim_eval_main(int argc, char **argv);
+/* Names of the inputs and outputs of population pop's brains in a world
+ * of def (world_input_name, world_output_name): what the champions' JSON
+ * and DOT files and `petri export --config` print (sim/export_cli.c). */
+PetriStatus run_def_genome_names(const RunDef *def, int pop, GenomeNames *out, PetriError *err);
+/* `petri export GENOME --json|--dot [--config CONFIG|RUNDIR [--pop NAME]]`. */
+int sim_export_main(int argc, char **argv);
 
 /* ------------------------------------------------------------ tick
  * (sim/tick.c) A Habitat is one world plus the brains of its agents: the
@@ -432,6 +441,11 @@ void habitat_set_baseline_births(Habitat *h, bool on);
  * with barriers between them, for the benchmark's breakdown; off, they
  * run as one loop, which is faster. Results are the same either way. */
 void habitat_set_phase_timing(Habitat *h, bool on);
+/* Locality: every `every_ticks` ticks (0: never), when the brain pool
+ * holds at least min_bytes, the brains' storage is laid out in the order
+ * the tick steps them (grid order). Changes no result. Default: every 16
+ * ticks from 8 MiB. */
+void habitat_set_brain_relayout(Habitat *h, int every_ticks, size_t min_bytes);
 /* Called after every tick (after baseline births) with that tick's
  * events (world_events): deaths with their final counters, kills and
  * births, in id order. It may read the world but not change it. The

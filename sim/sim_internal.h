@@ -35,6 +35,13 @@ int64_t csv_sync(FILE *f);
 /* Writes PNG charts into DIR/plots with gnuplot when it is installed; returns the
  * number of plots written (0 without gnuplot). */
 int plots_write(const char *dir, const char *const *pop_names, int pop_count, bool open_ended);
+/* Runs `gnuplot SCRIPT` (posix_spawnp, no shell) in folder, where the
+ * script names only relative files; false when gnuplot is not installed
+ * or fails. */
+bool plots_gnuplot(const char *folder, const char *script);
+/* A population name made safe as a gnuplot title (letters, digits, '-',
+ * '_' and '.'; anything else becomes '?'). */
+void plot_title(const char *name, char *out, size_t cap);
 
 /* ------------------------------------------------------------ checkpoints */
 
@@ -82,6 +89,10 @@ uint64_t evolution_hash(const Evolution *ev);
  * (sim/evolve_retest.c) once there is one, before that and in open-ended
  * mode the best genome so far. */
 const Genome *evolution_champion(const Evolution *ev, int pop, double *fitness);
+/* Generational: the best genome by training fitness of the generation
+ * just evaluated (the generation champion CIAO plays); NULL before the
+ * first step of this process, for baseline populations and open-ended. */
+const Genome *evolution_generation_champion(const Evolution *ev, int pop);
 /* The scores of a champion chosen by re-evaluation: its training fitness,
  * its mean over the re-test episodes, the generation it was bred in;
  * false while there is none (open-ended mode, early generations). */
@@ -110,7 +121,7 @@ int evolution_inputs(const Evolution *ev, int pop);
 #define STATS_CSV_HEADER                                                                     \
     "generation,population,count,fitness_max,fitness_mean,fitness_median,species,"           \
     "hidden_nodes_mean,connections_mean,births,deaths,food,reseeds,hidden_nodes_max,"       \
-    "connections_max,behaviour_spread,wall_s"
+    "connections_max,behaviour_spread,novelty,wall_s"
 /* Birth rows of lineage.csv with cause `reseed`, per population of def
  * (out[pop_count], zeroed first); a missing file counts none. */
 void lineage_count_reseeds(const char *dir, const RunDef *def, int *out);

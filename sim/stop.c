@@ -24,7 +24,7 @@
 static const char *const stop_field_names[STOP_FIELD_COUNT] = {
     "count", "fitness_max", "fitness_mean", "fitness_median", "species",
     "hidden_nodes_mean", "connections_mean", "births", "deaths", "food",
-    "reseeds", "hidden_nodes_max", "connections_max", "behaviour_spread",
+    "reseeds", "hidden_nodes_max", "connections_max", "behaviour_spread", "novelty",
 };
 
 const char *stop_field_name(int field)
@@ -128,7 +128,7 @@ static int resolve_name(StopParser *p, const char *name, size_t start)
                             "unknown field '%s' (expected count, fitness_max, fitness_mean, "
                             "fitness_median, species, hidden_nodes_mean, connections_mean, "
                             "births, deaths, food, reseeds, hidden_nodes_max, "
-                            "connections_max or behaviour_spread)",
+                            "connections_max, behaviour_spread or novelty)",
                             dot + 1);
             }
         }

@@ -501,6 +501,79 @@ static void test_agrees_with_genome_eval_order(void **state)
     brain_pool_destroy(pool);
 }
 
+/* The compiled layout (levels, ops sorted by activation, one flat array
+ * of connections) read back: every enabled connection once, and exactly
+ * the recurrence rule's connections flagged as reading the previous
+ * step, on genomes deep enough for many levels. */
+static void test_levels_keep_recurrence(void **state)
+{
+    (void)state;
+    Pcg32 rng = pcg32_stream(78, 0, RNG_PURPOSE_USER);
+    BrainPool *pool = brain_pool_create();
+    Genome back;
+    genome_init(&back, 0, 0);
+    for (int i = 0; i < 500; ++i) {
+        Genome g;
+        genome_init_random(&g, 1 + (int)pcg32_bounded(&rng, 4), 1 + (int)pcg32_bounded(&rng, 4),
+                           (int)pcg32_bounded(&rng, 12), (int)pcg32_bounded(&rng, 60), i % 2 == 1,
+                           &rng);
+        uint8_t rec_g[512], rec_b[512];
+        assert_true(g.conn_count <= 512);
+        int found = brain_find_recurrent(&g, rec_g);
+        int b = brain_pool_add(pool, &g);
+        brain_to_genome(pool, b, &back, rec_b);
+        assert_int_equal(back.conn_count, brain_conn_count(pool, b));
+        int flagged = 0;
+        for (int c = 0; c < back.conn_count; ++c) {
+            flagged += rec_b[c];
+        }
+        assert_int_equal(flagged, found);
+        genome_fini(&g);
+    }
+    genome_fini(&back);
+    brain_pool_destroy(pool);
+}
+
+/* Relocating brains in memory (locality) changes no index and no bit:
+ * two pools of the same brains, one relocated in a scrambled order
+ * between steps (recurrent state included), step alike. */
+static void test_relocate_keeps_bits(void **state)
+{
+    (void)state;
+    enum { N = 40, IN = 5, OUT = 3 };
+    Pcg32 rng = pcg32_stream(79, 0, RNG_PURPOSE_USER);
+    BrainPool *a = brain_pool_create(), *b = brain_pool_create();
+    for (int i = 0; i < N; ++i) {
+        Genome g;
+        genome_init_random(&g, IN, OUT, (int)pcg32_bounded(&rng, 8), 30, true, &rng);
+        assert_int_equal(brain_pool_add(a, &g), i);
+        assert_int_equal(brain_pool_add(b, &g), i);
+        genome_fini(&g);
+    }
+    int32_t order[N + 2];
+    for (int step = 0; step < 6; ++step) {
+        for (int i = 0; i < N; ++i) {
+            order[i] = (int32_t)((i * 7 + step * 3) % N); /* a permutation */
+        }
+        order[N] = -1; /* skipped */
+        order[N + 1] = order[0]; /* named twice: skipped */
+        brain_pool_relocate(b, order, step % 2 == 0 ? N + 2 : N / 2);
+        for (int i = 0; i < N; ++i) {
+            float in[IN], oa[OUT], ob[OUT];
+            for (int k = 0; k < IN; ++k) {
+                in[k] = pcg32_float(&rng) * 2.0f - 1.0f;
+            }
+            brain_step(a, i, in, oa);
+            brain_step(b, i, in, ob);
+            assert_memory_equal(oa, ob, sizeof oa);
+            assert_memory_equal(brain_node_values(a, i), brain_node_values(b, i),
+                                sizeof(float) * (size_t)brain_node_count(a, i));
+        }
+    }
+    brain_pool_destroy(a);
+    brain_pool_destroy(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +585,8 @@ int main(void)
         cmocka_unit_test(test_random_recurrent_matches_reference),
         cmocka_unit_test(test_step_range_matches_single_steps),
         cmocka_unit_test(test_agrees_with_genome_eval_order),
+        cmocka_unit_test(test_levels_keep_recurrence),
+        cmocka_unit_test(test_relocate_keeps_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,6 +197,50 @@ static void test_json_schema(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* --population: a row for the final population (the newest checkpoint's
+ * genomes), after the champion's, with the paired difference; refused
+ * for genome files. */
+static void test_population_rows(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/petri-test-evalpop-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char out_dir[256];
+    snprintf(out_dir, sizeof out_dir, "%s/run", dir);
+    static char buf[1 << 16];
+    const char *run_args[] = {"run", "configs/default.yaml", "--out", out_dir, "--quiet",
+                              "--generations", "2", "--set", "populations.0.count=12",
+                              "--set", "populations.1.count=4", "--set",
+                              "evolution.episode_ticks=40", "--threads", "1", NULL};
+    assert_int_equal(run_petri(run_args, buf, sizeof buf), 0);
+    const char *eval_args[] = {"eval", out_dir, "--seeds", "3", "--against=forager",
+                               "--population", "--json", "--threads", "1", NULL};
+    assert_int_equal(run_petri(eval_args, buf, sizeof buf), 0);
+    const char *c = strstr(buf, "\"controller\": \"champion\"");
+    const char *pop = strstr(buf, "\"controller\": \"population\"");
+    const char *rule = strstr(buf, "\"controller\": \"forager\"");
+    assert_non_null(c);
+    assert_non_null(pop);
+    assert_non_null(rule);
+    assert_true(c < pop && pop < rule);
+    /* it names the checkpoint it read, and is compared with the champion */
+    const char *ck = strstr(pop, "\"checkpoint\": \"");
+    assert_non_null(ck);
+    assert_true(ck < rule);
+    assert_non_null(strstr(ck, "/checkpoints/ckpt-00000002.bin\""));
+    const char *diff = strstr(pop, "\"champion_minus_this\"");
+    assert_true(diff != NULL && diff < rule);
+    assert_true(number_after(pop, "n") == 3.0);
+    /* genome files have no final population */
+    char genome[400];
+    snprintf(genome, sizeof genome, "%s/champions/prey-best.bin", out_dir);
+    const char *bad[] = {"eval", genome, "--population", NULL};
+    assert_int_equal(run_petri(bad, buf, sizeof buf), 2);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_intervals),
         cmocka_unit_test(test_held_out_seeds),
         cmocka_unit_test(test_json_schema),
+        cmocka_unit_test(test_population_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

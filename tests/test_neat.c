@@ -434,6 +434,53 @@ static void test_population_stagnation(void **state)
     neat_population_destroy(pop);
 }
 
+/* A fitness whose best creeps up by 0.1% a generation (*ctx is the
+ * generation). */
+static double creeping_fitness(const Genome *g, int index, void *ctx)
+{
+    (void)g;
+    return (1.0 + index / 1000.0) * (1.0 + 0.001 * *(const int *)ctx);
+}
+
+/* Delta steps (no crossover at all in an epoch) over 10 generations of a
+ * population whose best creeps up by 0.1% a generation. */
+static int creeping_delta_steps(double gain)
+{
+    NeatDef def = neat_default_def();
+    def.population_size = 100;
+    def.target_species = 8;
+    def.stagnation_limit = 1000;
+    def.population_stagnation = 3;
+    def.population_stagnation_gain = gain;
+    NeatPopulation *pop = neat_population_create(&def, 2, 1, 17);
+    int deltas = 0;
+    for (int gen = 0; gen < 10; ++gen) {
+        neat_population_evaluate(pop, creeping_fitness, &gen);
+        neat_population_epoch(pop);
+        int crossed = 0;
+        for (int i = 0; i < neat_population_size(pop); ++i) {
+            int a, b;
+            neat_population_parents(pop, i, &a, &b);
+            crossed += b >= 0;
+        }
+        deltas += crossed == 0;
+    }
+    neat_population_destroy(pop);
+    return deltas;
+}
+
+/* population_stagnation_gain: tiny rises restart the clock when it is 0
+ * (no delta step ever), not when a rise must be 1%: then the delta steps
+ * come every 3 generations, as for a flat best. */
+static void test_population_stagnation_gain(void **state)
+{
+    (void)state;
+    assert_int_equal(creeping_delta_steps(0.0), 0);
+    assert_int_equal(creeping_delta_steps(0.01), 3);
+    /* a 0.05% gain is less than the creep: the clock restarts again */
+    assert_int_equal(creeping_delta_steps(0.0005), 0);
+}
+
 static void test_threshold_moves(void **state)
 {
     (void)state;
@@ -531,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_checkpoint_resume_exact),
         cmocka_unit_test(test_external_fitness_and_elitism),
         cmocka_unit_test(test_population_stagnation),
+        cmocka_unit_test(test_population_stagnation_gain),
         cmocka_unit_test(test_threshold_moves),
         cmocka_unit_test(test_state_fuzz),
     };

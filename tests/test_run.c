@@ -19,36 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_util.h"
+
 static char tmp[256];
 static char config[512];
 static const char *petri;
-
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
 
 /* stats.csv without its last column (wall_s): what must repeat. */
 static char *stats_without_time(const char *dir)
@@ -95,10 +70,7 @@ static void state_hash(const char *dir, char out[32])
 static int setup(void **state)
 {
     (void)state;
-    petri = getenv("PETRI_BIN");
-    if (petri == NULL) {
-        petri = "build/release/petri";
-    }
+    petri = petri_bin();
     snprintf(tmp, sizeof tmp, "/tmp/petri_test_run_XXXXXX");
     if (mkdtemp(tmp) == NULL) {
         return -1;
@@ -174,14 +146,16 @@ static void test_stop_and_resume_equals_straight(void **state)
 }
 
 /* Starts `petri run` into dir in the background (extra: one more flag or
- * NULL) and returns once its first checkpoint exists (or after 5 s). */
-static pid_t start_run_with(const char *dir, const char *generations, const char *extra)
+ * NULL; its output to log, or NULL) and returns once its first checkpoint
+ * exists (or after 5 s). */
+static pid_t start_run_logged(const char *dir, const char *generations, const char *extra,
+                              const char *log)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        freopen("/dev/null", "w", stderr);
+        freopen(log != NULL ? log : "/dev/null", "w", stdout);
+        dup2(fileno(stdout), 2);
         execl(petri, petri, "run", config, "--out", dir, "--generations", generations,
               "--quiet", extra, (char *)NULL);
         _exit(127);
@@ -196,7 +170,7 @@ static pid_t start_run_with(const char *dir, const char *generations, const char
 
 static pid_t start_run(const char *dir, const char *generations)
 {
-    return start_run_with(dir, generations, NULL);
+    return start_run_logged(dir, generations, NULL, NULL);
 }
 
 /* Waits (up to 20 s) until dir/stats.csv holds the rows of generation
@@ -243,12 +217,14 @@ static void test_sigkill_then_resume_equals_straight(void **state)
     }
 }
 
-/* SIGTERM and SIGHUP each write a checkpoint and exit 130. */
+/* SIGINT, SIGTERM and SIGHUP each write a checkpoint and exit 130; the
+ * closing line says why in words ("stopped: signal (SIGTERM)"). */
 static void check_signal_stops(int sig, const char *name, const char *reason)
 {
-    char dir[600];
+    char dir[600], log[700];
     snprintf(dir, sizeof dir, "%s/%s", tmp, name);
-    pid_t pid = start_run(dir, "1000");
+    snprintf(log, sizeof log, "%s/%s.log", tmp, name);
+    pid_t pid = start_run_logged(dir, "1000", NULL, log);
     assert_true(wait_for_generation(dir, 1));
     kill(pid, sig);
     int status;
@@ -263,6 +239,11 @@ static void check_signal_stops(int sig, const char *name, const char *reason)
     snprintf(want, sizeof want, "\"stop_reason\": \"%s\"", reason);
     assert_non_null(strstr(s, want));
     free(s);
+    s = slurp(log);
+    assert_non_null(s);
+    snprintf(want, sizeof want, ", stopped: %s, ", reason);
+    assert_non_null(strstr(s, want));
+    free(s);
     /* And it resumes. */
     assert_int_equal(sh("%s resume %s --generations 8 --quiet >/dev/null 2>&1", petri, dir), 0);
 }
@@ -271,6 +252,7 @@ static void test_sigterm_checkpoints_and_exits_cleanly(void **state)
 {
     (void)state;
     check_signal_stops(SIGTERM, "termed", "signal (SIGTERM)");
+    check_signal_stops(SIGINT, "interrupted", "interrupted (SIGINT)");
     check_signal_stops(SIGHUP, "hupped", "signal (SIGHUP)");
 }
 
@@ -353,12 +335,12 @@ static void test_outputs_parse(void **state)
     assert_memory_equal(s,
                         "generation,population,count,fitness_max,fitness_mean,fitness_median,"
                         "species,hidden_nodes_mean,connections_mean,births,deaths,food,reseeds,"
-                        "hidden_nodes_max,connections_max,behaviour_spread,wall_s\n",
+                        "hidden_nodes_max,connections_max,behaviour_spread,novelty,wall_s\n",
                         strlen("generation,population,count,fitness_max,fitness_mean,"
                                "fitness_median,species,hidden_nodes_mean,connections_mean,"
                                "births,deaths,food,reseeds,hidden_nodes_max,connections_max,"
-                               "behaviour_spread,wall_s\n"));
-    /* 2 generations x 2 populations, 17 columns each. */
+                               "behaviour_spread,novelty,wall_s\n"));
+    /* 2 generations x 2 populations, 18 columns each. */
     int lines = 0;
     for (char *line = strchr(s, '\n') + 1; *line; ++lines) {
         int commas = 0;
@@ -367,7 +349,7 @@ static void test_outputs_parse(void **state)
         for (char *c = line; c < end; ++c) {
             commas += *c == ',';
         }
-        assert_int_equal(commas, 16);
+        assert_int_equal(commas, 17);
         line = end + 1;
     }
     assert_int_equal(lines, 4);
@@ -600,6 +582,17 @@ static void test_resume_of_a_finished_run_changes_nothing(void **state)
         free(out);
         assert_true(same_tree(dir, copy));
     }
+    /* A target below where the run is: "past" it, and nothing changes. */
+    char dir[600], copy[600], log[700];
+    snprintf(dir, sizeof dir, "%s/done", tmp);
+    snprintf(copy, sizeof copy, "%s/done-before", tmp);
+    snprintf(log, sizeof log, "%s/done-past.log", tmp);
+    assert_int_equal(sh("%s resume %s --generations 1 >%s 2>&1", petri, dir, log), 0);
+    char *out = slurp(log);
+    assert_non_null(strstr(out, "already past its target (generation 2, target 1); nothing to do, "
+                                "nothing changed"));
+    free(out);
+    assert_true(same_tree(dir, copy));
 }
 
 /* A FIFO as checkpoints/LATEST is refused at once (no hang), and a file
@@ -673,6 +666,15 @@ static void test_flags_and_wording(void **state)
                      0);
     char *out = slurp(log);
     assert_non_null(strstr(out, ": 1 generation, stopped: reached its target"));
+    free(out);
+    /* `petri help bench` lists the scenarios it can run. */
+    assert_int_equal(sh("%s help bench >%s 2>&1", petri, log), 0);
+    out = slurp(log);
+    static const char *scenarios[] = {"standard-3k", "crowd-100k", "crowd-1m", "busy"};
+    assert_non_null(strstr(out, "scenarios:"));
+    for (int i = 0; i < 4; ++i) {
+        assert_non_null(strstr(out, scenarios[i]));
+    }
     free(out);
     static const char *cmds[] = {"run", "resume", "check"};
     for (int i = 0; i < 3; ++i) {
@@ -797,6 +799,46 @@ static void test_watch_applies_live_keys(void **state)
     free(s);
 }
 
+/* The reseed line of an open world counts in words that agree with the
+ * numbers: one agent that neither dies nor breeds, and a floor of 3, is
+ * "fell to 1 agent (floor 3): reseeded 2 ... (1 genome)"; two are "2
+ * agents", "reseeded 1", "(2 genomes)". */
+static void test_reseed_wording(void **state)
+{
+    (void)state;
+    char cfg[600], log[700];
+    snprintf(cfg, sizeof cfg, "%s/loner.yaml", tmp);
+    snprintf(log, sizeof log, "%s/loner.log", tmp);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fprintf(f, "name: loner\nseed: 3\nworld:\n  size: [32, 32]\n"
+               "populations:\n  - name: loner\n    count: 1\n    energy:\n"
+               "      metabolism: 0\n      thrust_cost: 0\n      node_cost: 0\n"
+               "      conn_cost: 0\n      attack_cost: 0\n      reproduce: 1000000000\n"
+               "evolution:\n  mode: open_ended\n  epoch_ticks: 10\n  floor: 3\n"
+               "  generations: 1\n");
+    fclose(f);
+    static const struct {
+        const char *count, *want;
+    } cases[] = {
+        {"1", "petri: epoch 1: population 'loner' fell to 1 agent (floor 3): reseeded 2 from "
+              "its hall of fame (1 genome)\n"},
+        {"2", "petri: epoch 1: population 'loner' fell to 2 agents (floor 3): reseeded 1 from "
+              "its hall of fame (2 genomes)\n"},
+    };
+    for (int i = 0; i < 2; ++i) {
+        assert_int_equal(sh("%s run %s --set populations.0.count=%s --out %s/loner%d >%s 2>&1",
+                            petri, cfg, cases[i].count, tmp, i, log),
+                         0);
+        char *out = slurp(log);
+        assert_non_null(out);
+        if (strstr(out, cases[i].want) == NULL) {
+            fail_msg("want \"%s\" in:\n%s", cases[i].want, out);
+        }
+        free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -817,6 +859,7 @@ int main(void)
         cmocka_unit_test(test_odd_folder_names_are_safe),
         cmocka_unit_test(test_flags_and_wording),
         cmocka_unit_test(test_watch_applies_live_keys),
+        cmocka_unit_test(test_reseed_wording),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "test_util.h"
+
 static char tmp[256];
 
 static int setup(void **state)
@@ -36,9 +38,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    return sh("rm -rf '%s'", tmp) == 0 ? 0 : -1;
 }
 
 static const char *const small_sets[] = {
@@ -143,25 +143,7 @@ static void test_observer_changes_nothing(void **state)
  * comes along, unlocked, as after a crash). */
 static void copy_folder(const char *a, const char *b)
 {
-    char cmd[1400];
-    snprintf(cmd, sizeof cmd, "cp -a '%s' '%s'", a, b);
-    assert_int_equal(system(cmd), 0);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
+    assert_int_equal(sh("cp -a '%s' '%s'", a, b), 0);
 }
 
 /* A live change after generation 3 (checkpoints every 3): a run that
@@ -309,8 +291,8 @@ static void check_new_run_locked_out(const char *dir, const char *pid)
 }
 
 /* The lock: a second Run on the same folder is refused, naming our PID,
- * also a new run onto it before the first checkpoint (as when two
- * `petri run --out D` start together). */
+ * also a new run or a resume onto it before the first checkpoint (as when
+ * two `petri run --out D` start together). */
 static void test_folder_lock_names_the_holder(void **state)
 {
     (void)state;
@@ -320,12 +302,18 @@ static void test_folder_lock_names_the_holder(void **state)
     char pid[32];
     snprintf(pid, sizeof pid, "PID %ld", (long)getpid());
     check_new_run_locked_out(dir, pid);
-    step_to(a, 1);
+    /* A resume before the first checkpoint is told who holds the folder,
+     * not that it holds no run. */
+    Run *b = NULL;
     PetriError err;
+    error_clear(&err);
+    assert_int_equal(run_resume(dir, NULL, &b, &err), PETRI_EUSAGE);
+    assert_null(b);
+    assert_non_null(strstr(err.msg, pid));
+    step_to(a, 1);
     error_clear(&err);
     assert_int_equal(run_checkpoint(a, &err), PETRI_OK);
     check_new_run_locked_out(dir, pid);
-    Run *b = NULL;
     assert_int_equal(run_resume(dir, NULL, &b, &err), PETRI_EUSAGE);
     assert_null(b);
     assert_non_null(strstr(err.msg, pid));
@@ -450,6 +438,128 @@ static void test_run_inject_between_steps(void **state)
     run_close(r, NULL);
 }
 
+/* A genome put into a run after generation 4 (checkpoints every 3): the
+ * run crashes at generation 5, before any checkpoint holds the genome,
+ * and is resumed from the checkpoint at 3; the injection is put in again
+ * from injections.csv at the same step, so the run ends at generation 6
+ * with the uninterrupted run's state hash (and both differ from a run
+ * without it). A record whose genome file is gone stops the resume,
+ * located, and changes nothing. */
+static void check_inject_resume(const char *mode)
+{
+    char straight[400], crashed[400], broken[400], path[600];
+    snprintf(straight, sizeof straight, "%s/%s-inj-straight", tmp, mode);
+    snprintf(crashed, sizeof crashed, "%s/%s-inj-crashed", tmp, mode);
+    snprintf(broken, sizeof broken, "%s/%s-inj-broken", tmp, mode);
+    Run *plain = small_run(mode, NULL);
+    step_to(plain, 6);
+    uint64_t without = run_hash(plain);
+    run_close(plain, NULL);
+
+    Run *a = small_run(mode, straight);
+    step_to(a, 4);
+    Genome g;
+    genome_init(&g, a->ev->inputs[0], WORLD_OUTPUTS); /* no connection at all */
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(run_inject(a, 0, &g, 1, &err), PETRI_OK);
+    assert_int_equal(run_inject(a, 0, &g, 1, &err), PETRI_OK); /* two in one batch */
+    genome_fini(&g);
+    step_to(a, 5);
+    copy_folder(straight, crashed); /* the crash: no checkpoint since 3 */
+    copy_folder(straight, broken);
+    step_to(a, 6);
+    uint64_t with = run_hash(a);
+    assert_true(with != without);
+    assert_int_equal(run_close(a, &err), PETRI_OK);
+
+    snprintf(path, sizeof path, "%s/injections.csv", straight);
+    char *text = slurp(path);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "generation,tick,batch,population,genome\n4,"));
+    assert_non_null(strstr(text, ",0,prey,injections/000000.bin\n"));
+    assert_non_null(strstr(text, ",0,prey,injections/000001.bin\n"));
+    free(text);
+
+    Run *b = NULL;
+    assert_int_equal(run_resume(crashed, NULL, &b, &err), PETRI_OK);
+    assert_int_equal(run_stats(b)->generation, 3);
+    step_to(b, 6);
+    assert_true(run_hash(b) == with);
+    assert_int_equal(run_close(b, &err), PETRI_OK);
+    /* The resumed run recorded no second copy. */
+    snprintf(path, sizeof path, "%s/injections.csv", crashed);
+    text = slurp(path);
+    int rows = 0;
+    for (char *p = text; *p; ++p) {
+        rows += *p == '\n';
+    }
+    assert_int_equal(rows, 3);
+    free(text);
+
+    snprintf(path, sizeof path, "%s/injections/000001.bin", broken);
+    assert_int_equal(unlink(path), 0);
+    char stats[600];
+    snprintf(stats, sizeof stats, "%s/stats.csv", broken);
+    char *before = slurp(stats);
+    error_clear(&err);
+    assert_int_equal(run_resume(broken, NULL, &b, &err), PETRI_ENOTFOUND);
+    assert_null(b);
+    assert_non_null(strstr(err.msg, "injections.csv:3:1: error: cannot put this genome in again"));
+    char *after = slurp(stats);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+static void test_injections_survive_a_crash_and_resume(void **state)
+{
+    (void)state;
+    check_inject_resume("generational");
+    check_inject_resume("open_ended");
+}
+
+static void track_most(void *user, const RunView *v)
+{
+    int *most = user;
+    int n = world_agent_count(v->world);
+    *most = n > *most ? n : *most;
+}
+
+/* energy.reproduce: 0 in the open world (every agent with any energy may
+ * split at every tick) is allowed: the world caps the births. 22 agents
+ * that pay nothing to live fill the world to its ceiling (8 times the
+ * start, at least WORLD_GROWTH_MIN = 1,024) within an epoch and never go
+ * past it; without the cap they would double at every tick. */
+static void test_reproduce_zero_stops_at_the_ceiling(void **state)
+{
+    (void)state;
+    const char *sets[SMALL_SETS + 8];
+    memcpy(sets, small_sets, sizeof small_sets);
+    int n = SMALL_SETS;
+    sets[n++] = "evolution.mode=open_ended";
+    sets[n++] = "populations.0.energy.reproduce=0";
+    sets[n++] = "populations.1.energy.reproduce=0";
+    sets[n++] = "populations.0.energy.metabolism=0";
+    sets[n++] = "populations.0.energy.thrust_cost=0";
+    sets[n++] = "populations.0.energy.node_cost=0";
+    sets[n++] = "populations.0.energy.conn_cost=0";
+    sets[n++] = "evolution.epoch_ticks=60";
+    RunOptions opt = run_default_options();
+    opt.in_memory = true;
+    Run *r = NULL;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(run_create(NULL, sets, n, &opt, &r, &err), PETRI_OK);
+    int most = 0;
+    run_set_observer(r, track_most, &most);
+    step_to(r, 2);
+    assert_int_equal(world_agent_ceiling(16 + 6), WORLD_GROWTH_MIN);
+    assert_int_equal(most, WORLD_GROWTH_MIN);
+    assert_true(run_stats(r)->pop[0].v[STOP_FIELD_BIRTHS] > 0);
+    run_close(r, NULL);
+}
+
 /* After a resume the progress rate counts only the generations run in
  * this process: 2 generations in 1 s is 2 gen/s, whatever came before. */
 static void test_progress_rate_counts_this_session(void **state)
@@ -478,6 +588,8 @@ int main(void)
         cmocka_unit_test(test_genomes_put_into_a_run),
         cmocka_unit_test(test_progress_rate_counts_this_session),
         cmocka_unit_test(test_run_inject_between_steps),
+        cmocka_unit_test(test_injections_survive_a_crash_and_resume),
+        cmocka_unit_test(test_reproduce_zero_stops_at_the_ceiling),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

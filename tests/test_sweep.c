@@ -28,15 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_util.h"
+
 extern char **environ;
 
 static char tmp[256];
-
-static const char *petri_bin(void)
-{
-    const char *bin = getenv("PETRI_BIN");
-    return bin != NULL && bin[0] != '\0' ? bin : "build/release/petri";
-}
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
@@ -46,23 +42,6 @@ static void write_file(const char *dir, const char *name, const char *text)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
-}
-
-/* The whole file, malloc'd; NULL when absent. */
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
 }
 
 /* Starts petri with args (NULL-terminated), output to tmp/NAME.out. */
@@ -103,7 +82,7 @@ static char *output_of(const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s.out", tmp, name);
-    char *s = read_text(path);
+    char *s = slurp(path);
     assert_non_null(s);
     return s;
 }
@@ -277,7 +256,7 @@ static void state_hash(const char *dir, char *out, size_t cap)
 {
     char p[768];
     snprintf(p, sizeof p, "%s/summary.json", dir);
-    char *s = read_text(p);
+    char *s = slurp(p);
     assert_non_null(s);
     const char *h = strstr(s, "\"state_hash\": \"");
     assert_non_null(h);
@@ -358,7 +337,7 @@ static void test_local_interrupt_resume_summarize(void **state)
     assert_int_equal(run_petri("sum", sum), 0);
     char csv_path[768];
     snprintf(csv_path, sizeof csv_path, "%s/summary/summary.csv", out_dir);
-    char *csv = read_text(csv_path);
+    char *csv = slurp(csv_path);
     assert_non_null(csv);
     assert_true(strncmp(csv,
                         "run,populations.0.count,seed,generations,stop_reason,prey.best,"
@@ -379,7 +358,7 @@ static void test_local_interrupt_resume_summarize(void **state)
     free(csv);
     char dat[768];
     snprintf(dat, sizeof dat, "%s/summary/fitness-0.dat", out_dir);
-    char *d = read_text(dat);
+    char *d = slurp(dat);
     assert_non_null(d);
     assert_non_null(strstr(d, "# group 0: populations.0.count=12"));
     assert_non_null(strstr(d, "# group 1: populations.0.count=16"));
@@ -440,7 +419,7 @@ static void test_slurm_script(void **state)
 
     char script_path[768];
     snprintf(script_path, sizeof script_path, "%s/sweep.slurm", out_dir);
-    char *script = read_text(script_path);
+    char *script = slurp(script_path);
     assert_non_null(script);
     char petri_abs[4096];
     assert_non_null(realpath(petri_bin(), petri_abs));
@@ -554,20 +533,20 @@ static void test_slurm_task_requeues(void **state)
     assert_int_equal(access(latest, F_OK), 0);
     assert_int_equal(kill(pid, SIGUSR1), 0); /* what --signal=B:USR1 does */
     int rc = wait_status(pid);
-    char *out = read_text(log);
+    char *out = slurp(log);
     if (rc != 0 || strstr(out, "requeueing job 4242") == NULL) {
         fail_msg("the task exited %d:\n%s", rc, out);
     }
     free(out);
     char calls_path[600];
     snprintf(calls_path, sizeof calls_path, "%s/scontrol.calls", tmp);
-    char *calls = read_text(calls_path);
+    char *calls = slurp(calls_path);
     assert_non_null(calls);
     assert_string_equal(calls, "requeue 4242\n");
     free(calls);
     char summary[768];
     snprintf(summary, sizeof summary, "%s/r0/summary.json", out_dir);
-    char *s = read_text(summary);
+    char *s = slurp(summary);
     assert_non_null(strstr(s, "\"stop_reason\": \"signal (SIGUSR1)\""));
     free(s);
 
@@ -578,16 +557,16 @@ static void test_slurm_task_requeues(void **state)
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     assert_int_equal(posix_spawnp(&pid, "bash", &fa, NULL, argv, env), 0);
     assert_int_equal(wait_status(pid), 0);
-    out = read_text(log);
+    out = slurp(log);
     assert_non_null(strstr(out, "petri resume"));
     free(out);
-    s = read_text(summary);
+    s = slurp(summary);
     assert_non_null(strstr(s, "\"stop_reason\": \"generations\""));
     assert_non_null(strstr(s, "\"generations\": 200"));
     free(s);
     assert_int_equal(posix_spawnp(&pid, "bash", &fa, NULL, argv, env), 0);
     assert_int_equal(wait_status(pid), 0);
-    out = read_text(log);
+    out = slurp(log);
     assert_non_null(strstr(out, "is finished: generations"));
     free(out);
     posix_spawn_file_actions_destroy(&fa);

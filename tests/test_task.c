@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "experiments/tasks_internal.h"
+#include "genome/genome_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,9 +53,94 @@ static void test_pole2_run_solves(void **state)
     int b = brain_pool_add(pool, &run.champion);
     PoleState start = pole_start_state();
     assert_int_equal(pole_balance(pool, b, &start, true, POLE_SOLVE_STEPS, NULL), POLE_SOLVE_STEPS);
+    /* a solution balances in double precision too */
+    assert_true(pole2_recheck(&run.champion));
+    PoleNet64 *net = pole_net64_create(&run.champion);
+    assert_int_equal(pole_balance64(net, &start, true, POLE_SOLVE_STEPS), POLE_SOLVE_STEPS);
+    pole_net64_destroy(net);
     brain_pool_destroy(pool);
     genome_fini(&run.champion);
     assert_null(task_find("no-such-task"));
+}
+
+/* A controller that balances only thanks to float32 rounding: a
+ * solution, plus a hidden node whose sum is 1 + 1e8 - 1e8 (bias, then two
+ * connections from the bias node). In float32, 1 + 1e8 rounds to 1e8 and
+ * the node is 0, so the output is the solution's; in double it is 1, and
+ * its connection of weight 30 pins the output to one side. */
+static void add_float_only_offset(Genome *g)
+{
+    uint32_t node = 0, innov = 0;
+    for (int i = 0; i < g->node_count; ++i) {
+        node = g->nodes[i].id >= node ? g->nodes[i].id + 1 : node;
+    }
+    for (int i = 0; i < g->conn_count; ++i) {
+        innov = g->conns[i].innovation >= innov ? g->conns[i].innovation + 1 : innov;
+    }
+    uint32_t bias = (uint32_t)g->inputs, out = (uint32_t)g->inputs + 1;
+    genome_insert_node(g, (NodeGene){.id = node, .kind = NODE_HIDDEN,
+                                     .activation = ACT_IDENTITY, .bias = 1.0f});
+    genome_insert_conn(g, (ConnGene){.innovation = innov, .from = bias, .to = node,
+                                     .weight = 1e8f, .enabled = 1});
+    genome_insert_conn(g, (ConnGene){.innovation = innov + 1, .from = bias, .to = node,
+                                     .weight = -1e8f, .enabled = 1});
+    genome_insert_conn(g, (ConnGene){.innovation = innov + 2, .from = node, .to = out,
+                                     .weight = 30.0f, .enabled = 1});
+}
+
+/* A fitness that claims every genome balanced all 100,000 steps. */
+static double claim_solved(const Genome *g, int index, void *ctx)
+{
+    (void)g;
+    (void)index;
+    (void)ctx;
+    return (double)POLE_SOLVE_STEPS;
+}
+
+/* pole2's solution search rechecks every genome whose float32 fitness
+ * says it solved: founders with random weights fail in double precision,
+ * so each is refused and counted, and the generation has no solution. */
+static void test_find_solution_counts_refusals(void **state)
+{
+    (void)state;
+    const TaskSpec *t = task_find("pole2");
+    NeatDef def = neat_default_def();
+    t->tune(&def);
+    NeatPopulation *pop = neat_population_create(&def, t->inputs, t->outputs, 5);
+    neat_population_evaluate(pop, claim_solved, NULL);
+    TaskCheck check = {.generation = 1};
+    assert_int_equal(t->find_solution(pop, &check), -1);
+    assert_int_equal(check.refused, def.population_size);
+    assert_int_equal(check.first_refused, 1);
+    neat_population_destroy(pop);
+}
+
+static void test_recheck_refuses_a_float_only_solution(void **state)
+{
+    (void)state;
+    const TaskSpec *t = task_find("pole2");
+    NeatDef def = neat_default_def();
+    t->tune(&def);
+    TaskRun run;
+    task_run_one(t, &def, task_run_seed(3, 0), t->max_generations, &run);
+    assert_true(run.solved);
+    assert_int_equal(run.refused, 0);
+    Genome marginal = {0};
+    genome_copy(&marginal, &run.champion);
+    add_float_only_offset(&marginal);
+    BrainPool *pool = brain_pool_create();
+    int b = brain_pool_add(pool, &marginal);
+    PoleState start = pole_start_state();
+    /* float32: still a solution */
+    assert_int_equal(pole_balance(pool, b, &start, true, POLE_SOLVE_STEPS, NULL), POLE_SOLVE_STEPS);
+    /* double: the cart is pushed one way and fails within a second */
+    PoleNet64 *net = pole_net64_create(&marginal);
+    assert_true(pole_balance64(net, &start, true, POLE_SOLVE_STEPS) < 100);
+    pole_net64_destroy(net);
+    assert_false(pole2_recheck(&marginal));
+    brain_pool_destroy(pool);
+    genome_fini(&marginal);
+    genome_fini(&run.champion);
 }
 
 /* Runs the petri binary with a shell command line; returns the exit code
@@ -155,6 +241,7 @@ static void test_pole2_novel_solves_and_is_thread_independent(void **state)
     assert_int_equal(pole_balance(pool, b, &start, false, POLE_SOLVE_STEPS, NULL),
                      POLE_SOLVE_STEPS);
     assert_true(pole_generalisation(pool, b) >= 200);
+    assert_true(pole2_novel_recheck(&run.champion));
     brain_pool_destroy(pool);
     genome_fini(&run.champion);
 
@@ -166,6 +253,8 @@ static void test_pole2_novel_solves_and_is_thread_independent(void **state)
     snprintf(cmd, sizeof cmd, "%s --threads 2", args);
     assert_int_equal(run_petri(cmd, c, sizeof c), 0);
     assert_non_null(strstr(a, "\"successes\": 1"));
+    assert_non_null(strstr(a, "\"recheck\": \"passed\""));
+    assert_non_null(strstr(a, "\"recheck_refused\": 0"));
     strip_field(a, "\"threads\"");
     strip_field(c, "\"threads\"");
     strip_field(a, "\"wall_seconds\"");
@@ -194,6 +283,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xor_runs_solve),
         cmocka_unit_test(test_pole2_run_solves),
+        cmocka_unit_test(test_recheck_refuses_a_float_only_solution),
+        cmocka_unit_test(test_find_solution_counts_refusals),
         cmocka_unit_test(test_cli_json_is_thread_independent),
         cmocka_unit_test(test_cli_out_writes_champions),
         cmocka_unit_test(test_pole2_novel_solves_and_is_thread_independent),

@@ -148,16 +148,50 @@ static void test_busy_is_busy_and_balanced(void **state)
     omp_set_num_threads(1);
 }
 
+/* Laying the brains out in grid order (locality) changes no result: the
+ * busy world relaid every tick, every 3 ticks and never, at 1 and 2
+ * threads, ends with one hash. */
+static void test_brain_relayout_keeps_hash(void **state)
+{
+    (void)state;
+    const int every[3] = {0, 1, 3};
+    uint64_t hashes[3][2];
+    for (int e = 0; e < 3; ++e) {
+        for (int t = 1; t <= 2; ++t) {
+            omp_set_num_threads(t);
+            Habitat *h = busy();
+            habitat_set_brain_relayout(h, every[e], 0);
+            habitat_step(h, HASH_TICKS);
+            hashes[e][t - 1] = habitat_hash(h);
+            habitat_destroy(h);
+        }
+    }
+    for (int e = 0; e < 3; ++e) {
+        for (int t = 0; t < 2; ++t) {
+            if (hashes[e][t] != hashes[0][0]) {
+                fail_msg("relayout every %d ticks at %d threads: %016" PRIx64 " != %016" PRIx64,
+                         every[e], t + 1, hashes[e][t], hashes[0][0]);
+            }
+        }
+    }
+    omp_set_num_threads(1);
+}
+
 static void test_steady_habitat_allocates_nothing(void **state)
 {
     (void)state;
     omp_set_num_threads(2);
-    Habitat *h = busy();
-    habitat_step(h, 20);
-    uint64_t before = petri_alloc_stats().allocations;
-    habitat_step(h, 200);
-    assert_true(petri_alloc_stats().allocations == before);
-    habitat_destroy(h);
+    for (int relayout = 0; relayout < 2; ++relayout) {
+        Habitat *h = busy();
+        if (relayout) {
+            habitat_set_brain_relayout(h, 1, 0); /* its spare buffer is kept */
+        }
+        habitat_step(h, 20);
+        uint64_t before = petri_alloc_stats().allocations;
+        habitat_step(h, 200);
+        assert_true(petri_alloc_stats().allocations == before);
+        habitat_destroy(h);
+    }
     omp_set_num_threads(1);
 }
 
@@ -328,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_phase_timing_changes_nothing),
         cmocka_unit_test(test_hash_matches_petri_binary),
         cmocka_unit_test(test_busy_is_busy_and_balanced),
+        cmocka_unit_test(test_brain_relayout_keeps_hash),
         cmocka_unit_test(test_steady_habitat_allocates_nothing),
         cmocka_unit_test(test_scenarios_are_named),
         cmocka_unit_test(test_shipped_configs_run),

@@ -693,6 +693,16 @@ void world_input_name(const World *w, int pop, int i, char *out, size_t cap)
     }
 }
 
+void world_output_name(const World *w, int pop, int i, char *out, size_t cap)
+{
+    static const char *const names[WORLD_OUTPUTS] = {"turn",   "thrust", "eat",
+                                                     "attack", "signal", "reproduce"};
+    (void)w; /* every population has the same outputs */
+    (void)pop;
+    PETRI_WORLD_ASSERT(pop >= 0 && pop < w->pop_count);
+    snprintf(out, cap, "%s", i >= 0 && i < WORLD_OUTPUTS ? names[i] : "");
+}
+
 float *world_inputs(World *w, int slot)
 {
     return w->inputs + (size_t)slot * (size_t)w->stride;

@@ -323,6 +323,9 @@ uint64_t world_seed(const World *w);
  * name of input i ("vision.plant.3", "energy", ...) into out. */
 int world_input_count(const World *w, int pop);
 void world_input_name(const World *w, int pop, int i, char *out, size_t cap);
+/* Name of output i of every population ("turn", "thrust", ...; the
+ * WORLD_OUT_ order) into out; "" outside [0, WORLD_OUTPUTS). */
+void world_output_name(const World *w, int pop, int i, char *out, size_t cap);
 /* Row pointers of the agent in slot: inputs are world_input_count long,
  * outputs WORLD_OUTPUTS. Rows are scratch of the tick: they hold what
  * world_sense and the controller wrote for the agent in this slot until
