@@ -136,8 +136,8 @@ PKGS_BUILD := gcc make pkg-config libyaml-dev libjansson-dev
 PKGS_TEST  := libcmocka-dev
 # the viewer: SDL2, SDL2_ttf with DejaVu Sans Mono, libpng for screenshots
 PKGS_VIEW  := libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libpng-dev
-# its tests: a real window under Xvfb, --record read back with ffprobe
-PKGS_VIEW_TEST := xvfb ffmpeg
+# its tests: --record read back with ffprobe
+PKGS_VIEW_TEST := ffmpeg
 PKGS_RUN   := gnuplot-nox
 define install_missing
 	@missing=""; for p in $(1); do \
