@@ -110,12 +110,16 @@ int view_parse_options(int argc, char **argv, ViewOptions *o)
     optind = 0; /* 0: a full restart of getopt, whatever main parsed before */
     opterr = 0;
     for (;;) {
-        int prev = optind;
         int c = getopt_long(argc, argv, ":h", opts, NULL);
         if (c == -1) {
             break;
         }
-        const char *flag = prev < argc ? argv[prev] : "?";
+        /* after an error getopt has stepped past the offending word */
+        char flag[64] = "?";
+        if (optind > 0 && optind <= argc) {
+            snprintf(flag, sizeof flag, "%.*s", (int)strcspn(argv[optind - 1], "="),
+                     argv[optind - 1]);
+        }
         long v;
         switch (c) {
         case 'h':

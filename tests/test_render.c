@@ -504,6 +504,57 @@ static void summary_hash(const char *dir, char *out, size_t cap)
     petri_free(text, len + 1);
 }
 
+/* Runs argv with stderr into a file; returns the exit code and the text
+ * (malloc'd through read_text) in *err. */
+static int run_argv_err(char *const *argv, char **err, size_t *len)
+{
+    char path[] = "/tmp/petri-view-err-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, path, O_WRONLY | O_TRUNC, 0);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    assert_int_equal(rc, 0);
+    int status = 0;
+    assert_true(waitpid(pid, &status, 0) == pid);
+    *err = read_text(path, len);
+    unlink(path);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A usage error names the flag the user typed (not the command, as it
+ * once did), exits 2 and opens no window. */
+static void test_view_usage_errors_name_the_flag(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *flag;
+        const char *says;
+    } cases[] = {
+        {"--bogus", "unknown flag '--bogus'"},
+        {"--bogus=3", "unknown flag '--bogus'"},
+        {"-z", "unknown flag '-z'"},
+        {"--speed", "--speed needs a value"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        char *argv[] = {(char *)petri_bin(), "view", "configs/default.yaml",
+                        (char *)cases[i].flag, NULL};
+        char *err;
+        size_t len;
+        assert_int_equal(run_argv_err(argv, &err, &len), 2);
+        if (strstr(err, cases[i].says) == NULL || strstr(err, "usage: petri view") == NULL) {
+            fail_msg("petri view %s: expected '%s' and the usage in:\n%s", cases[i].flag,
+                     cases[i].says, err);
+        }
+        petri_free(err, len + 1);
+    }
+}
+
 #define SMALL_RUN                                                                           \
     "--set", "evolution.generations=2", "--set", "evolution.episode_ticks=60", "--set",     \
         "populations.0.count=40", "--set", "world.size=[48,48]"
@@ -1303,6 +1354,7 @@ int main(void)
         cmocka_unit_test(test_brain_read_back),
         cmocka_unit_test(test_species_rows_to_plot),
         cmocka_unit_test(test_best_agent_cycle),
+        cmocka_unit_test(test_view_usage_errors_name_the_flag),
         cmocka_unit_test(test_view_same_hash_as_headless),
         cmocka_unit_test(test_view_screenshot_file),
         cmocka_unit_test(test_file_watch_sees_edits),
