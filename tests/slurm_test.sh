@@ -132,7 +132,8 @@ else
 fi
 
 # ---- a tiny sweep of two runs: a short one that ends before any warning,
-# and a long one (about 50 s of one core) that outlasts the warning. SLURM
+# and a long one (about 60 s of one core, each generation writing its
+# champion) that outlasts the warning and is requeued at least once. SLURM
 # checks time limits every 30 s, so the warning 50 s before the end of a
 # one-minute limit comes between 10 and 40 s into a task.
 cat >"$T/base.yaml" <<EOF
@@ -174,7 +175,8 @@ fi
 nice -n 10 "$petri" sweep "$T/local.yaml" --jobs 1 --threads 1 >"$T/local.out" 2>&1 &
 local_pid=$!
 
-deadline=$((SECONDS + ${PETRI_SLURM_DEADLINE:-150}))
+# 300 s: two requeue cycles of the long task on a busy 2-core machine
+deadline=$((SECONDS + ${PETRI_SLURM_DEADLINE:-300}))
 while [ $SECONDS -lt $deadline ]; do
     left=$(squeue -h -j "$job" 2>/dev/null | wc -l)
     [ "$left" -eq 0 ] && break
