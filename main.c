@@ -191,11 +191,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (opt != -1) {
-        if (optopt > 0 && optopt < 128) {
-            fprintf(stderr, "petri: unknown option '-%c'\n\n", optopt);
-        } else {
-            fprintf(stderr, "petri: unknown option '%s'\n\n", argv[optind - 1]);
-        }
+        char flag[64];
+        cli_flag_at_fault(argc, argv, flag, sizeof flag);
+        fprintf(stderr, "petri: error: unknown option '%s'\n\n", flag);
         print_usage(stderr);
         return 2;
     }

@@ -223,6 +223,21 @@ bool reader_u64(ByteReader *r, uint64_t *v);
 bool reader_f32(ByteReader *r, float *v);
 bool reader_f64(ByteReader *r, double *v);
 
+/* ---------------------------------------------------------------- command line */
+
+/* Every command words a mistake on its command line the same way:
+ * "petri CMD: error: MESSAGE", then USAGE (if not NULL) and a pointer to
+ * `petri CMD --help`, on stderr; returns 2, the exit code of a usage error. */
+int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+    PETRI_PRINTF(3, 4);
+/* After getopt_long (opterr = 0, optstring starting with ':') returned '?'
+ * or ':': "unknown option 'X'", "option 'X' needs a value" or "option 'X'
+ * takes no value", X being the flag as typed ("--bogus", "-z", "--out").
+ * Returns 2. */
+int cli_flag_error(const char *cmd, const char *usage, int c, int argc, char **argv);
+/* The flag getopt_long just refused, as typed (without any "=VALUE"). */
+void cli_flag_at_fault(int argc, char **argv, char *out, size_t cap);
+
 /* ---------------------------------------------------------------- time */
 
 double clock_seconds(void); /* monotonic, seconds */

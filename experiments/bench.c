@@ -321,45 +321,37 @@ int bench_main(int argc, char **argv)
         case 't':
             nthreads = parse_threads(optarg, threads, BENCH_MAX_THREADS);
             if (nthreads <= 0) {
-                fprintf(stderr, "petri bench: --threads wants a list like 1,2,4 (at most %d), "
-                                "got '%s'\n",
-                        BENCH_MAX_THREADS, optarg);
-                return 2;
+                return cli_usage_error("bench", bench_usage_line,
+                                       "--threads wants a list like 1,2,4 (at most %d), got '%s'",
+                                       BENCH_MAX_THREADS, optarg);
             }
             break;
         case 'n':
             if (parse_count(optarg, 1, 100000000, &ticks) != 0) {
-                fprintf(stderr, "petri bench: --ticks wants a count >= 1, got '%s'\n", optarg);
-                return 2;
+                return cli_usage_error("bench", bench_usage_line,
+                                       "--ticks wants a count >= 1, got '%s'", optarg);
             }
             break;
         case 'w':
             if (parse_count(optarg, 0, 100000000, &warmup) != 0) {
-                fprintf(stderr, "petri bench: --warmup wants a count >= 0, got '%s'\n", optarg);
-                return 2;
+                return cli_usage_error("bench", bench_usage_line,
+                                       "--warmup wants a count >= 0, got '%s'", optarg);
             }
             break;
         case OPT_ISA: {
             WorldIsa isa;
             if (!world_isa_parse(optarg, &isa)) {
-                fprintf(stderr, "petri bench: --isa wants scalar, sse2 or avx2, got '%s'\n",
-                        optarg);
-                return 2;
+                return cli_usage_error("bench", bench_usage_line,
+                                       "--isa wants scalar, sse2 or avx2, got '%s'", optarg);
             }
             if (!world_set_isa(isa)) {
-                fprintf(stderr, "petri bench: --isa %s: this CPU does not have it\n", optarg);
-                return 2;
+                return cli_usage_error("bench", bench_usage_line,
+                                       "--isa %s: this CPU does not have it", optarg);
             }
             break;
         }
-        case ':':
-            fprintf(stderr, "petri bench: %s wants a value\n\n", argv[optind - 1]);
-            fputs(bench_usage_line, stderr);
-            return 2;
         default:
-            fprintf(stderr, "petri bench: unknown option '%s'\n\n", argv[optind - 1]);
-            fputs(bench_usage_line, stderr);
-            return 2;
+            return cli_flag_error("bench", bench_usage_line, c, argc, argv);
         }
     }
     const TickScenario *scs[BENCH_MAX_SCENARIOS];
@@ -367,13 +359,13 @@ int bench_main(int argc, char **argv)
     for (int i = optind; i < argc; ++i) {
         const TickScenario *sc = tick_scenario_find(argv[i]);
         if (sc == NULL) {
-            fprintf(stderr, "petri bench: unknown scenario '%s'\n\n", argv[i]);
+            int rc = cli_usage_error("bench", NULL, "unknown scenario '%s'", argv[i]);
             bench_usage(stderr);
-            return 2;
+            return rc;
         }
         if (nsc == BENCH_MAX_SCENARIOS) {
-            fprintf(stderr, "petri bench: at most %d scenarios at once\n", BENCH_MAX_SCENARIOS);
-            return 2;
+            return cli_usage_error("bench", bench_usage_line, "at most %d scenarios at once",
+                                   BENCH_MAX_SCENARIOS);
         }
         scs[nsc++] = sc;
     }

@@ -368,14 +368,8 @@ int summarize_main(int argc, char **argv)
         case 'o':
             out = optarg;
             break;
-        case ':':
-            fprintf(stderr, "petri summarize: error: %s needs a value\n%s", argv[optind - 1],
-                    summarize_usage);
-            return 2;
         default:
-            fprintf(stderr, "petri summarize: error: unknown flag '%s'\n%s", argv[optind - 1],
-                    summarize_usage);
-            return 2;
+            return cli_flag_error("summarize", summarize_usage, c, argc, argv);
         }
     }
     if (optind >= argc) {

@@ -112,14 +112,8 @@ int sweep_main(int argc, char **argv)
                 return 2;
             }
             break;
-        case ':':
-            fprintf(stderr, "petri sweep: error: %s needs a value\n%s", argv[optind - 1],
-                    sweep_usage);
-            return 2;
         default:
-            fprintf(stderr, "petri sweep: error: unknown flag '%s'\n%s", argv[optind - 1],
-                    sweep_usage);
-            return 2;
+            return cli_flag_error("sweep", sweep_usage, c, argc, argv);
         }
     }
     if (optind + 1 != argc) {

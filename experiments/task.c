@@ -259,11 +259,14 @@ static void print_json(FILE *out, const TaskSpec *t, const NeatDef *def, const T
 
 /* ------------------------------------------------------------ command line */
 
+static const char TASK_USAGE[] =
+    "usage: petri task NAME [--runs N] [--seed S] [--json] [--out DIR] [--threads N]\n"
+    "                  [--generations N] [--set KEY=VALUE]... [--quiet]\n";
+
 static void task_usage(FILE *out)
 {
-    fprintf(out, "usage: petri task NAME [--runs N] [--seed S] [--json] [--out DIR] [--threads N]\n"
-                 "                  [--generations N] [--set KEY=VALUE]... [--quiet]\n\n"
-                 "--set changes one NEAT setting (a key of the neat section, such as\n"
+    fputs(TASK_USAGE, out);
+    fprintf(out, "\n--set changes one NEAT setting (a key of the neat section, such as\n"
                  "add_conn_rate=0.1) over the task's own settings.\n\ntasks:\n");
     for (int i = 0; i < TASK_COUNT; ++i) {
         fprintf(out, "  %-12s %s\n", all_tasks[i]->name, all_tasks[i]->summary);
@@ -440,7 +443,7 @@ int task_main(int argc, char **argv)
     optind = 0; /* 0: glibc starts afresh, permuting operands after flags */
     opterr = 0;
     int opt, li = 0;
-    while ((opt = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", longopts, &li)) != -1) {
         bool ok = true;
         const char *want = "a positive integer";
         switch (opt) {
@@ -463,34 +466,30 @@ int task_main(int argc, char **argv)
             break;
         case 'o': out_dir = optarg; break;
         default:
-            fprintf(stderr, "petri task: unknown flag, or a flag without its value: '%s'\n",
-                    argv[optind - 1]);
-            task_usage(stderr);
-            return 2;
+            return cli_flag_error("task", TASK_USAGE, opt, argc, argv);
         }
         if (!ok) {
-            fprintf(stderr, "petri task: --%s needs %s, got '%s'\n", longopts[li].name, want,
-                    optarg);
-            return 2;
+            return cli_usage_error("task", TASK_USAGE, "--%s needs %s, got '%s'",
+                                   longopts[li].name, want, optarg);
         }
     }
     if (optind < argc) {
         name = argv[optind++];
     }
     if (optind < argc) {
-        fprintf(stderr, "petri task: unknown argument '%s'\n", argv[optind]);
-        task_usage(stderr);
-        return 2;
+        return cli_usage_error("task", TASK_USAGE, "one task at a time; '%s' is a second one",
+                               argv[optind]);
     }
     if (name == NULL) {
+        int rc = cli_usage_error("task", NULL, "name a task%s", "");
         task_usage(stderr);
-        return 2;
+        return rc;
     }
     const TaskSpec *t = task_find(name);
     if (t == NULL) {
-        fprintf(stderr, "petri task: unknown task '%s'\n", name);
+        int rc = cli_usage_error("task", NULL, "unknown task '%s'", name);
         task_usage(stderr);
-        return 2;
+        return rc;
     }
     if (out_dir != NULL) {
         PetriError err;

@@ -33,10 +33,9 @@
 /* "petri export: MESSAGE", the usage, exit code 2. */
 static int export_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "petri export: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s(`petri export --help` tells more)\n", EXPORT_USAGE);
-    return 2;
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, arg);
+    return cli_usage_error("export", EXPORT_USAGE, "%s", msg);
 }
 
 enum { OPT_JSON = 256, OPT_DOT, OPT_CONFIG, OPT_POP, OPT_ALL, OPT_MIN_WEIGHT };
@@ -66,17 +65,11 @@ static int export_parse(int argc, char **argv, ExportArgs *a)
     opterr = 0;
     optind = 0; /* 0: glibc starts over (a second call in one process) */
     for (;;) {
+        optopt = 0;
         int c = getopt_long(argc, argv, ":ho:", opts, NULL);
         if (c == -1) {
             break;
         }
-        /* The flag at fault. A long one sits just before optind (getopt
-         * has permuted it there); getopt names a short one in optopt. */
-        const char *last = argv[optind - 1];
-        bool is_long = strncmp(last, "--", 2) == 0 &&
-                       (optopt == 0 || optopt >= 256 || c == ':' || strchr("ho", optopt) != NULL);
-        char short_flag[3] = {'-', (char)optopt, '\0'};
-        const char *flag = is_long ? last : short_flag;
         switch (c) {
         case OPT_JSON:
         case OPT_DOT: {
@@ -103,10 +96,8 @@ static int export_parse(int argc, char **argv, ExportArgs *a)
         case 'h':
             printf("%s\n%s", EXPORT_USAGE, EXPORT_HELP);
             return -1;
-        case ':':
-            return export_error("option '%s' needs a value", flag);
         default:
-            return export_error("unknown option '%s'", flag);
+            return cli_flag_error("export", EXPORT_USAGE, c, argc, argv);
         }
     }
     for (int i = optind; i < argc; ++i) {

@@ -55,10 +55,9 @@ static const char USAGE[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "petri view: error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", USAGE);
-    return 2;
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, arg);
+    return cli_usage_error("view", USAGE, "%s", msg);
 }
 
 static bool parse_long(const char *s, long lo, long hi, long *out)
@@ -110,15 +109,10 @@ int view_parse_options(int argc, char **argv, ViewOptions *o)
     optind = 0; /* 0: a full restart of getopt, whatever main parsed before */
     opterr = 0;
     for (;;) {
+        optopt = 0;
         int c = getopt_long(argc, argv, ":h", opts, NULL);
         if (c == -1) {
             break;
-        }
-        /* after an error getopt has stepped past the offending word */
-        char flag[64] = "?";
-        if (optind > 0 && optind <= argc) {
-            snprintf(flag, sizeof flag, "%.*s", (int)strcspn(argv[optind - 1], "="),
-                     argv[optind - 1]);
         }
         long v;
         switch (c) {
@@ -191,10 +185,8 @@ int view_parse_options(int argc, char **argv, ViewOptions *o)
         case O_SELECT_BEST:
             o->select_best = true;
             break;
-        case ':':
-            return usage_error("%s needs a value", flag);
         default:
-            return usage_error("unknown flag '%s'", flag);
+            return cli_flag_error("view", USAGE, c, argc, argv);
         }
     }
     if (optind >= argc) {

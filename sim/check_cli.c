@@ -11,23 +11,11 @@
 
 #define CHECK_USAGE "usage: petri check CONFIG [--set KEY=VALUE]... | petri check --reference\n"
 
-/* The flag getopt_long just refused: "-x" for a short one, else the
- * argument itself ("--bogus", "--out" missing its value). */
-static void cli_flag_name(char **argv, char *out, size_t cap)
-{
-    if (optopt > 0 && optopt < 128) {
-        snprintf(out, cap, "-%c", optopt);
-    } else {
-        snprintf(out, cap, "%.*s", (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
-    }
-}
-
 static int check_usage_error(const char *fmt, const char *arg)
 {
-    fputs("petri check: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\n" CHECK_USAGE "(`petri check --help` tells more)\n", stderr);
-    return 2;
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, arg);
+    return cli_usage_error("check", CHECK_USAGE, "%s", msg);
 }
 
 enum { CHECK_OPT_SET = 256, CHECK_OPT_REFERENCE };
@@ -55,7 +43,7 @@ int sim_check_main(int argc, char **argv)
             break;
         }
         char flag[64];
-        cli_flag_name(argv, flag, sizeof flag);
+        cli_flag_at_fault(argc, argv, flag, sizeof flag);
         switch (c) {
         case CHECK_OPT_SET:
             overrides[override_count++] = optarg;
@@ -75,14 +63,10 @@ int sim_check_main(int argc, char **argv)
                   stdout);
             petri_free(overrides, ((size_t)argc + 1) * sizeof *overrides);
             return 0;
-        case ':':
-            rc = check_usage_error(strncmp(flag, "--set", 5) == 0
-                                       ? "option '%s' needs a value: --set KEY=VALUE"
-                                       : "option '%s' needs a value",
-                                   flag);
-            break;
         default:
-            rc = check_usage_error("unknown option '%s'", flag);
+            rc = c == ':' && strcmp(flag, "--set") == 0
+                     ? check_usage_error("option '%s' needs a value: --set KEY=VALUE", flag)
+                     : cli_flag_error("check", CHECK_USAGE, c, argc, argv);
         }
     }
     for (int i = optind; rc == 0 && i < argc; ++i) {

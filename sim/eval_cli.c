@@ -38,12 +38,15 @@ typedef struct EvalRow {
     double *v[EVAL_METRICS]; /* [seeds] */
 } EvalRow;
 
+static const char EVAL_USAGE[] =
+    "usage: petri eval RUNDIR | GENOME... [--seeds N] [--against forager,random,...] "
+    "[--json] [--threads N] [--config FILE] [--pop NAME] [--population]\n"
+    "       petri eval RUNDIR --ciao [--ciao-gens N] [--seeds N] [--out DIR] "
+    "[--threads N]\n";
+
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: petri eval RUNDIR | GENOME... [--seeds N] [--against forager,random,...] "
-                 "[--json] [--threads N] [--config FILE] [--pop NAME] [--population]\n"
-                 "       petri eval RUNDIR --ciao [--ciao-gens N] [--seeds N] [--out DIR] "
-                 "[--threads N]\n");
+    fputs(EVAL_USAGE, out);
 }
 
 static int parse_rules(const char *text, int *rules, int cap)
@@ -157,7 +160,7 @@ int sim_eval_main(int argc, char **argv)
     optind = 0; /* 0: glibc starts afresh, permuting operands after flags */
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         char *end = NULL;
         switch (opt) {
         case 's':
@@ -194,10 +197,7 @@ int sim_eval_main(int argc, char **argv)
         case 'p': pop_name = optarg; break;
         case 'h': usage(stdout); return 0;
         default:
-            fprintf(stderr, "petri eval: error: unknown or incomplete flag '%s'\n",
-                    argv[optind - 1]);
-            usage(stderr);
-            return 2;
+            return cli_flag_error("eval", EVAL_USAGE, opt, argc, argv);
         }
     }
     if (optind >= argc) {

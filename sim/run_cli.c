@@ -59,10 +59,9 @@ typedef struct CliOptions {
 
 static int usage_error(const char *cmd, const char *usage, const char *fmt, const char *arg)
 {
-    fprintf(stderr, "petri %s: ", cmd);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s(`petri %s --help` tells more)\n", usage, cmd);
-    return 2;
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, arg);
+    return cli_usage_error(cmd, usage, "%s", msg);
 }
 
 static bool cli_parse_long(const char *s, long lo, long hi, long *out)
@@ -115,13 +114,6 @@ static int parse_cli(bool is_run, int argc, char **argv, CliOptions *o)
         if (c == -1) {
             break;
         }
-        char flag[64];
-        if (optopt > 0 && optopt < 128) {
-            snprintf(flag, sizeof flag, "-%c", optopt);
-        } else {
-            snprintf(flag, sizeof flag, "%.*s", (int)strcspn(argv[optind - 1], "="),
-                     argv[optind - 1]);
-        }
         long v;
         switch (c) {
         case OPT_SET:
@@ -162,10 +154,8 @@ static int parse_cli(bool is_run, int argc, char **argv, CliOptions *o)
             fputs("\n", stdout);
             fputs(is_run ? RUN_HELP : RESUME_HELP, stdout);
             return -1;
-        case ':':
-            return usage_error(cmd, usage, "option '%s' needs a value", flag);
         default:
-            return usage_error(cmd, usage, "unknown option '%s'", flag);
+            return cli_flag_error(cmd, usage, c, argc, argv);
         }
     }
     for (int i = optind; i < argc; ++i) {

@@ -370,18 +370,18 @@ static void test_export_flags(void **state)
     assert_non_null(strstr(r.out, "--out FILE"));
     result_free(&r);
 
-    /* every mistake: "petri export: ...", the usage, exit 2, nothing on stdout */
+    /* every mistake: "petri export: error: ...", the usage, exit 2, nothing on stdout */
     static const struct {
         const char *args[5];
         const char *says;
     } bad[] = {
-        {{"export", EXPORT_GENOME, "--bogus"}, "petri export: unknown option '--bogus'"},
-        {{"export", EXPORT_GENOME, "--json", "--out"}, "petri export: option '--out' needs"},
-        {{"export", EXPORT_GENOME, "--json", "-o"}, "petri export: option '-o' needs"},
-        {{"export", "--json"}, "petri export: missing GENOME"},
-        {{"export", EXPORT_GENOME}, "petri export: choose a format"},
-        {{"export", EXPORT_GENOME, "--json", "--dot"}, "petri export: choose one of"},
-        {{"export", EXPORT_GENOME, EXPORT_GENOME, "--json"}, "petri export: one genome at a"},
+        {{"export", EXPORT_GENOME, "--bogus"}, "petri export: error: unknown option '--bogus'"},
+        {{"export", EXPORT_GENOME, "--json", "--out"}, "petri export: error: option '--out' needs"},
+        {{"export", EXPORT_GENOME, "--json", "-o"}, "petri export: error: option '-o' needs"},
+        {{"export", "--json"}, "petri export: error: missing GENOME"},
+        {{"export", EXPORT_GENOME}, "petri export: error: choose a format"},
+        {{"export", EXPORT_GENOME, "--json", "--dot"}, "petri export: error: choose one of"},
+        {{"export", EXPORT_GENOME, EXPORT_GENOME, "--json"}, "petri export: error: one genome at a"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
         r = run_expect(2, bad[i].args);
@@ -393,6 +393,67 @@ static void test_export_flags(void **state)
         assert_string_equal(r.out, "");
         result_free(&r);
     }
+}
+
+/* Every command words a flag it does not know, or a flag missing its
+ * value, the same way (core/cli.c): "petri CMD: error: unknown option 'X'"
+ * or "petri CMD: error: option 'X' needs a value", X as typed, then the
+ * command's usage and where to read more; exit 2, nothing on stdout.
+ * (petri view's flags are in test_render, which the viewer build runs.) */
+static void test_flag_errors_one_wording(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cmd, *value_flag, *short_flag;
+    } cmds[] = {
+        {"run", "--out", "-z"},          {"resume", "--checkpoint", "-z"},
+        {"check", "--reference=1", "-z"}, {"export", "--out", "-z"},
+        {"eval", "--seeds", "-z"},       {"sweep", "--jobs", "-z"},
+        {"summarize", "--by", "-z"},     {"task", "--runs", "-z"},
+        {"bench", "--ticks", "-z"},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; ++i) {
+        const char *cmd = cmds[i].cmd;
+        const char *tries[][2] = {
+            {"--bogus", "unknown option '--bogus'"},
+            {"--bogus=3", "unknown option '--bogus'"},
+            {cmds[i].short_flag, "unknown option '-z'"},
+            {cmds[i].value_flag, NULL},
+        };
+        for (size_t k = 0; k < sizeof tries / sizeof tries[0]; ++k) {
+            char want[160], usage[64], more[64];
+            if (tries[k][1] != NULL) {
+                snprintf(want, sizeof want, "petri %s: error: %s\n", cmd, tries[k][1]);
+            } else if (strchr(tries[k][0], '=') != NULL) {
+                /* a flag that takes no value, given one */
+                snprintf(want, sizeof want, "petri %s: error: option '%.*s' takes no value\n", cmd,
+                         (int)strcspn(tries[k][0], "="), tries[k][0]);
+            } else {
+                snprintf(want, sizeof want, "petri %s: error: option '%s' needs a value\n", cmd,
+                         tries[k][0]);
+            }
+            snprintf(usage, sizeof usage, "usage: petri %s", cmd);
+            snprintf(more, sizeof more, "(`petri %s --help` tells more)\n", cmd);
+            const char *args[] = {cmd, tries[k][0], NULL};
+            Result r = run_expect(2, args);
+            if (strncmp(r.err, want, strlen(want)) != 0 || strstr(r.err, usage) == NULL ||
+                strstr(r.err, more) == NULL) {
+                fprintf(stderr, "petri %s %s: expected '%s' first, then the usage, in:\n%s", cmd,
+                        tries[k][0], want, r.err);
+                fail();
+            }
+            assert_string_equal(r.out, "");
+            result_free(&r);
+        }
+    }
+    const char *top[] = {"--bogus", NULL};
+    Result r = run_expect(2, top);
+    assert_non_null(strstr(r.err, "petri: error: unknown option '--bogus'\n"));
+    result_free(&r);
+    const char *top_short[] = {"-z", NULL};
+    r = run_expect(2, top_short);
+    assert_non_null(strstr(r.err, "petri: error: unknown option '-z'\n"));
+    result_free(&r);
 }
 
 /* What `make -n ARGS petri` would do (a dry run: nothing is compiled). */
@@ -452,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_check_catalogue),
         cmocka_unit_test(test_docs_config_md_fresh),
         cmocka_unit_test(test_export_flags),
+        cmocka_unit_test(test_flag_errors_one_wording),
         cmocka_unit_test(test_build_knobs_have_their_own_folders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
