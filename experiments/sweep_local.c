@@ -88,6 +88,135 @@ static bool spawn_run(const Sweep *sw, const SweepRun *run, bool resume, const c
     return true;
 }
 
+/* The runs still to do and the children running them. */
+typedef struct Pool {
+    const Sweep *sw;
+    const char *petri;
+    int jobs, threads;
+    int *todo;     /* indices into sw->runs, in order */
+    bool *resume;  /* per todo entry: resume from its checkpoint */
+    int todo_count, finished, to_resume;
+    Slot *slots;   /* jobs of them */
+    int next, running, done, failed, interrupted, forwarded;
+} Pool;
+
+/* Sorts the sweep's runs: finished ones are skipped, partial ones resumed,
+ * stale ones (a folder without a checkpoint) cleared and started again. */
+static void pool_plan(Pool *p)
+{
+    const Sweep *sw = p->sw;
+    for (int i = 0; i < sw->run_count; ++i) {
+        SweepRunState st = sweep_run_state(sw, &sw->runs[i]);
+        if (st == SWEEP_RUN_DONE) {
+            p->finished++;
+            continue;
+        }
+        if (st == SWEEP_RUN_STALE) {
+            char dir[SWEEP_PATH_CAP];
+            sweep_run_dir(sw, &sw->runs[i], dir, sizeof dir);
+            if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+                log_warn("sweep: cannot clear %s, which holds no checkpoint: %s", dir,
+                         strerror(errno));
+            }
+        }
+        p->resume[p->todo_count] = st == SWEEP_RUN_PARTIAL;
+        p->to_resume += st == SWEEP_RUN_PARTIAL;
+        p->todo[p->todo_count++] = i;
+    }
+}
+
+/* Fills free slots with the next runs, unless a signal came. */
+static void pool_start(Pool *p)
+{
+    while (p->running < p->jobs && p->next < p->todo_count && sweep_signal_count == 0) {
+        int s = 0;
+        while (p->slots[s].pid != 0) {
+            s++;
+        }
+        const SweepRun *run = &p->sw->runs[p->todo[p->next]];
+        pid_t pid;
+        if (spawn_run(p->sw, run, p->resume[p->next], p->petri, p->threads, &pid)) {
+            p->slots[s] = (Slot){
+                .pid = pid, .run = p->todo[p->next], .resumed = p->resume[p->next]};
+            p->running++;
+        } else {
+            p->failed++;
+        }
+        p->next++;
+    }
+}
+
+/* Collects the children that ended; returns whether any did. */
+static bool pool_reap(Pool *p)
+{
+    bool reaped = false;
+    for (int s = 0; s < p->jobs; ++s) {
+        if (p->slots[s].pid == 0) {
+            continue;
+        }
+        int status;
+        if (waitpid(p->slots[s].pid, &status, WNOHANG) != p->slots[s].pid) {
+            continue;
+        }
+        reaped = true;
+        const SweepRun *run = &p->sw->runs[p->slots[s].run];
+        p->slots[s].pid = 0;
+        p->running--;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            p->done++;
+        } else if ((WIFEXITED(status) && WEXITSTATUS(status) == 130) ||
+                   (WIFSIGNALED(status) && p->forwarded > 0 && WTERMSIG(status) == sweep_signal)) {
+            /* Checkpointed, or ended by the forwarded signal before petri
+             * could catch it (just started): left for next time. */
+            p->interrupted++;
+        } else {
+            p->failed++;
+            log_error("sweep: run %s failed (%s %d); its output is in %s/logs/%s.log", run->name,
+                      WIFEXITED(status) ? "exit" : "signal",
+                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), p->sw->out_dir,
+                      run->name);
+        }
+    }
+    return reaped;
+}
+
+/* Runs the pool to its end, or to the end of the runs a signal reached. */
+static void pool_drive(Pool *p)
+{
+    Progress prog;
+    progress_begin(&prog, stderr, "sweep", "runs", (uint64_t)p->todo_count);
+    char detail[128];
+    while (p->next < p->todo_count || p->running > 0) {
+        pool_start(p);
+        if (sweep_signal_count != p->forwarded) {
+            p->forwarded = sweep_signal_count;
+            for (int s = 0; s < p->jobs; ++s) {
+                if (p->slots[s].pid != 0) {
+                    kill(p->slots[s].pid, sweep_signal);
+                }
+            }
+        }
+        if (sweep_signal_count > 0 && p->running == 0) {
+            break;
+        }
+        bool reaped = pool_reap(p);
+        snprintf(detail, sizeof detail, "%d done, %d running, %d left", p->done, p->running,
+                 p->todo_count - p->next + p->running);
+        if (p->todo_count > 0) {
+            progress_update(&prog, (uint64_t)p->done, detail);
+        }
+        if (!reaped) {
+            struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    snprintf(detail, sizeof detail, "%d done, %d running, %d left", p->done, p->running,
+             p->todo_count - p->done - p->failed);
+    if (p->todo_count > 0) {
+        progress_end(&prog, detail);
+    }
+}
+
 int sweep_run_local(const Sweep *sw, int jobs, int threads)
 {
     char petri[PATH_MAX];
@@ -103,31 +232,15 @@ int sweep_run_local(const Sweep *sw, int jobs, int threads)
         error_print(&err, stderr);
         return 1;
     }
-    int *todo = petri_alloc((size_t)sw->run_count * sizeof *todo);
-    bool *resume = petri_calloc((size_t)sw->run_count, sizeof *resume);
-    int todo_count = 0, finished = 0, to_resume = 0;
-    for (int i = 0; i < sw->run_count; ++i) {
-        SweepRunState st = sweep_run_state(sw, &sw->runs[i]);
-        if (st == SWEEP_RUN_DONE) {
-            finished++;
-            continue;
-        }
-        if (st == SWEEP_RUN_STALE) {
-            char dir[SWEEP_PATH_CAP];
-            sweep_run_dir(sw, &sw->runs[i], dir, sizeof dir);
-            if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
-                log_warn("sweep: cannot clear %s, which holds no checkpoint: %s", dir,
-                         strerror(errno));
-            }
-        }
-        resume[todo_count] = st == SWEEP_RUN_PARTIAL;
-        to_resume += st == SWEEP_RUN_PARTIAL;
-        todo[todo_count++] = i;
-    }
+    Pool p = {.sw = sw, .petri = petri, .jobs = jobs, .threads = threads};
+    p.todo = petri_alloc((size_t)sw->run_count * sizeof *p.todo);
+    p.resume = petri_calloc((size_t)sw->run_count, sizeof *p.resume);
+    p.slots = petri_calloc((size_t)jobs, sizeof *p.slots);
+    pool_plan(&p);
     log_info("sweep %s: %d runs, %d finished already, %d to resume, %d to start; %d at a time, "
              "%d thread%s each",
-             sw->def.name, sw->run_count, finished, to_resume, todo_count - to_resume, jobs,
-             threads, threads == 1 ? "" : "s");
+             sw->def.name, sw->run_count, p.finished, p.to_resume, p.todo_count - p.to_resume,
+             jobs, threads, threads == 1 ? "" : "s");
 
     struct sigaction sa, old_int, old_term, old_usr1;
     memset(&sa, 0, sizeof sa);
@@ -138,95 +251,17 @@ int sweep_run_local(const Sweep *sw, int jobs, int threads)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGUSR1, &sa, &old_usr1);
-
-    Slot *slots = petri_calloc((size_t)jobs, sizeof *slots);
-    int next = 0, running = 0, done = 0, failed = 0, interrupted = 0;
-    int forwarded = 0;
-    Progress prog;
-    progress_begin(&prog, stderr, "sweep", "runs", (uint64_t)todo_count);
-    char detail[128];
-    while (next < todo_count || running > 0) {
-        while (running < jobs && next < todo_count && sweep_signal_count == 0) {
-            int s = 0;
-            while (slots[s].pid != 0) {
-                s++;
-            }
-            const SweepRun *run = &sw->runs[todo[next]];
-            pid_t pid;
-            if (spawn_run(sw, run, resume[next], petri, threads, &pid)) {
-                slots[s] = (Slot){.pid = pid, .run = todo[next], .resumed = resume[next]};
-                running++;
-            } else {
-                failed++;
-            }
-            next++;
-        }
-        if (sweep_signal_count != forwarded) {
-            forwarded = sweep_signal_count;
-            for (int s = 0; s < jobs; ++s) {
-                if (slots[s].pid != 0) {
-                    kill(slots[s].pid, sweep_signal);
-                }
-            }
-        }
-        if (sweep_signal_count > 0 && running == 0) {
-            break;
-        }
-        bool reaped = false;
-        for (int s = 0; s < jobs; ++s) {
-            if (slots[s].pid == 0) {
-                continue;
-            }
-            int status;
-            pid_t r = waitpid(slots[s].pid, &status, WNOHANG);
-            if (r != slots[s].pid) {
-                continue;
-            }
-            reaped = true;
-            const SweepRun *run = &sw->runs[slots[s].run];
-            slots[s].pid = 0;
-            running--;
-            if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-                done++;
-            } else if ((WIFEXITED(status) && WEXITSTATUS(status) == 130) ||
-                       (WIFSIGNALED(status) && forwarded > 0 &&
-                        WTERMSIG(status) == sweep_signal)) {
-                /* Checkpointed, or ended by the forwarded signal before
-                 * petri could catch it (just started): left for next time. */
-                interrupted++;
-            } else {
-                failed++;
-                log_error("sweep: run %s failed (%s %d); its output is in %s/logs/%s.log",
-                          run->name, WIFEXITED(status) ? "exit" : "signal",
-                          WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), sw->out_dir,
-                          run->name);
-            }
-        }
-        snprintf(detail, sizeof detail, "%d done, %d running, %d left", done, running,
-                 todo_count - next + running);
-        if (todo_count > 0) {
-            progress_update(&prog, (uint64_t)done, detail);
-        }
-        if (!reaped) {
-            struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
-    }
-    snprintf(detail, sizeof detail, "%d done, %d running, %d left", done, running,
-             todo_count - done - failed);
-    if (todo_count > 0) {
-        progress_end(&prog, detail);
-    }
+    pool_drive(&p);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGUSR1, &old_usr1, NULL);
 
-    int left = todo_count - done - failed;
+    int left = p.todo_count - p.done - p.failed;
     printf("sweep %s: %d of %d runs finished, %d failed, %d left (%d interrupted); folder %s\n",
-           sw->def.name, finished + done, sw->run_count, failed, left, interrupted,
+           sw->def.name, p.finished + p.done, sw->run_count, p.failed, left, p.interrupted,
            sw->out_dir);
     int rc = 0;
-    if (failed > 0) {
+    if (p.failed > 0) {
         rc = 1;
     } else if (left > 0) {
         printf("interrupted: every running run wrote a checkpoint; run the same `petri sweep` "
@@ -235,8 +270,8 @@ int sweep_run_local(const Sweep *sw, int jobs, int threads)
     } else {
         printf("summarize with: petri summarize %s\n", sw->out_dir);
     }
-    petri_free(slots, (size_t)jobs * sizeof *slots);
-    petri_free(resume, (size_t)sw->run_count * sizeof *resume);
-    petri_free(todo, (size_t)sw->run_count * sizeof *todo);
+    petri_free(p.slots, (size_t)jobs * sizeof *p.slots);
+    petri_free(p.resume, (size_t)sw->run_count * sizeof *p.resume);
+    petri_free(p.todo, (size_t)sw->run_count * sizeof *p.todo);
     return rc;
 }
