@@ -32,6 +32,18 @@ PetriStatus csv_open(const char *dir, const char *name, const char *header, int6
                      FILE **out, PetriError *err);
 /* Flushes and fsyncs f; returns its length in bytes (or -1). */
 int64_t csv_sync(FILE *f);
+/* The rows of a table that a run appends to and replays after a
+ * checkpoint (changes.csv, injections.csv), read by one loop: reads PATH
+ * whole and calls fn for each whole row after the header, past the first
+ * skip rows (those the checkpoint includes), with the line NUL-terminated
+ * and its line number; stops at fn's first error. A last row without its
+ * newline was cut by a crash: never passed nor counted. A missing file has
+ * no rows. *rows: the whole rows; *torn_at (may be NULL): where the whole
+ * rows end when a cut row follows them, else 0. */
+typedef PetriStatus (*CsvRowFn)(void *user, char *line, const char *path, int lineno,
+                                PetriError *err);
+PetriStatus csv_replay_rows(const char *path, uint64_t skip, CsvRowFn fn, void *user,
+                            uint64_t *rows, size_t *torn_at, PetriError *err);
 /* Writes PNG charts into DIR/plots with gnuplot when it is installed; returns the
  * number of plots written (0 without gnuplot). */
 int plots_write(const char *dir, const char *const *pop_names, int pop_count, bool open_ended);
