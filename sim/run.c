@@ -498,7 +498,9 @@ PetriStatus run_step(Run *r, PetriError *err)
     int alive = 0;
     for (int p = 0; p < r->def.population_count; ++p) {
         memcpy(&vars[stop_var_index(p, 0)], st[p].v, sizeof st[p].v);
-        alive += st[p].v[STOP_FIELD_POP_COUNT] > 0;
+        /* the count at the end of the epoch, then the agents put back at
+         * the floor (open-ended): extinction only when both are 0 */
+        alive += st[p].v[STOP_FIELD_POP_COUNT] + st[p].v[STOP_FIELD_RESEEDS] > 0;
     }
     if (stop_eval(&r->stop, vars, STOP_VAR_COUNT)) {
         r->reason = "stop.when";
