@@ -183,6 +183,9 @@ uint64_t hasher_digest(const Hasher *hs);
  * fsync, rename over path, fsync of the folder. On failure path is left
  * as it was, the temporary is removed and err says what failed. */
 PetriStatus file_write_atomic(const char *path, const void *data, size_t len, PetriError *err);
+/* fsync of a folder, so that the names created in it (files, renames)
+ * survive a crash; best effort: some file systems refuse it. */
+void file_sync_folder(const char *dir);
 /* Reads a whole file into a buffer from petri_alloc (free with
  * petri_free(*data, *len + 1); the buffer is NUL-terminated). Files larger
  * than max_len are refused. */

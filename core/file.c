@@ -85,17 +85,23 @@ PetriStatus file_write_atomic(const char *path, const void *data, size_t len, Pe
     }
     char dir[4096];
     dir_of(path, dir, sizeof dir);
+    file_sync_folder(dir);
+    return PETRI_OK;
+}
+
+void file_sync_folder(const char *dir)
+{
     int dfd;
     do {
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     } while (dfd < 0 && errno == EINTR);
     if (dfd >= 0) {
+        int rc;
         do {
             rc = fsync(dfd); /* some file systems refuse fsync on folders: harmless */
         } while (rc != 0 && errno == EINTR);
         close(dfd);
     }
-    return PETRI_OK;
 }
 
 PetriStatus file_read_all(const char *path, size_t max_len, char **data, size_t *len,

@@ -6,8 +6,8 @@
  * champion of one evolved population against the champions of earlier
  * generations of the other. Here the two populations A and B of a
  * generational run (in config order) keep their generation champions in
- * champions/generations/POP-gGGGGGGGG.bin (the best genome by training
- * fitness of each generation). For n sampled generations, every pair
+ * champions/generations/POP.champions (champion_log.c: the best genome by
+ * training fitness of each generation). For n sampled generations, every pair
  * (A of generation g[i], B of generation g[j]) plays `seeds` held-out
  * episodes (the seeds of `petri eval`, never a training arena's): every
  * agent of A is a clone of A's champion, every agent of B one of B's,
@@ -59,33 +59,52 @@ double ciao_progress(const double *m, int n)
     return pairs > 0 ? wins / (double)pairs : 0.5;
 }
 
-static void champion_path(const char *run_dir, const char *pop, int gen, char *out, size_t cap)
+/* The generation champions of side s: the log of the population
+ * (champions/generations/POP.champions), else, for runs made before the
+ * log, one file per generation (POP-gGGGGGGGG.bin); a run resumed across
+ * the change has some of each. */
+typedef struct CiaoChampions {
+    ChampionLog log[2];
+    const char *pop[2];
+    const char *run_dir;
+} CiaoChampions;
+
+static void old_champion_path(const char *run_dir, const char *pop, int gen, char *out,
+                              size_t cap)
 {
     snprintf(out, cap, "%s/champions/generations/%s-g%08d.bin", run_dir, pop, gen);
 }
 
-static bool file_there(const char *path)
+static bool champion_there(const CiaoChampions *c, int s, int gen)
 {
+    if (champion_log_has(&c->log[s], (uint64_t)gen)) {
+        return true;
+    }
+    char path[1400];
+    old_champion_path(c->run_dir, c->pop[s], gen, path, sizeof path);
     return access(path, R_OK) == 0;
+}
+
+static PetriStatus champion_load(const CiaoChampions *c, int s, int gen, Genome *g,
+                                 PetriError *err)
+{
+    if (champion_log_has(&c->log[s], (uint64_t)gen)) {
+        return champion_log_genome(&c->log[s], (uint64_t)gen, g, err);
+    }
+    char path[1400];
+    old_champion_path(c->run_dir, c->pop[s], gen, path, sizeof path);
+    return genome_load_any(g, path, err);
 }
 
 /* The last generation G such that both populations' champions of every
  * generation 1..G are in the run folder. */
-static int last_generation(const char *run_dir, const RunDef *def, const int *pop)
+static int last_generation(const CiaoChampions *c)
 {
-    char path[1400];
     int g = 0;
-    for (;;) {
-        bool both = true;
-        for (int s = 0; s < 2 && both; ++s) {
-            champion_path(run_dir, def->populations[pop[s]].name, g + 1, path, sizeof path);
-            both = file_there(path);
-        }
-        if (!both) {
-            return g;
-        }
+    while (champion_there(c, 0, g + 1) && champion_there(c, 1, g + 1)) {
         g++;
     }
+    return g;
 }
 
 static void grid_alloc(CiaoGrid *g)
@@ -289,24 +308,43 @@ int ciao_main(const char *run_dir, const RunDef *def, int want_gens, int seeds,
                                                                               : "");
         return 2;
     }
-    int last = last_generation(run_dir, def, g.pop);
+    CiaoChampions champs;
+    memset(&champs, 0, sizeof champs);
+    champs.run_dir = run_dir;
+    PetriError err;
+    error_clear(&err);
+    for (int s = 0; s < 2; ++s) {
+        champs.pop[s] = def->populations[g.pop[s]].name;
+        char path[1400];
+        champion_log_path(run_dir, champs.pop[s], path, sizeof path);
+        PetriStatus st = champion_log_read(&champs.log[s], path, &err);
+        if (st != PETRI_OK && st != PETRI_ENOTFOUND) {
+            error_print(&err, stderr);
+            champion_log_close(&champs.log[0]);
+            return 2;
+        }
+        error_clear(&err);
+    }
+    int last = last_generation(&champs);
     if (last < 1) {
         char path[1400];
-        champion_path(run_dir, def->populations[g.pop[0]].name, 1, path, sizeof path);
-        fprintf(stderr, "petri eval: error: %s: no generation champions (%s is missing; runs "
-                        "keep them in champions/generations/ since CIAO exists)\n",
+        champion_log_path(run_dir, champs.pop[0], path, sizeof path);
+        fprintf(stderr, "petri eval: error: %s: no generation champions (%s is missing or "
+                        "empty; runs keep them in champions/generations/ since CIAO exists)\n",
                 run_dir, path);
+        champion_log_close(&champs.log[0]);
+        champion_log_close(&champs.log[1]);
         return 2;
     }
     g.n = ciao_sample(last, want_gens, g.gen);
     Genome *gen_genomes[2];
-    PetriError err;
-    error_clear(&err);
     int status = 0;
     Habitat *probe = NULL;
     if (habitat_create(&def->world, def->populations, def->population_count, def->seed, &probe,
                        &err) != PETRI_OK) {
         error_print(&err, stderr);
+        champion_log_close(&champs.log[0]);
+        champion_log_close(&champs.log[1]);
         return 2;
     }
     for (int s = 0; s < 2; ++s) {
@@ -314,19 +352,21 @@ int ciao_main(const char *run_dir, const RunDef *def, int want_gens, int seeds,
     }
     for (int s = 0; s < 2 && status == 0; ++s) {
         for (int i = 0; i < g.n && status == 0; ++i) {
-            char path[1400];
-            champion_path(run_dir, def->populations[g.pop[s]].name, g.gen[i], path, sizeof path);
-            if (genome_load_any(&gen_genomes[s][i], path, &err) != PETRI_OK) {
+            if (champion_load(&champs, s, g.gen[i], &gen_genomes[s][i], &err) != PETRI_OK) {
                 error_print(&err, stderr);
                 status = 2;
             } else if (!habitat_genome_fits(probe, g.pop[s], &gen_genomes[s][i])) {
-                fprintf(stderr, "petri eval: error: %s: does not fit population '%s'\n", path,
-                        def->populations[g.pop[s]].name);
+                fprintf(stderr,
+                        "petri eval: error: %s: the champion of generation %d does not fit "
+                        "population '%s'\n",
+                        run_dir, g.gen[i], def->populations[g.pop[s]].name);
                 status = 2;
             }
         }
     }
     habitat_destroy(probe);
+    champion_log_close(&champs.log[0]);
+    champion_log_close(&champs.log[1]);
     if (status == 0) {
         grid_alloc(&g);
         grid_play(def, &g, gen_genomes[0], gen_genomes[1]);

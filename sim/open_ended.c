@@ -564,13 +564,22 @@ void open_ended_step(Evolution *ev, PopStats *stats, ByteBuf *lineage, ByteBuf *
         petri_free(t.fitness[p], (size_t)t.cap[p] * sizeof(double));
     }
     ev->generation++;
-    /* Total extinction ends the run (the loop sees every count at 0)
-     * rather than silently starting over; a population that is only
-     * low is reseeded. */
-    if (world_agent_count(w) > 0) {
-        for (int p = 0; p < ev->pop_count; ++p) {
-            stats[p].v[STOP_FIELD_RESEEDS] = reseed(ev, p, lineage);
-        }
+    /* A population below its floor is reseeded, even when every
+     * population died out: that is what the floor is for. Said aloud, not
+     * started over silently; the run ends (extinction) only when nothing
+     * is alive after the reseeds: no floor, or only rule-driven
+     * populations (they have nothing to reseed from). */
+    bool reseedable = false;
+    for (int p = 0; p < ev->pop_count; ++p) {
+        reseedable = reseedable || def->populations[p].controller == CONTROLLER_BRAIN;
+    }
+    if (world_agent_count(w) == 0 && def->evolution.floor > 0 && reseedable) {
+        log_info("epoch %llu: every population died out; evolution.floor (%d) reseeds them and "
+                 "the run goes on",
+                 (unsigned long long)ev->generation, def->evolution.floor);
+    }
+    for (int p = 0; p < ev->pop_count; ++p) {
+        stats[p].v[STOP_FIELD_RESEEDS] = reseed(ev, p, lineage);
     }
 }
 

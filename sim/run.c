@@ -278,6 +278,7 @@ PetriStatus run_create(const char *config_path, const char *const *overrides, in
             run_close(r, NULL);
             return err->code;
         }
+        r->champion_logs_fresh = true;
     }
     r->dirty = true;
     r->saved = false;
@@ -396,6 +397,14 @@ PetriStatus run_resume(const char *dir, const RunOptions *opt, Run **out, PetriE
         run_close(r, NULL);
         return err->code;
     }
+    for (int p = 0; p < r->def.population_count; ++p) {
+        char log[RUN_PATH_CAP + 300];
+        champion_log_path(dir, r->def.populations[p].name, log, sizeof log);
+        if (champion_log_cut(log, evolution_generation(r->ev), err) != PETRI_OK) {
+            run_close(r, NULL);
+            return err->code;
+        }
+    }
     history_read(r, pl.lens[0]);
     r->saved = true;
     *out = r;
@@ -489,7 +498,9 @@ PetriStatus run_step(Run *r, PetriError *err)
     int alive = 0;
     for (int p = 0; p < r->def.population_count; ++p) {
         memcpy(&vars[stop_var_index(p, 0)], st[p].v, sizeof st[p].v);
-        alive += st[p].v[STOP_FIELD_POP_COUNT] > 0;
+        /* the count at the end of the epoch, then the agents put back at
+         * the floor (open-ended): extinction only when both are 0 */
+        alive += st[p].v[STOP_FIELD_POP_COUNT] + st[p].v[STOP_FIELD_RESEEDS] > 0;
     }
     if (stop_eval(&r->stop, vars, STOP_VAR_COUNT)) {
         r->reason = "stop.when";
@@ -625,6 +636,9 @@ PetriStatus run_close(Run *r, PetriError *err)
     if (r->species) fclose(r->species);
     if (r->lineage) fclose(r->lineage);
     if (r->changes) fclose(r->changes);
+    for (int p = 0; p < WORLD_MAX_POPULATIONS; ++p) {
+        if (r->champion_logs[p]) fclose(r->champion_logs[p]);
+    }
     if (r->lock_fd >= 0) {
         close(r->lock_fd); /* releases the flock */
     }

@@ -167,30 +167,27 @@ static PetriStatus write_champions(Run *r, PetriError *err)
 }
 
 /* Generational: every generation's champion of every evolved population
- * (the best by training fitness, before breeding), as
- * champions/generations/POP-gGGGGGGGG.bin, for `petri eval --ciao`. Each
- * is written atomically; a resumed run writes the generations after its
- * checkpoint again, the same genomes (the run is deterministic). */
+ * (the best by training fitness, before breeding), appended to
+ * champions/generations/POP.champions for `petri eval --ciao`. Like the
+ * CSV tables, without fsync: run_checkpoint makes the logs durable, and
+ * a resumed run cuts them back to its checkpoint (run_resume) before it
+ * writes the generations after it again, the same genomes. */
 PetriStatus run_write_generation_champions(Run *r, PetriError *err)
 {
-    char folder[RUN_PATH_CAP + 64];
-    snprintf(folder, sizeof folder, "%s/champions/generations", r->dir);
-    bool made = false;
     for (int p = 0; p < r->def.population_count; ++p) {
         const Genome *g = evolution_generation_champion(r->ev, p);
         if (g == NULL) {
             continue;
         }
-        if (!made && file_make_dirs(folder, err) != PETRI_OK) {
-            return err->code;
+        if (r->champion_logs[p] == NULL) {
+            char path[RUN_PATH_CAP + 300];
+            champion_log_path(r->dir, r->def.populations[p].name, path, sizeof path);
+            if (champion_log_open(path, r->champion_logs_fresh, &r->champion_logs[p], err) !=
+                PETRI_OK) {
+                return err->code;
+            }
         }
-        made = true;
-        char path[RUN_PATH_CAP + 300];
-        snprintf(path, sizeof path, "%s/%s-g%08llu.bin", folder, r->def.populations[p].name,
-                 (unsigned long long)evolution_generation(r->ev));
-        if (genome_save(g, path, err) != PETRI_OK) {
-            return err->code;
-        }
+        champion_log_append(r->champion_logs[p], evolution_generation(r->ev), g);
     }
     return PETRI_OK;
 }
@@ -219,6 +216,13 @@ PetriStatus run_checkpoint(Run *r, PetriError *err)
     }
     if (r->injections != NULL && csv_sync(r->injections) < 0) {
         return error_at(err, PETRI_EIO, r->dir, 0, 0, "cannot flush injections.csv");
+    }
+    for (int p = 0; p < r->def.population_count; ++p) {
+        if (r->champion_logs[p] != NULL && csv_sync(r->champion_logs[p]) < 0) {
+            return error_at(err, PETRI_EIO, r->dir, 0, 0,
+                            "cannot flush champions/generations/%s.champions",
+                            r->def.populations[p].name);
+        }
     }
     ByteBuf b;
     buf_init(&b);

@@ -250,42 +250,22 @@ static PetriStatus read_row(Run *r, char *line, const char *path, int lineno, Pe
     return PETRI_OK;
 }
 
+static PetriStatus injection_row(void *user, char *line, const char *path, int lineno,
+                                 PetriError *err)
+{
+    return read_row(user, line, path, lineno, err);
+}
+
 PetriStatus run_injections_load(Run *r, PetriError *err)
 {
     char path[RUN_PATH_CAP + 64];
     snprintf(path, sizeof path, "%s/injections.csv", r->dir);
-    if (!file_exists(path)) {
-        return PETRI_OK;
-    }
-    char *text;
-    size_t len;
-    if (file_read_all(path, 64u << 20, &text, &len, err) != PETRI_OK) {
-        return err->code;
-    }
-    PetriStatus s = PETRI_OK;
-    char *line = strchr(text, '\n'); /* past the header */
-    size_t whole = line != NULL ? (size_t)(line - text) + 1 : 0;
-    uint64_t row = 0;
-    int lineno = 1;
-    while (s == PETRI_OK && line != NULL && line[1] != '\0') {
-        line++;
-        lineno++;
-        char *end = strchr(line, '\n');
-        if (end == NULL) {
-            break; /* a row cut by a crash: its batch never went in */
-        }
-        *end = '\0';
-        whole = (size_t)(end - text) + 1;
-        if (row++ >= r->injections_applied) {
-            s = read_row(r, line, path, lineno, err);
-        }
-        line = end;
-    }
-    petri_free(text, len + 1);
-    r->injection_rows = row;
+    size_t torn_at = 0;
+    PetriStatus s = csv_replay_rows(path, r->injections_applied, injection_row, r,
+                                    &r->injection_rows, &torn_at, err);
     /* Cut a row left half-written by a crash, so that the next row starts
      * on a line of its own. */
-    if (s == PETRI_OK && whole > 0 && whole < len && truncate(path, (off_t)whole) != 0) {
+    if (s == PETRI_OK && torn_at > 0 && truncate(path, (off_t)torn_at) != 0) {
         s = error_at(err, PETRI_EIO, path, 0, 0, "cannot cut a half-written row: %s",
                      strerror(errno));
     }

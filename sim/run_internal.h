@@ -27,6 +27,8 @@ struct Run {
     Evolution *ev;
     StopExpr stop;
     FILE *stats, *species, *lineage, *changes;
+    FILE *champion_logs[WORLD_MAX_POPULATIONS]; /* opened at the first generation champion */
+    bool champion_logs_fresh;   /* a new run: its logs start empty */
     double wall_before;         /* wall seconds of earlier sessions of this run */
     double t0;                  /* clock at create / resume */
     char *config_text;          /* the effective config (petri_alloc, config_len + 1) */
@@ -88,7 +90,7 @@ PetriStatus run_lock_folder(Run *r, PetriError *err);
  * PETRI_OK when none does (or DIR has no lock file). Takes no lock. */
 PetriStatus run_folder_check_unlocked(const char *dir, PetriError *err);
 PetriStatus run_write_summary(Run *r, PetriError *err);
-/* champions/generations/POP-gGGGGGGGG.bin of the generation just run. */
+/* Appends the generation just run to champions/generations/POP.champions. */
 PetriStatus run_write_generation_champions(Run *r, PetriError *err);
 /* The def and the Evolution of a checkpoint payload (all validated). */
 PetriStatus run_load_payload(const char *where, const char *payload, size_t len,

@@ -418,53 +418,34 @@ static bool csv_next(const char **p, char *out, size_t cap)
     return true;
 }
 
+static PetriStatus change_row(void *user, char *line, const char *path, int lineno,
+                              PetriError *err)
+{
+    Run *r = user;
+    char gen[32], tick[32], key[96], old_value[272], value[272];
+    const char *p = line;
+    if (!csv_next(&p, gen, sizeof gen) || !csv_next(&p, tick, sizeof tick) ||
+        !csv_next(&p, key, sizeof key) || !csv_next(&p, old_value, sizeof old_value) ||
+        !csv_next(&p, value, sizeof value)) {
+        return error_at(err, PETRI_EFORMAT, path, lineno, 1, "malformed row");
+    }
+    if (r->pending_count % 16 == 0) {
+        r->pending = petri_realloc(r->pending, (size_t)r->pending_count * sizeof(RunPending),
+                                   (size_t)(r->pending_count + 16) * sizeof(RunPending));
+    }
+    RunPending *pd = &r->pending[r->pending_count++];
+    pd->generation = strtoull(gen, NULL, 10);
+    snprintf(pd->key, sizeof pd->key, "%s", key);
+    snprintf(pd->value, sizeof pd->value, "%s", value);
+    return PETRI_OK;
+}
+
 PetriStatus run_changes_load(Run *r, PetriError *err)
 {
     char path[RUN_PATH_CAP + 64];
     snprintf(path, sizeof path, "%s/changes.csv", r->dir);
-    if (!file_exists(path)) {
-        return PETRI_OK;
-    }
-    char *text;
-    size_t len;
-    if (file_read_all(path, 64u << 20, &text, &len, err) != PETRI_OK) {
-        return err->code;
-    }
-    const char *line = strchr(text, '\n'); /* past the header */
-    uint64_t row = 0;
-    int lineno = 1;
-    PetriStatus s = PETRI_OK;
-    while (line != NULL && line[1] != '\0' && s == PETRI_OK) {
-        line++;
-        lineno++;
-        const char *end = strchr(line, '\n');
-        if (end == NULL) {
-            break; /* a row cut by a crash: never applied, since it was not flushed whole */
-        }
-        if (row++ < r->changes_applied) {
-            line = end;
-            continue;
-        }
-        char gen[32], tick[32], key[96], old_value[272], value[272];
-        const char *p = line;
-        if (!csv_next(&p, gen, sizeof gen) || !csv_next(&p, tick, sizeof tick) ||
-            !csv_next(&p, key, sizeof key) || !csv_next(&p, old_value, sizeof old_value) ||
-            !csv_next(&p, value, sizeof value)) {
-            s = error_at(err, PETRI_EFORMAT, path, lineno, 1, "malformed row");
-            break;
-        }
-        if (r->pending_count % 16 == 0) {
-            r->pending = petri_realloc(r->pending, (size_t)r->pending_count * sizeof(RunPending),
-                                       (size_t)(r->pending_count + 16) * sizeof(RunPending));
-        }
-        RunPending *pd = &r->pending[r->pending_count++];
-        pd->generation = strtoull(gen, NULL, 10);
-        snprintf(pd->key, sizeof pd->key, "%s", key);
-        snprintf(pd->value, sizeof pd->value, "%s", value);
-        line = end;
-    }
-    petri_free(text, len + 1);
-    return s;
+    uint64_t rows;
+    return csv_replay_rows(path, r->changes_applied, change_row, r, &rows, NULL, err);
 }
 
 PetriStatus run_changes_replay(Run *r, PetriError *err)

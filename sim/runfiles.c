@@ -74,6 +74,48 @@ int64_t csv_sync(FILE *f)
     return pos < 0 ? -1 : (int64_t)pos;
 }
 
+PetriStatus csv_replay_rows(const char *path, uint64_t skip, CsvRowFn fn, void *user,
+                            uint64_t *rows, size_t *torn_at, PetriError *err)
+{
+    *rows = 0;
+    if (torn_at != NULL) {
+        *torn_at = 0;
+    }
+    if (!file_exists(path)) {
+        return PETRI_OK;
+    }
+    char *text;
+    size_t len;
+    if (file_read_all(path, 64u << 20, &text, &len, err) != PETRI_OK) {
+        return err->code;
+    }
+    PetriStatus s = PETRI_OK;
+    char *line = strchr(text, '\n'); /* past the header */
+    size_t whole = line != NULL ? (size_t)(line - text) + 1 : 0;
+    uint64_t row = 0;
+    int lineno = 1;
+    while (s == PETRI_OK && line != NULL && line[1] != '\0') {
+        line++;
+        lineno++;
+        char *end = strchr(line, '\n');
+        if (end == NULL) {
+            break; /* a row cut by a crash: never applied, since it was not flushed whole */
+        }
+        *end = '\0';
+        whole = (size_t)(end - text) + 1;
+        if (row++ >= skip) {
+            s = fn(user, line, path, lineno, err);
+        }
+        line = end;
+    }
+    petri_free(text, len + 1);
+    *rows = row;
+    if (torn_at != NULL && s == PETRI_OK && whole > 0 && whole < len) {
+        *torn_at = whole;
+    }
+    return s;
+}
+
 static bool gnuplot_available(void)
 {
     const char *path = getenv("PATH");

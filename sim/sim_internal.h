@@ -32,6 +32,18 @@ PetriStatus csv_open(const char *dir, const char *name, const char *header, int6
                      FILE **out, PetriError *err);
 /* Flushes and fsyncs f; returns its length in bytes (or -1). */
 int64_t csv_sync(FILE *f);
+/* The rows of a table that a run appends to and replays after a
+ * checkpoint (changes.csv, injections.csv), read by one loop: reads PATH
+ * whole and calls fn for each whole row after the header, past the first
+ * skip rows (those the checkpoint includes), with the line NUL-terminated
+ * and its line number; stops at fn's first error. A last row without its
+ * newline was cut by a crash: never passed nor counted. A missing file has
+ * no rows. *rows: the whole rows; *torn_at (may be NULL): where the whole
+ * rows end when a cut row follows them, else 0. */
+typedef PetriStatus (*CsvRowFn)(void *user, char *line, const char *path, int lineno,
+                                PetriError *err);
+PetriStatus csv_replay_rows(const char *path, uint64_t skip, CsvRowFn fn, void *user,
+                            uint64_t *rows, size_t *torn_at, PetriError *err);
 /* Writes PNG charts into DIR/plots with gnuplot when it is installed; returns the
  * number of plots written (0 without gnuplot). */
 int plots_write(const char *dir, const char *const *pop_names, int pop_count, bool open_ended);
@@ -42,6 +54,37 @@ bool plots_gnuplot(const char *folder, const char *script);
 /* A population name made safe as a gnuplot title (letters, digits, '-',
  * '_' and '.'; anything else becomes '?'). */
 void plot_title(const char *name, char *out, size_t cap);
+
+/* ------------------------------------------------------------ generation champions */
+
+/* champions/generations/POP.champions (champion_log.c): every generation's
+ * champion of one population, appended each generation, made durable at
+ * each checkpoint like the CSV tables. */
+void champion_log_path(const char *run_dir, const char *pop, char *out, size_t cap);
+/* Opens PATH for appending (fresh: a new, empty log), its folder made if
+ * needed; an empty file gets the header. */
+PetriStatus champion_log_open(const char *path, bool fresh, FILE **out, PetriError *err);
+/* Appends the record of one generation (unsynced: csv_sync makes it durable). */
+void champion_log_append(FILE *f, uint64_t generation, const Genome *g);
+/* Resume: cuts PATH back to its intact records of generations <= generation,
+ * dropping what a kill left after the checkpoint. A missing file stays missing. */
+PetriStatus champion_log_cut(const char *path, uint64_t generation, PetriError *err);
+
+/* A log opened for reading: generations first .. first + count - 1. */
+typedef struct ChampionLog {
+    FILE *f;
+    char path[4096];
+    uint64_t first, count;
+    long *at; /* offset of each record */
+    size_t at_cap;
+} ChampionLog;
+/* PETRI_ENOTFOUND when PATH is missing; PETRI_EFORMAT when it is not a log. */
+PetriStatus champion_log_read(ChampionLog *log, const char *path, PetriError *err);
+bool champion_log_has(const ChampionLog *log, uint64_t generation); /* false for a zeroed log */
+/* Loads generation's champion into g (initialised or zeroed). */
+PetriStatus champion_log_genome(const ChampionLog *log, uint64_t generation, Genome *g,
+                                PetriError *err);
+void champion_log_close(ChampionLog *log); /* a zeroed log too */
 
 /* ------------------------------------------------------------ checkpoints */
 

@@ -202,31 +202,69 @@ static bool same_file(const char *a, const char *b)
     return sh("cmp -s '%s' '%s'", a, b) == 0;
 }
 
-/* Every generation's champion of both evolved populations, none for the
- * rule; a run stopped at 3 and resumed to 5 keeps the same ones and the
- * same novelty column. */
+/* The generations first .. first + count - 1 in a run's log of pop. */
+static void log_span(const char *run, const char *pop, uint64_t *first, uint64_t *count)
+{
+    char path[700];
+    champion_log_path(run, pop, path, sizeof path);
+    ChampionLog log;
+    PetriError err;
+    error_clear(&err);
+    assert_int_equal(champion_log_read(&log, path, &err), PETRI_OK);
+    *first = log.first;
+    *count = log.count;
+    champion_log_close(&log);
+}
+
+/* Every generation's champion of both evolved populations, in one log
+ * each, none for the rule; a run stopped at 3 and resumed to 5 keeps the
+ * same ones and the same novelty column, and so does one whose logs hold
+ * what a kill leaves after the checkpoint (a torn record; records of
+ * later generations): resume cuts them back first. */
 static void test_generation_champions(void **state)
 {
     (void)state;
-    char a[700], b[700];
-    for (int g = 1; g <= 5; ++g) {
-        const char *pops[2] = {"prey", "predators"};
-        for (int p = 0; p < 2; ++p) {
-            snprintf(a, sizeof a, "%s/run/champions/generations/%s-g%08d.bin", tmp, pops[p], g);
-            assert_int_equal(access(a, R_OK), 0);
-        }
-        snprintf(a, sizeof a, "%s/run/champions/generations/fleers-g%08d.bin", tmp, g);
-        assert_int_not_equal(access(a, F_OK), 0);
+    char a[700], b[700], run[600];
+    snprintf(run, sizeof run, "%s/run", tmp);
+    const char *pops[2] = {"prey", "predators"};
+    for (int p = 0; p < 2; ++p) {
+        uint64_t first, count;
+        log_span(run, pops[p], &first, &count);
+        assert_int_equal(first, 1);
+        assert_int_equal(count, 5);
     }
+    champion_log_path(run, "fleers", a, sizeof a);
+    assert_int_not_equal(access(a, F_OK), 0);
+    /* one file per population, not one per generation */
+    assert_int_equal(sh("test $(ls %s/champions/generations | wc -l) -eq 2", run), 0);
     assert_int_equal(sh("%s run %s --out %s/split --generations 3 --quiet --threads 2 "
                         ">/dev/null 2>&1",
                         petri_bin(), config, tmp),
                      0);
+    assert_int_equal(sh("cp -r %s/split %s/torn", tmp, tmp), 0);
     assert_int_equal(
         sh("%s resume %s/split --generations 5 --quiet >/dev/null 2>&1", petri_bin(), tmp), 0);
-    for (int g = 1; g <= 5; ++g) {
-        snprintf(a, sizeof a, "%s/run/champions/generations/predators-g%08d.bin", tmp, g);
-        snprintf(b, sizeof b, "%s/split/champions/generations/predators-g%08d.bin", tmp, g);
+    for (int p = 0; p < 2; ++p) {
+        char dir[600];
+        snprintf(dir, sizeof dir, "%s/split", tmp);
+        champion_log_path(run, pops[p], a, sizeof a);
+        champion_log_path(dir, pops[p], b, sizeof b);
+        assert_true(same_file(a, b));
+    }
+    /* torn: prey's log ends in half a record, predators' holds the
+     * generations 4 and 5 of the straight run and then garbage */
+    char torn[600];
+    snprintf(torn, sizeof torn, "%s/torn", tmp);
+    champion_log_path(torn, "prey", a, sizeof a);
+    assert_int_equal(sh("printf '\\004\\000\\000\\000\\000\\000\\000\\000\\377' >> %s", a), 0);
+    champion_log_path(run, "predators", a, sizeof a);
+    champion_log_path(torn, "predators", b, sizeof b);
+    assert_int_equal(sh("cp %s %s && head -c 100 %s >> %s", a, b, a, b), 0);
+    assert_int_equal(
+        sh("%s resume %s --generations 5 --quiet >/dev/null 2>&1", petri_bin(), torn), 0);
+    for (int p = 0; p < 2; ++p) {
+        champion_log_path(run, pops[p], a, sizeof a);
+        champion_log_path(torn, pops[p], b, sizeof b);
         assert_true(same_file(a, b));
     }
     /* stats.csv without wall_s (the last column): the same, novelty too */
@@ -335,6 +373,68 @@ static void test_ciao_table(void **state)
     free(png);
 }
 
+/* Runs made before the logs kept one file per generation
+ * (POP-gGGGGGGGG.bin), and a run resumed across the change has files for
+ * the generations up to its checkpoint and a log after it: the table is
+ * the same from either as from the logs. */
+static void test_ciao_reads_older_layouts(void **state)
+{
+    (void)state;
+    char run[600], path[700];
+    snprintf(run, sizeof run, "%s/run", tmp);
+    assert_int_equal(sh("cp -r %s %s/files && cp -r %s %s/mixed", run, tmp, run, tmp), 0);
+    const char *pops[2] = {"prey", "predators"};
+    for (int p = 0; p < 2; ++p) {
+        ChampionLog log;
+        PetriError err;
+        error_clear(&err);
+        champion_log_path(run, pops[p], path, sizeof path);
+        assert_int_equal(champion_log_read(&log, path, &err), PETRI_OK);
+        FILE *tail = NULL;
+        snprintf(path, sizeof path, "%s/mixed/champions/generations/%s.champions", tmp,
+                 pops[p]);
+        assert_int_equal(champion_log_open(path, true, &tail, &err), PETRI_OK);
+        for (uint64_t g = 1; g <= 5; ++g) {
+            Genome gen;
+            memset(&gen, 0, sizeof gen);
+            assert_int_equal(champion_log_genome(&log, g, &gen, &err), PETRI_OK);
+            snprintf(path, sizeof path, "%s/files/champions/generations/%s-g%08llu.bin", tmp,
+                     pops[p], (unsigned long long)g);
+            assert_int_equal(genome_save(&gen, path, &err), PETRI_OK);
+            if (g <= 2) {
+                snprintf(path, sizeof path, "%s/mixed/champions/generations/%s-g%08llu.bin",
+                         tmp, pops[p], (unsigned long long)g);
+                assert_int_equal(genome_save(&gen, path, &err), PETRI_OK);
+            } else {
+                champion_log_append(tail, g, &gen);
+            }
+            genome_fini(&gen);
+        }
+        assert_int_equal(fclose(tail), 0);
+        champion_log_close(&log);
+        snprintf(path, sizeof path, "%s/files/champions/generations/%s.champions", tmp, pops[p]);
+        assert_int_equal(unlink(path), 0);
+    }
+    const char *names[3] = {"run", "files", "mixed"};
+    for (int k = 0; k < 3; ++k) {
+        assert_int_equal(sh("%s eval %s/%s --ciao --ciao-gens 3 --seeds 2 --threads 1 --out "
+                            "%s/layout-%s >%s/layout-%s.txt 2>&1",
+                            petri_bin(), tmp, names[k], tmp, names[k], tmp, names[k]),
+                         0);
+    }
+    char a[700], b[700];
+    snprintf(a, sizeof a, "%s/layout-run/ciao.csv", tmp);
+    for (int k = 1; k < 3; ++k) {
+        snprintf(b, sizeof b, "%s/layout-%s/ciao.csv", tmp, names[k]);
+        assert_true(same_file(a, b));
+    }
+    snprintf(a, sizeof a, "%s/layout-files.txt", tmp);
+    char *txt = slurp(a);
+    assert_non_null(txt);
+    assert_non_null(strstr(txt, "generations 1 3 5 of 5"));
+    free(txt);
+}
+
 /* Refusals: one evolved population, no generation champions, flags that
  * need a run folder. Nothing is written. */
 static void test_ciao_refusals(void **state)
@@ -366,6 +466,18 @@ static void test_ciao_refusals(void **state)
     assert_non_null(err);
     assert_non_null(strstr(err, "no generation champions"));
     free(err);
+    /* a log that is not one */
+    assert_int_equal(sh("cp -r %s/run %s/bad && echo garbage > "
+                        "%s/bad/champions/generations/prey.champions",
+                        tmp, tmp, tmp),
+                     0);
+    assert_int_equal(sh("%s eval %s/bad --ciao >/dev/null 2>%s/err.txt", petri_bin(), tmp, tmp),
+                     2);
+    err = slurp(path);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "prey.champions"));
+    assert_non_null(strstr(err, "not a log of generation champions"));
+    free(err);
     assert_int_equal(sh("%s eval %s/run/champions/prey-best.bin --ciao >/dev/null 2>&1",
                         petri_bin(), tmp),
                      2);
@@ -385,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_novelty),
         cmocka_unit_test(test_generation_champions),
         cmocka_unit_test(test_ciao_table),
+        cmocka_unit_test(test_ciao_reads_older_layouts),
         cmocka_unit_test(test_ciao_refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -102,6 +102,22 @@ static void run_to(const char *name, const char *extra)
                      0);
 }
 
+/* The logs of generation champions of runs a and b: both missing (open-
+ * ended), or byte for byte the same. */
+static void check_same_champions(const char *da, const char *db)
+{
+    static const char *const pops[] = {"prey", "hunters"};
+    for (int p = 0; p < 2; ++p) {
+        char pa[700], pb[700];
+        snprintf(pa, sizeof pa, "%s/champions/generations/%s.champions", da, pops[p]);
+        snprintf(pb, sizeof pb, "%s/champions/generations/%s.champions", db, pops[p]);
+        assert_int_equal(access(pa, F_OK) == 0, access(pb, F_OK) == 0);
+        if (access(pa, F_OK) == 0) {
+            assert_int_equal(sh("cmp -s '%s' '%s'", pa, pb), 0);
+        }
+    }
+}
+
 static void check_same(const char *a, const char *b)
 {
     char da[600], db[600], ha[32], hb[32];
@@ -114,6 +130,7 @@ static void check_same(const char *a, const char *b)
     assert_string_equal(sa, sb);
     free(sa);
     free(sb);
+    check_same_champions(da, db);
 }
 
 static void test_threads_give_identical_runs(void **state)
@@ -215,6 +232,23 @@ static void test_sigkill_then_resume_equals_straight(void **state)
         snprintf(name, sizeof name, "killed%d", attempt);
         check_same("straight-k", name);
     }
+    /* Checkpoints every 3 generations: a kill lands among generations
+     * whose champions are in the logs but not in a checkpoint; the
+     * resumed run cuts them back and writes them again, and every
+     * generation's champion is there once, as in the straight run. */
+    run_to("straight-k3", "--generations 8 --set evolution.checkpoint_every=3");
+    char dir[600], log[700];
+    snprintf(dir, sizeof dir, "%s/killed-k3", tmp);
+    pid_t pid = start_run_logged(dir, "8", "--set=evolution.checkpoint_every=3", NULL);
+    assert_true(wait_for_generation(dir, 4));
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(sh("%s resume %s --generations 8 --quiet >/dev/null 2>&1", petri, dir), 0);
+    snprintf(log, sizeof log, "%s/champions/generations/prey.champions", dir);
+    assert_int_equal(access(log, R_OK), 0);
+    check_same("straight-k3", "killed-k3");
 }
 
 /* SIGINT, SIGTERM and SIGHUP each write a checkpoint and exit 130; the
@@ -839,6 +873,63 @@ static void test_reseed_wording(void **state)
     }
 }
 
+/* Open-ended: every population dies in the first epoch (they starve in
+ * 10 ticks). With a floor the populations are put back, the run says so
+ * and goes on to its target; without one it stops, saying why. */
+static void test_extinction_and_the_floor(void **state)
+{
+    (void)state;
+    char cfg[600], log[700], path[700];
+    snprintf(cfg, sizeof cfg, "%s/doom.yaml", tmp);
+    snprintf(log, sizeof log, "%s/doom.log", tmp);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fprintf(f, "name: doom\nseed: 3\nworld:\n  size: [32, 32]\n"
+               "populations:\n  - name: doomed\n    count: 4\n    energy:\n"
+               "      start: 1\n      metabolism: 10\n"
+               "evolution:\n  mode: open_ended\n  epoch_ticks: 10\n  floor: 3\n"
+               "  generations: 3\n");
+    fclose(f);
+    static const struct {
+        const char *floor, *want, *reason, *generations;
+    } cases[] = {
+        {"3",
+         "petri: epoch 1: every population died out; evolution.floor (3) reseeds them and the "
+         "run goes on\npetri: epoch 1: population 'doomed' fell to 0 agents (floor 3): "
+         "reseeded 3 from its hall of fame",
+         "\"stop_reason\": \"generations\"", "\"generations\": 3,"},
+        {"0", "doom: 1 epoch, stopped: every population died out",
+         "\"stop_reason\": \"extinction\"", "\"generations\": 1,"},
+    };
+    for (int i = 0; i < 2; ++i) {
+        assert_int_equal(sh("%s run %s --set evolution.floor=%s --out %s/doom%d >%s 2>&1", petri,
+                            cfg, cases[i].floor, tmp, i, log),
+                         0);
+        char *out = slurp(log);
+        assert_non_null(out);
+        if (strstr(out, cases[i].want) == NULL) {
+            fail_msg("want \"%s\" in:\n%s", cases[i].want, out);
+        }
+        /* the floor's run never says it died out in its closing line */
+        assert_int_equal(strstr(out, "stopped: every population died out") != NULL, i == 1);
+        free(out);
+        snprintf(path, sizeof path, "%s/doom%d/summary.json", tmp, i);
+        char *summary = slurp(path);
+        assert_non_null(summary);
+        assert_non_null(strstr(summary, cases[i].reason));
+        assert_non_null(strstr(summary, cases[i].generations));
+        free(summary);
+    }
+    /* stats.csv: 0 alive at the end of epoch 1, 3 put back */
+    snprintf(path, sizeof path, "%s/doom0/stats.csv", tmp);
+    char *stats = slurp(path);
+    assert_non_null(stats);
+    assert_non_null(strstr(stats, "\n1,doomed,0,"));
+    free(stats);
+    snprintf(path, sizeof path, "%s/doom0/lineage.csv", tmp);
+    assert_int_equal(sh("test $(grep -c ',reseed,,$' %s) -eq 9", path), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -860,6 +951,7 @@ int main(void)
         cmocka_unit_test(test_flags_and_wording),
         cmocka_unit_test(test_watch_applies_live_keys),
         cmocka_unit_test(test_reseed_wording),
+        cmocka_unit_test(test_extinction_and_the_floor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
