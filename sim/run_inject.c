@@ -263,13 +263,7 @@ PetriStatus run_injections_load(Run *r, PetriError *err)
     size_t torn_at = 0;
     PetriStatus s = csv_replay_rows(path, r->injections_applied, injection_row, r,
                                     &r->injection_rows, &torn_at, err);
-    /* Cut a row left half-written by a crash, so that the next row starts
-     * on a line of its own. */
-    if (s == PETRI_OK && torn_at > 0 && truncate(path, (off_t)torn_at) != 0) {
-        s = error_at(err, PETRI_EIO, path, 0, 0, "cannot cut a half-written row: %s",
-                     strerror(errno));
-    }
-    return s;
+    return s == PETRI_OK ? csv_cut_torn(path, torn_at, err) : s;
 }
 
 /* ------------------------------------------------------------ going in */

@@ -445,7 +445,11 @@ PetriStatus run_changes_load(Run *r, PetriError *err)
     char path[RUN_PATH_CAP + 64];
     snprintf(path, sizeof path, "%s/changes.csv", r->dir);
     uint64_t rows;
-    return csv_replay_rows(path, r->changes_applied, change_row, r, &rows, NULL, err);
+    size_t torn_at = 0;
+    PetriStatus s = csv_replay_rows(path, r->changes_applied, change_row, r, &rows, &torn_at, err);
+    /* a row half-written by a crash was never applied: cut it, so that the
+     * next change recorded starts on a line of its own */
+    return s == PETRI_OK ? csv_cut_torn(path, torn_at, err) : s;
 }
 
 PetriStatus run_changes_replay(Run *r, PetriError *err)

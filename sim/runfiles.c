@@ -116,6 +116,15 @@ PetriStatus csv_replay_rows(const char *path, uint64_t skip, CsvRowFn fn, void *
     return s;
 }
 
+PetriStatus csv_cut_torn(const char *path, size_t torn_at, PetriError *err)
+{
+    if (torn_at > 0 && truncate(path, (off_t)torn_at) != 0) {
+        return error_at(err, PETRI_EIO, path, 0, 0, "cannot cut a half-written row: %s",
+                        strerror(errno));
+    }
+    return PETRI_OK;
+}
+
 static bool gnuplot_available(void)
 {
     const char *path = getenv("PATH");

@@ -44,6 +44,9 @@ typedef PetriStatus (*CsvRowFn)(void *user, char *line, const char *path, int li
                                 PetriError *err);
 PetriStatus csv_replay_rows(const char *path, uint64_t skip, CsvRowFn fn, void *user,
                             uint64_t *rows, size_t *torn_at, PetriError *err);
+/* Cuts PATH back to torn_at bytes (csv_replay_rows' *torn_at; 0: nothing
+ * to cut), so that the next row appended starts on a line of its own. */
+PetriStatus csv_cut_torn(const char *path, size_t torn_at, PetriError *err);
 /* Writes PNG charts into DIR/plots with gnuplot when it is installed; returns the
  * number of plots written (0 without gnuplot). */
 int plots_write(const char *dir, const char *const *pop_names, int pop_count, bool open_ended);

@@ -208,6 +208,15 @@ static void check_change_resume(const char *mode)
     assert_non_null(strstr(text, "\"neat.add_node_rate\""));
     free(text);
 
+    /* A crash in the middle of recording a change leaves half a row: it
+     * was never applied, and resume cuts it off. */
+    static const char torn_row[] = "4,0,\"world.food.regr";
+    snprintf(path, sizeof path, "%s/changes.csv", crashed);
+    FILE *tf = fopen(path, "ab");
+    assert_non_null(tf);
+    fputs(torn_row, tf);
+    fclose(tf);
+
     Run *b = NULL;
     assert_int_equal(run_resume(crashed, NULL, &b, &err), PETRI_OK);
     const RunStats *st = run_stats(b);
@@ -228,9 +237,12 @@ static void check_change_resume(const char *mode)
     assert_true(run_def(b)->world.food.regrowth == next.world.food.regrowth);
     assert_true(prey_add_node_rate(b) == 0.5);
     assert_int_equal(run_close(b, &err), PETRI_OK);
-    /* The resumed run wrote no second copy of the change. */
+    /* The resumed run wrote no second copy of the change, and the half
+     * row is gone. */
     snprintf(path, sizeof path, "%s/changes.csv", crashed);
     text = slurp(path);
+    assert_null(strstr(text, torn_row));
+    assert_true(text[strlen(text) - 1] == '\n');
     int rows = 0;
     for (char *p = text; *p; ++p) {
         rows += *p == '\n';
