@@ -94,10 +94,14 @@ static const Command commands[] = {
      "run a classic benchmark task (xor, pole2, pole2-novel)",
      "Runs a classic neuroevolution task many times and prints a table."},
     {"export", sim_export_main,
-     "petri export GENOME --json|--dot [-o FILE] [--config CONFIG [--pop NAME]] [--all] "
-     "[--min-weight W]",
-     "print a genome as JSON or Graphviz DOT, inputs and outputs named",
-     "Converts a binary or JSON genome file."},
+     "petri export GENOME|LOG --json|--dot|--bin [-o FILE] [--generation N|last] "
+     "[--config CONFIG [--pop NAME]] [--all] [--min-weight W]",
+     "print a genome or a generation's champion as JSON, DOT or binary",
+     "Converts a binary or JSON genome file, or one generation's champion of a\n"
+     "run's champions log (RUNDIR/champions/generations/POP.champions, with\n"
+     "--generation N), to JSON, DOT or a binary genome file (--bin --out FILE)\n"
+     "that `petri view --genome` and `petri eval` take. `petri export --help`\n"
+     "lists every flag."},
     {"sweep", sweep_main,
      "petri sweep SWEEP.yaml [--dry-run] [--jobs N] [--threads N] "
      "[--slurm [--time T] [--partition P] [--signal S]]",

@@ -427,13 +427,35 @@ uint64_t neat_population_hash(const NeatPopulation *pop);
 void neat_population_save(const NeatPopulation *pop, ByteBuf *out);
 NeatPopulation *neat_population_load(const NeatDef *def, ByteReader *r, PetriError *err);
 
-/* `petri export GENOME --json|--dot`. genome/ knows no config: with
- * --config, export asks `namer` for the names of population `pop` (NULL:
- * let the namer choose) of the config at `config` for g; a NULL namer
- * refuses --config. */
+/* `petri export GENOME|LOG --json|--dot|--bin`. genome/ knows neither
+ * configs nor run folders, so sim/ lends it two hooks; a NULL hook
+ * refuses what it serves.
+ *
+ * namer: with --config, the names of population `pop` (NULL: let the
+ * namer choose) of the config at `config` for g. */
 typedef PetriStatus (*GenomeNamer)(const char *config, const char *pop, const Genome *g,
                                    GenomeNames *out, PetriError *err);
-int genome_export_run(int argc, char **argv, GenomeNamer namer);
+/* What a champions log (RUNDIR/champions/generations/POP.champions) holds. */
+typedef struct GenomeLogSpan {
+    bool is_log;           /* false: PATH is something else (a genome, or unreadable) */
+    uint64_t first, count; /* its generations: first .. first + count - 1 */
+    bool torn;             /* bytes follow the last intact record */
+} GenomeLogSpan;
+/* read_log: fills span for PATH (is_log false, PETRI_OK, when it is not a
+ * log); and when generation is not 0 and the log holds it, loads that
+ * generation's champion into g (initialised) and, names not NULL, the
+ * names of its population from the run folder the log lies in (none when
+ * the log lies elsewhere). A log that is damaged before its first record
+ * is an error naming PATH. */
+typedef PetriStatus (*GenomeLogReader)(const char *path, uint64_t generation, Genome *g,
+                                       GenomeNames *names, GenomeLogSpan *span,
+                                       PetriError *err);
+typedef struct GenomeExportHooks {
+    GenomeNamer namer;        /* --config */
+    GenomeLogReader read_log; /* LOG --generation N */
+} GenomeExportHooks;
+/* The command; hooks may be NULL (neither). Returns the exit code. */
+int genome_export_run(int argc, char **argv, const GenomeExportHooks *hooks);
 int genome_export_main(int argc, char **argv);
 
 #endif

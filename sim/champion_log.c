@@ -193,13 +193,32 @@ PetriStatus champion_log_read(ChampionLog *log, const char *path, PetriError *er
                         "cannot open: %s", strerror(errno));
     }
     snprintf(log->path, sizeof log->path, "%s", path);
-    if (scan(log->f, UINT64_MAX, &log->first, &log->count, &log->at, &log->at_cap) == 0) {
+    long end = scan(log->f, UINT64_MAX, &log->first, &log->count, &log->at, &log->at_cap);
+    if (end == 0) {
         champion_log_close(log);
         return error_at(err, PETRI_EFORMAT, path, 0, 0,
                         "not a log of generation champions (no PTGC header of version %u)",
                         LOG_VERSION);
     }
+    log->torn = fseek(log->f, 0, SEEK_END) == 0 && ftell(log->f) > end;
     return PETRI_OK;
+}
+
+bool champion_log_claims(const char *path)
+{
+    size_t n = strlen(path), suffix = strlen(".champions");
+    if (n >= suffix && strcmp(path + n - suffix, ".champions") == 0) {
+        return true;
+    }
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return false;
+    }
+    char magic[4];
+    bool is = fread(magic, 1, sizeof magic, f) == sizeof magic &&
+              memcmp(magic, LOG_MAGIC, 4) == 0;
+    fclose(f);
+    return is;
 }
 
 bool champion_log_has(const ChampionLog *log, uint64_t generation)

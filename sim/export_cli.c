@@ -1,11 +1,15 @@
-/* `petri export` with a config: genome/ parses the command and draws the
+/* `petri export`'s hooks: genome/ parses the command and draws the
  * genome; the names of a population's inputs and outputs come from here,
  * since only a world of the config knows which senses a population has
- * (docs/brain-io.md). */
-#include "sim/sim.h"
+ * (docs/brain-io.md), and so do the champions of a run's champions logs
+ * (champion_log.c). */
+#include "sim/sim_internal.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 PetriStatus run_def_genome_names(const RunDef *def, int pop, GenomeNames *out, PetriError *err)
 {
@@ -103,7 +107,77 @@ static PetriStatus config_names(const char *config, const char *pop, const Genom
     return s;
 }
 
+/* Names for g, the champion of the log at PATH, when the log lies where
+ * a run keeps it (RUNDIR/champions/generations/POP.champions) and
+ * RUNDIR/config.yaml is there: those of population POP. A config that
+ * cannot name them leaves them out, with a note. */
+static void log_names(const char *path, const Genome *g, GenomeNames *out)
+{
+    static const char ext[] = ".champions", tail[] = "champions/generations";
+    char dir[PATH_MAX]; /* absolute: "prey.champions" inside the folder works too */
+    if (realpath(path, dir) == NULL) {
+        return;
+    }
+    char *slash = strrchr(dir, '/');
+    const char *base = slash != NULL ? slash + 1 : dir;
+    size_t n = strlen(base), e = sizeof ext - 1, t = sizeof tail - 1;
+    if (slash == NULL || n <= e || strcmp(base + n - e, ext) != 0) {
+        return;
+    }
+    char pop[256];
+    snprintf(pop, sizeof pop, "%.*s", (int)(n - e), base);
+    *slash = '\0'; /* dir: the log's folder */
+    size_t d = strlen(dir);
+    if (d < t || strcmp(dir + d - t, tail) != 0 || (d > t && dir[d - t - 1] != '/')) {
+        return;
+    }
+    char rundir[PATH_MAX];
+    snprintf(rundir, sizeof rundir, "%.*s", d > t + 1 ? (int)(d - t - 1) : 0, dir);
+    if (rundir[0] == '\0') {
+        snprintf(rundir, sizeof rundir, "/");
+    }
+    char config[PATH_MAX + 16];
+    snprintf(config, sizeof config, "%s/config.yaml", rundir);
+    if (access(config, F_OK) != 0) {
+        return;
+    }
+    PetriError why;
+    error_clear(&why);
+    if (config_names(rundir, pop, g, out, &why) != PETRI_OK) {
+        fprintf(stderr, "petri export: note: the inputs and outputs stay unnamed:\n");
+        error_print(&why, stderr);
+    }
+}
+
+/* GenomeLogReader: a run's champions log (champion_log.c). */
+static PetriStatus read_champion_log(const char *path, uint64_t generation, Genome *g,
+                                     GenomeNames *names, GenomeLogSpan *span, PetriError *err)
+{
+    memset(span, 0, sizeof *span);
+    if (!champion_log_claims(path)) {
+        return PETRI_OK;
+    }
+    span->is_log = true;
+    ChampionLog log;
+    PetriStatus s = champion_log_read(&log, path, err);
+    if (s != PETRI_OK) {
+        return s;
+    }
+    span->first = log.first;
+    span->count = log.count;
+    span->torn = log.torn;
+    if (generation != 0) {
+        s = champion_log_genome(&log, generation, g, err);
+        if (s == PETRI_OK && names != NULL) {
+            log_names(path, g, names);
+        }
+    }
+    champion_log_close(&log);
+    return s;
+}
+
 int sim_export_main(int argc, char **argv)
 {
-    return genome_export_run(argc, argv, config_names);
+    static const GenomeExportHooks hooks = {config_names, read_champion_log};
+    return genome_export_run(argc, argv, &hooks);
 }

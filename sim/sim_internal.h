@@ -80,7 +80,11 @@ typedef struct ChampionLog {
     uint64_t first, count;
     long *at; /* offset of each record */
     size_t at_cap;
+    bool torn; /* bytes follow the last intact record (what a kill can leave) */
 } ChampionLog;
+/* True when PATH begins with a log's magic or is named *.champions (so
+ * that a damaged or missing log is reported as one). */
+bool champion_log_claims(const char *path);
 /* PETRI_ENOTFOUND when PATH is missing; PETRI_EFORMAT when it is not a log. */
 PetriStatus champion_log_read(ChampionLog *log, const char *path, PetriError *err);
 bool champion_log_has(const ChampionLog *log, uint64_t generation); /* false for a zeroed log */
