@@ -4,7 +4,7 @@
  * unknown commands and flags, `petri check` on good and bad configs (the
  * whole catalogue of tests/bad_configs), overrides, the round trip of the
  * printed config, docs/config.md against `petri check --reference`, and
- * `petri export`'s flags.
+ * `petri export`'s flags (its champions logs: tests/test_export_log.c).
  *
  * Run from the repository root (tests/run_tests.sh does).
  */
@@ -356,6 +356,16 @@ static void test_export_flags(void **state)
     assert_string_equal(ta, r.out);
     assert_string_equal(tb, r.out);
     assert_non_null(strstr(tc, "digraph"));
+    /* --bin: a binary genome file that exports back to the same JSON */
+    char d[128];
+    snprintf(d, sizeof d, "%s/d.bin", dir);
+    w = RUN(0, "export", EXPORT_GENOME, "--bin", "--out", d);
+    assert_string_equal(w.out, "");
+    result_free(&w);
+    w = RUN(0, "export", d, "--json");
+    assert_string_equal(w.out, r.out);
+    result_free(&w);
+    unlink(d);
     petri_free(ta, ca);
     petri_free(tb, cb);
     petri_free(tc, cc);
@@ -382,6 +392,14 @@ static void test_export_flags(void **state)
         {{"export", EXPORT_GENOME}, "petri export: error: choose a format"},
         {{"export", EXPORT_GENOME, "--json", "--dot"}, "petri export: error: choose one of"},
         {{"export", EXPORT_GENOME, EXPORT_GENOME, "--json"}, "petri export: error: one genome at a"},
+        {{"export", EXPORT_GENOME, "--json", "--bin"},
+         "petri export: error: choose one of --json, --dot and --bin"},
+        {{"export", EXPORT_GENOME, "--bin"},
+         "petri export: error: --bin writes a binary genome file: name it with --out FILE"},
+        {{"export", EXPORT_GENOME, "--json", "--generation", "x"},
+         "petri export: error: --generation needs a generation number >= 1 or 'last' (got 'x')"},
+        {{"export", EXPORT_GENOME, "--json", "--generation=3"},
+         "petri export: error: " EXPORT_GENOME " is one genome, not a champions log"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
         r = run_expect(2, bad[i].args);
