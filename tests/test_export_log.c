@@ -290,6 +290,29 @@ static void test_exported_genome_plays(void **state)
     assert_string_equal(errs, "");
     assert_non_null(strstr(loose, "\"version\": 1"));
     assert_null(strstr(loose, "\"name\""));
+    free(errs);
+    /* in a run folder whose config cannot name it (predators' log where
+     * prey of other senses live): the same genome, unnamed, and a note */
+    char predators[700];
+    champion_log_path(run, "predators", predators, sizeof predators);
+    assert_int_equal(sh("mkdir -p %s/other/champions/generations && cp %s %s/other/config.yaml "
+                        "&& cp %s %s/other/champions/generations/prey.champions && "
+                        "cp %s %s/loose.champions",
+                        tmp, config, tmp, predators, tmp, predators, tmp),
+                     0);
+    assert_int_equal(sh("%s export %s/other/champions/generations/prey.champions --generation 2 "
+                        "--json > %s/other.json 2>%s/err.txt && %s export %s/loose.champions "
+                        "--generation 2 --json > %s/loose.json",
+                        petri_bin(), tmp, tmp, tmp, petri_bin(), tmp, tmp),
+                     0);
+    char *other = slurp_text("other.json");
+    free(loose);
+    loose = slurp_text("loose.json");
+    errs = slurp_text("err.txt");
+    assert_string_equal(other, loose);
+    assert_non_null(strstr(errs, "petri export: note: the inputs and outputs stay unnamed"));
+    assert_non_null(strstr(errs, "the genome has"));
+    free(other);
     free(loose);
     free(errs);
 }
