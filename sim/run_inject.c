@@ -94,7 +94,9 @@ PetriStatus run_load_injections(Run *r, const RunOptions *opt, PetriError *err)
     Genome *gs = petri_calloc((size_t)n, sizeof(Genome));
     PetriStatus s = PETRI_OK;
     for (int i = 0; i < n && s == PETRI_OK; ++i) {
-        s = genome_load(&gs[i], opt->genomes[i], err);
+        /* binary or JSON (`petri export --json`): the run keeps its own
+         * binary copy in injections/, so a resume never reparses text */
+        s = genome_load_any(&gs[i], opt->genomes[i], err);
     }
     if (s == PETRI_OK) {
         s = check_injection(r, opt->genome_pop, gs, n, opt->genomes, err);

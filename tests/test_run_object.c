@@ -373,8 +373,9 @@ static void count_first(void *user, const RunView *v)
     }
 }
 
-/* Genomes put into a run: in the open world they are born before the
- * first tick; in generational mode they replace the first genomes. */
+/* Genomes put into a run, binary or JSON files alike: in the open world
+ * they are born before the first tick; in generational mode they replace
+ * the first genomes. */
 static void test_genomes_put_into_a_run(void **state)
 {
     (void)state;
@@ -384,7 +385,18 @@ static void test_genomes_put_into_a_run(void **state)
     step_to(r, 3);
     run_close(r, NULL);
     snprintf(gpath, sizeof gpath, "%s/champions/prey-best.bin", dir);
-    const char *files[3] = {gpath, gpath, gpath};
+    char jpath[600];
+    snprintf(jpath, sizeof jpath, "%s/prey-best.json", dir);
+    {
+        Genome g;
+        memset(&g, 0, sizeof g);
+        PetriError e;
+        error_clear(&e);
+        assert_int_equal(genome_load(&g, gpath, &e), PETRI_OK);
+        assert_int_equal(genome_save_json(&g, jpath, &e), PETRI_OK);
+        genome_fini(&g);
+    }
+    const char *files[3] = {gpath, jpath, gpath};
     RunOptions opt = run_default_options();
     opt.in_memory = true;
     opt.genomes = files;
