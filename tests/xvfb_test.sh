@@ -80,7 +80,12 @@ cat >"$T/xwdimg.py" <<'PY'
 import struct, sys
 
 def load(path):
-    data = open(path, "rb").read()
+    try:
+        data = open(path, "rb").read()
+    except OSError as e:
+        sys.exit("xwdimg: %s" % e)
+    if len(data) < 100:
+        sys.exit("xwdimg: %s: not a window dump (%d bytes)" % (path, len(data)))
     h = struct.unpack(">25I", data[:100])
     header_size, fmt, w, hgt = h[0], h[2], h[4], h[5]
     byte_order, bpp, bpl = h[7], h[11], h[12]
@@ -203,8 +208,19 @@ cp "$repo/configs/default.yaml" "$T/default.yaml"
 view_pid=$!
 title="Petri: default.yaml"
 win=""
-find_window() { win=$(xdotool search --name "^$title\$" 2>/dev/null | head -n 1) && [ -n "$win" ]; }
-if poll 300 find_window; then
+# The window the viewer draws in: mapped, with the title. (Where OpenGL
+# runs on the CPU, as under Xvfb, the viewer makes its window again
+# without it: the first one goes, so the window is looked for once the
+# viewer says which renderer it draws with, and again if it is gone.)
+find_window() {
+    win=""
+    local id
+    for id in $(xdotool search --name "^$title\$" 2>/dev/null); do
+        xwininfo -id "$id" 2>/dev/null | grep -q "Map State: IsViewable" && win=$id
+    done
+    [ -n "$win" ]
+}
+if poll 300 said "petri view: drawing with SDL's" && poll 300 find_window; then
     ok "petri view opened its window '$title' on $DISPLAY"
 else
     bad "no window '$title' within 300 s; the viewer said:"
@@ -230,7 +246,11 @@ PREY=90,170,255
 FORAGER=255,150,40
 PAUSED=255,210,90
 
-shot() { xwd -silent -id "$win" >"$T/$1.xwd" 2>/dev/null; }
+shot() {
+    rm -f "$T/$1.xwd"
+    xwd -silent -id "$win" >"$T/$1.xwd" 2>/dev/null && return 0
+    find_window && xwd -silent -id "$win" >"$T/$1.xwd" 2>/dev/null
+}
 # the world is drawn: prey and foragers in it, plants and ground
 drawn() {
     shot now || return 1
