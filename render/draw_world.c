@@ -10,6 +10,17 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The food texture's format: the window's where it is 32-bit RGB (SDL's
+ * software renderer then copies it scaled by a plain stretch, without
+ * converting each pixel), else ARGB8888 (the off-screen surface's). The
+ * pixels are written alike for both. */
+static Uint32 food_format(SDL_Renderer *r)
+{
+    SDL_Window *w = SDL_RenderGetWindow(r);
+    Uint32 f = w != NULL ? SDL_GetWindowPixelFormat(w) : SDL_PIXELFORMAT_ARGB8888;
+    return f == SDL_PIXELFORMAT_RGB888 ? f : SDL_PIXELFORMAT_ARGB8888;
+}
+
 static void draw_food(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
                       const ViewSnapshot *s)
 {
@@ -21,10 +32,8 @@ static void draw_food(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
         if (c->food != NULL) {
             SDL_DestroyTexture(c->food);
         }
-        /* opaque and in the software renderer's own format: a scaled
-         * copy without blending is a plain stretch */
-        c->food = SDL_CreateTexture(r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, nx,
-                                    ny);
+        /* opaque, and a scaled copy without blending */
+        c->food = SDL_CreateTexture(r, food_format(r), SDL_TEXTUREACCESS_STREAMING, nx, ny);
         if (c->food == NULL) {
             return;
         }
