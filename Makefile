@@ -8,6 +8,7 @@
 #   make test-musl    the golden state hashes built with musl equal glibc's
 #   make test-slurm   a sweep's job array on a local single-node SLURM (root)
 #   make test-mpi     MPI islands on two ranks (Open MPI)
+#   make test-xvfb    the viewer in a real X window under Xvfb, driven by xdotool
 #   make bench        throughput benchmark (agent-steps per second)
 #   make deps         install missing Debian packages (as root) or print the command
 #   make docs         regenerate docs/config.md from the schema
@@ -94,7 +95,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 PETRI := $(BUILD)/petri
 
 .PHONY: all petri run test test-asan test-O0 test-musl bench deps deps-test docs clean check-docs
-.PHONY: test-slurm deps-slurm test-mpi
+.PHONY: test-slurm deps-slurm test-mpi test-xvfb deps-xvfb
 all: petri
 
 petri: $(PETRI)
@@ -240,6 +241,18 @@ test-mpi: deps-test
 	$(call install_missing,$(PKGS_MPI))
 	@$(MAKE) --no-print-directory MPI=1 build/$(MODE)-mpi/petri
 	@tests/mpi_test.sh build/$(MODE)-mpi
+
+# The viewer in a real X window: an Xvfb the test starts on a free display
+# and stops, real input through xdotool, the window read back with xwd;
+# opens, draws, pauses, selects on a click, applies a saved YAML, closes on
+# SIGTERM with the headless run's state (tests/xvfb_test.sh).
+PKGS_XVFB := xvfb xdotool x11-utils x11-apps python3
+deps-xvfb:
+	$(call install_missing,$(PKGS_XVFB))
+
+test-xvfb: deps-test deps-xvfb
+	@$(MAKE) --no-print-directory petri
+	@tests/xvfb_test.sh $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory petri

@@ -22,8 +22,7 @@ static const char *const KIND_NAMES[4] = {"food", "kin", "other", "obstacle"};
 
 static void panel_fill(SDL_Renderer *r, SDL_Rect at)
 {
-    SDL_SetRenderDrawColor(r, VIEW_PANEL.r, VIEW_PANEL.g, VIEW_PANEL.b, 255);
-    SDL_RenderFillRect(r, &at);
+    fill_opaque(r, &at, VIEW_PANEL);
     SDL_SetRenderDrawColor(r, 52, 57, 66, 255);
     SDL_RenderDrawLine(r, at.x, at.y, at.x + at.w - 1, at.y);
     SDL_RenderDrawLine(r, at.x, at.y, at.x, at.y + at.h - 1);

@@ -108,8 +108,7 @@ void draw_overlay(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s)
     /* the status bar above the world: where the run is, then the
      * population counts in their colours */
     ViewLayout l = view_layout(ui->width, ui->height);
-    SDL_SetRenderDrawColor(r, VIEW_PANEL.r, VIEW_PANEL.g, VIEW_PANEL.b, 255);
-    SDL_RenderFillRect(r, &l.status);
+    fill_opaque(r, &l.status, VIEW_PANEL);
     char line[256];
     const char *unit = s->mode == EVOLUTION_OPEN_ENDED ? "epoch" : "gen";
     char speed[64];

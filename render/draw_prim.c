@@ -88,6 +88,16 @@ static SDL_Vertex vtx(float x, float y, SDL_Color c)
     return v;
 }
 
+void fill_opaque(SDL_Renderer *r, const SDL_Rect *at, SDL_Color c)
+{
+    SDL_BlendMode mode;
+    SDL_GetRenderDrawBlendMode(r, &mode);
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(r, c.r, c.g, c.b, 255);
+    SDL_RenderFillRect(r, at);
+    SDL_SetRenderDrawBlendMode(r, mode);
+}
+
 void draw_triangle(SDL_Renderer *r, const float *xy, SDL_Color c)
 {
     SDL_Vertex v[3] = {vtx(xy[0], xy[1], c), vtx(xy[2], xy[3], c), vtx(xy[4], xy[5], c)};

@@ -10,6 +10,17 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The food texture's format: the window's where it is 32-bit RGB (SDL's
+ * software renderer then copies it scaled by a plain stretch, without
+ * converting each pixel), else ARGB8888 (the off-screen surface's). The
+ * pixels are written alike for both. */
+static Uint32 food_format(SDL_Renderer *r)
+{
+    SDL_Window *w = SDL_RenderGetWindow(r);
+    Uint32 f = w != NULL ? SDL_GetWindowPixelFormat(w) : SDL_PIXELFORMAT_ARGB8888;
+    return f == SDL_PIXELFORMAT_RGB888 ? f : SDL_PIXELFORMAT_ARGB8888;
+}
+
 static void draw_food(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
                       const ViewSnapshot *s)
 {
@@ -21,11 +32,12 @@ static void draw_food(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
         if (c->food != NULL) {
             SDL_DestroyTexture(c->food);
         }
-        c->food = SDL_CreateTexture(r, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STREAMING, nx,
-                                    ny);
+        /* opaque, and a scaled copy without blending */
+        c->food = SDL_CreateTexture(r, food_format(r), SDL_TEXTUREACCESS_STREAMING, nx, ny);
         if (c->food == NULL) {
             return;
         }
+        SDL_SetTextureBlendMode(c->food, SDL_BLENDMODE_NONE);
         SDL_SetTextureScaleMode(c->food, SDL_ScaleModeNearest);
         c->food_w = nx;
         c->food_h = ny;
@@ -38,7 +50,7 @@ static void draw_food(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
     float inv = s->food_capacity > 0 ? (float)(1.0 / s->food_capacity) : 1.0f;
     for (int y = 0; y < ny; ++y) {
         /* texture rows top-down: world row ny-1 first (y up on screen) */
-        Uint8 *row = (Uint8 *)pixels + (size_t)(ny - 1 - y) * (size_t)pitch;
+        Uint32 *row = (Uint32 *)((Uint8 *)pixels + (size_t)(ny - 1 - y) * (size_t)pitch);
         for (int x = 0; x < nx; ++x) {
             int cell = y * nx + x;
             SDL_Color col = view_plant_colour(s->plant[cell] * inv);
@@ -50,11 +62,7 @@ static void draw_food(SDL_Renderer *r, struct DrawCache *c, const ViewUi *ui,
                 col.g = (Uint8)((float)col.g + ((float)VIEW_MEAT.g - (float)col.g) * t);
                 col.b = (Uint8)((float)col.b + ((float)VIEW_MEAT.b - (float)col.b) * t);
             }
-            Uint8 *px = row + 4 * x;
-            px[0] = col.r;
-            px[1] = col.g;
-            px[2] = col.b;
-            px[3] = 255;
+            row[x] = 0xFF000000u | (Uint32)col.r << 16 | (Uint32)col.g << 8 | col.b;
         }
     }
     SDL_UnlockTexture(c->food);
@@ -255,8 +263,7 @@ void draw_world(SDL_Renderer *r, const ViewUi *ui, const ViewSnapshot *s)
     SDL_Rect vp = {ui->cam.vx, ui->cam.vy, ui->cam.vw, ui->cam.vh};
     SDL_RenderSetClipRect(r, &vp);
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
-    SDL_SetRenderDrawColor(r, VIEW_BG.r, VIEW_BG.g, VIEW_BG.b, 255);
-    SDL_RenderFillRect(r, &vp);
+    fill_opaque(r, &vp, VIEW_BG);
     draw_food(r, view_cache(ui), ui, s);
     draw_obstacles(r, c, ui, s);
     draw_edges(r, ui, s);

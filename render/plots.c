@@ -66,8 +66,7 @@ static void frame_draw(SDL_Renderer *r, const ViewUi *ui, const Frame *f, const 
 {
     ViewFont *font = ui->small;
     int lh = font_height(font);
-    SDL_SetRenderDrawColor(r, 20, 22, 27, 255);
-    SDL_RenderFillRect(r, &f->box);
+    fill_opaque(r, &f->box, (SDL_Color){20, 22, 27, 255});
     SDL_SetRenderDrawColor(r, 60, 65, 75, 255);
     SDL_RenderDrawRect(r, &f->box);
     font_draw(font, f->box.x, f->box.y - lh - 2, VIEW_TEXT, title);
@@ -94,8 +93,7 @@ static void series(SDL_Renderer *r, const Frame *f, const PlotHistory *h, int wh
 
 void draw_plots(SDL_Renderer *r, const ViewUi *ui, const PlotHistory *h, SDL_Rect at)
 {
-    SDL_SetRenderDrawColor(r, VIEW_PANEL.r, VIEW_PANEL.g, VIEW_PANEL.b, 255);
-    SDL_RenderFillRect(r, &at);
+    fill_opaque(r, &at, VIEW_PANEL);
     SDL_SetRenderDrawColor(r, 52, 57, 66, 255);
     SDL_RenderDrawLine(r, at.x, at.y, at.x + at.w - 1, at.y);
     SDL_RenderDrawLine(r, at.x, at.y, at.x, at.y + at.h - 1);

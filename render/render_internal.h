@@ -334,6 +334,11 @@ void draw_ring(SDL_Renderer *r, float x, float y, float radius, SDL_Color c);
 void draw_line_w(SDL_Renderer *r, float x0, float y0, float x1, float y1, float width,
                  SDL_Color c);
 void draw_triangle(SDL_Renderer *r, const float *xy, SDL_Color c);
+/* An opaque rectangle, written without blending: SDL's software renderer
+ * blends a fill pixel by pixel even where alpha is 255 (the same pixels,
+ * several times the work). Leaves the draw colour c and the blend mode
+ * as they were. */
+void fill_opaque(SDL_Renderer *r, const SDL_Rect *at, SDL_Color c);
 
 /* ------------------------------------------------------------ images
  * (render/image.c) */

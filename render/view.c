@@ -540,6 +540,21 @@ static void select_agent(Viewer *v, uint32_t id)
     SDL_UnlockMutex(v->sh.mu);
 }
 
+/* A click's outcome on stderr, with the tick shown: a log of what the
+ * user picked (and what the real-window test checks). */
+static void say_click(const Viewer *v, int x, int y, int i)
+{
+    const ViewSnapshot *s = v->drawing;
+    if (i < 0) {
+        fprintf(stderr, "petri view: click at (%d, %d), tick %llu: no agent there\n", x, y,
+                (unsigned long long)s->tick);
+        return;
+    }
+    const SnapAgent *a = &s->agents[i];
+    fprintf(stderr, "petri view: click at (%d, %d), tick %llu: selected %s #%u\n", x, y,
+            (unsigned long long)s->tick, s->pop_names[a->pop], a->id);
+}
+
 static void screenshot(Viewer *v, const char *path)
 {
     uint8_t *rgb = image_read_rgb(v->r, v->ui.width, v->ui.height);
@@ -595,6 +610,7 @@ static void key(Viewer *v, const SDL_KeyboardEvent *k)
     case SDLK_p:
         sh->paused = !sh->paused;
         sh->next_due = 0;
+        fprintf(stderr, "petri view: %s\n", sh->paused ? "paused" : "going on");
         break;
     case SDLK_PERIOD:
         sh->paused = true;
@@ -706,6 +722,7 @@ void viewer_event(Viewer *v, const SDL_Event *ev)
                     /* within 6 pixels of a body */
                     int i = snapshot_pick(v->drawing, wx, wy, 6.0 / v->ui.cam.zoom);
                     select_agent(v, i >= 0 ? v->drawing->agents[i].id : WORLD_NO_ID);
+                    say_click(v, p.x, p.y, i);
                 }
             }
             break;
