@@ -11,13 +11,14 @@
  * stream, never a training arena's or petri eval's), the other evolved
  * populations being clones of their generation's best by training
  * fitness. The best mean wins; both of its scores are kept (summary.json).
- * Everything here runs between generations, serially over candidates,
- * each episode's tick in parallel: the result is the same at any thread
- * count.
+ * Everything here runs between generations, the candidates' episodes
+ * side by side (or each tick in parallel when there are more threads than
+ * episodes): the result is the same at any thread count.
  */
 #include "sim/eval_internal.h"
 #include "sim/evolve_internal.h"
 
+#include <omp.h>
 #include <string.h>
 
 #define RETEST_PURPOSE (RNG_PURPOSE_USER + 10)
@@ -65,15 +66,27 @@ void evolution_retest(Evolution *ev, int p, const double *const *fit)
         train[k] = fit[p][b];
         idx[k++] = b;
     }
+    /* Every (candidate, episode) is a whole episode of its own: with at
+     * least as many of them as threads, one thread each (a small world's
+     * tick is too short to share); else each tick in parallel. Either way
+     * each episode's result is the same, and they are summed below in
+     * (candidate, episode) order. */
+    double scores[(RETEST_CANDIDATES + 1) * RETEST_EPISODES];
+    const int jobs = k * RETEST_EPISODES;
+#pragma omp parallel for schedule(dynamic, 1) if (jobs >= omp_get_max_threads())
+    for (int j = 0; j < jobs; ++j) {
+        int c = j / RETEST_EPISODES, e = j % RETEST_EPISODES;
+        uint64_t seed = derive_seed(def->seed, ev->generation, (uint64_t)e, RETEST_PURPOSE);
+        EvalMetrics m;
+        eval_episode(def, p, CONTROLLER_BRAIN, &cand[c], 1, others, seed, &m);
+        scores[j] = m.fitness;
+    }
     int win = -1;
     double win_score = 0.0;
     for (int c = 0; c < k; ++c) {
         double sum = 0.0;
         for (int e = 0; e < RETEST_EPISODES; ++e) {
-            uint64_t seed = derive_seed(def->seed, ev->generation, (uint64_t)e, RETEST_PURPOSE);
-            EvalMetrics m;
-            eval_episode(def, p, CONTROLLER_BRAIN, &cand[c], 1, others, seed, &m);
-            sum += m.fitness; /* episode order: deterministic */
+            sum += scores[c * RETEST_EPISODES + e]; /* episode order: deterministic */
         }
         double score = sum / RETEST_EPISODES;
         if (win < 0 || score > win_score) {

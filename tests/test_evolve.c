@@ -394,6 +394,39 @@ static void test_champion_chosen_by_retest(void **state)
     buf_fini(&lin);
     buf_fini(&sp);
     evolution_destroy(ev);
+    /* The re-tests run side by side (as many episodes as threads or more)
+     * or each tick in parallel (more threads): the same scores and the
+     * same champions either way, through a second re-test at generation
+     * 4 that also weighs the champion chosen at 2. */
+    double first[2] = {0}, first4[2] = {0};
+    static const int threads[] = {1, 2, 3, 32};
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; ++t) {
+        omp_set_num_threads(threads[t]);
+        assert_int_equal(evolution_create(&def, &ev, &err), PETRI_OK);
+        buf_init(&lin);
+        buf_init(&sp);
+        for (int g = 0; g < 4; ++g) {
+            evolution_step(ev, st, &lin, &sp);
+            if (g == 1) {
+                for (int p = 0; p < 2; ++p) {
+                    if (t == 0) {
+                        first[p] = ev->chosen_retest[p];
+                    }
+                    assert_true(ev->chosen_retest[p] == first[p]);
+                }
+            }
+        }
+        for (int p = 0; p < 2; ++p) {
+            if (t == 0) {
+                first4[p] = ev->chosen_retest[p];
+            }
+            assert_true(ev->chosen_retest[p] == first4[p]);
+        }
+        buf_fini(&lin);
+        buf_fini(&sp);
+        evolution_destroy(ev);
+    }
+    omp_set_num_threads(1);
 }
 
 static void test_evolution_improves_foraging(void **state)
