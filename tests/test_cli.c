@@ -474,13 +474,14 @@ static void test_flag_errors_one_wording(void **state)
     result_free(&r);
 }
 
-/* What `make -n ARGS petri` would do (a dry run: nothing is compiled). */
+/* What `make -n -B ARGS petri` would do (a dry run: nothing is compiled;
+ * -B lists every command, even where that folder is already built). */
 static char *make_dry_run(const char *args)
 {
     char cmd[256];
     /* Not the knobs of a make this test may run under. */
     snprintf(cmd, sizeof cmd,
-             "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n --no-print-directory %s petri 2>&1",
+             "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n -B --no-print-directory %s petri 2>&1",
              args);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
