@@ -232,7 +232,7 @@ static void test_pole2_novel_solves_and_is_thread_independent(void **state)
     t->tune(&def);
     assert_int_equal(def.population_stagnation, 20);
     TaskRun run;
-    task_run_one(t, &def, task_run_seed(1, 1), 12, &run);
+    task_run_one(t, &def, task_run_seed(1, 1), 40, &run);
     assert_true(run.solved);
     BrainPool *pool = brain_pool_create();
     int b = brain_pool_add(pool, &run.champion);
@@ -246,7 +246,7 @@ static void test_pole2_novel_solves_and_is_thread_independent(void **state)
     genome_fini(&run.champion);
 
     static char a[1 << 16], c[1 << 16];
-    const char *args = "task pole2-novel --runs 2 --generations 10 --seed 1 --json";
+    const char *args = "task pole2-novel --runs 2 --generations 40 --seed 1 --json";
     char cmd[256];
     snprintf(cmd, sizeof cmd, "%s --threads 1", args);
     assert_int_equal(run_petri(cmd, a, sizeof a), 0);
